@@ -1,0 +1,253 @@
+"""Deterministic demo register: realistic, clearly fictitious green mines for one or more provinces.
+
+Same seed, same output. Company names carry the word 示例 and are built from the 干支 cycle and
+invented place names, so no real enterprise is named.
+
+Command line::
+
+    python -m core.demo --seed-if-empty          # fill an empty database with the demo province
+    python -m core.demo --reset                  # replace the register with the demo data (asks first)
+    python -m core.demo --mines 10000 --provinces 420000,430000,360000 --xlsx bench/out/10000.xlsx
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlite_utils import Database
+
+from core import config
+from core import db as dbmod
+from core import exports, reference, registry, regions, settings
+from core.labels import LEVELS, METHODS
+
+DEFAULT_SEED = 20231017
+DEFAULT_PROVINCE = "420000"
+DEMO_ACTOR = "演示数据"
+
+
+@dataclass(frozen=True)
+class MineralProfile:
+    name: str
+    weight: float
+    methods: tuple[tuple[str, float], ...]  # (method, weight)
+    unit: str
+    low: float  # yearly production range, drawn log-uniformly
+    high: float
+
+
+OPEN, UNDER, BOTH = METHODS
+PROFILES = (
+    MineralProfile("建筑石料用灰岩", 26, ((OPEN, 1),), "万立方米/年", 2, 120),
+    MineralProfile("建筑用花岗岩", 6, ((OPEN, 1),), "万立方米/年", 3, 150),
+    MineralProfile("建筑用砂岩", 3, ((OPEN, 1),), "万立方米/年", 2, 80),
+    MineralProfile("建筑用白云岩", 2, ((OPEN, 1),), "万立方米/年", 2, 60),
+    MineralProfile("水泥用灰岩", 12, ((OPEN, 1),), "万吨/年", 30, 500),
+    MineralProfile("磷矿", 10, ((UNDER, 0.75), (OPEN, 0.15), (BOTH, 0.10)), "万吨/年", 10, 400),
+    MineralProfile("铁矿", 5, ((UNDER, 0.55), (OPEN, 0.35), (BOTH, 0.10)), "万吨/年", 10, 300),
+    MineralProfile("铜矿", 4, ((UNDER, 0.8), (BOTH, 0.2)), "万吨/年", 5, 250),
+    MineralProfile("岩金", 3, ((UNDER, 1),), "万吨/年", 2, 40),
+    MineralProfile("煤", 3, ((UNDER, 1),), "万吨/年", 15, 240),
+    MineralProfile("石膏", 3, ((UNDER, 1),), "万吨/年", 5, 60),
+    MineralProfile("硅石", 3, ((OPEN, 1),), "万吨/年", 1, 40),
+    MineralProfile("萤石", 2, ((UNDER, 1),), "万吨/年", 1, 15),
+    MineralProfile("高岭土", 2, ((OPEN, 1),), "万吨/年", 1, 20),
+    MineralProfile("岩盐", 2, ((UNDER, 1),), "万吨/年", 10, 200),
+    MineralProfile("铅锌矿", 2, ((UNDER, 1),), "万吨/年", 3, 120),
+    MineralProfile("石墨", 1, ((OPEN, 0.6), (BOTH, 0.4)), "万吨/年", 1, 15),
+    MineralProfile("累托石", 1, ((OPEN, 1),), "万吨/年", 1, 10),
+)
+
+LEVEL_SHARES = (("国家级", 0.10), ("省级", 0.50), ("市级", 0.25), ("县级", 0.15))
+LISTING_YEARS = {"国家级": (2019, 2020), "省级": (2018, 2023), "市级": (2020, 2024), "县级": (2020, 2024)}
+
+STEMS = "甲乙丙丁戊己庚辛壬癸"
+BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
+PLACE_FIRST = "青黄白石龙凤狮鹰马牛松柏桃竹金银红乌大小东西南北高长双三五九堃犇喆赟"
+PLACE_SECOND = "石山峰岩林泉溪冲坪湾岗坡垭垴"
+PLACE_LAST = "岭沟坪湾山冲岗垭坳寨"
+
+PROBLEM_LEADS = (
+    ("群众信访反映夜间爆破扰民", "群众来信"),
+    ("卫片执法发现疑似越界开采图斑", "卫片执法"),
+    ("督察反馈矿区扬尘治理不到位", "生态环境保护督察"),
+    ("年度信息公示实地核查发现储量数据不实", "勘查开采信息公示实地核查"),
+    ("12345 热线反映运输道路抛洒", "12345 热线"),
+    ("媒体报道排土场边坡存在滑塌隐患", "媒体报道"),
+)
+RECTIFY_DEMANDS = (
+    "排土场边坡未完成复绿，限期完成生态修复",
+    "矿区道路硬化和洒水降尘设施不完善",
+    "数字化矿山建设滞后，未建立资源储量动态监测",
+    "固体废物综合利用率偏低，需制定利用方案",
+    "矿山地质环境治理恢复基金计提不足",
+    "矿区标识标牌和公示内容不规范",
+)
+REMOVAL_REASONS = (
+    "采矿许可证到期注销",
+    "发生较大生产安全事故",
+    "资源枯竭关闭",
+)
+
+
+def _place_name(rng: random.Random) -> str:
+    return rng.choice(PLACE_FIRST) + rng.choice(PLACE_SECOND) + rng.choice(PLACE_LAST)
+
+
+def _weighted(rng: random.Random, pairs: tuple[tuple[Any, float], ...] | list[tuple[Any, float]]) -> Any:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def _counties_with_weights(province_code: str) -> list[tuple[regions.Region, float]]:
+    # Mines sit mostly in rural counties; urban districts (…区) get a small share.
+    return [
+        (c, 0.1 if c.name.endswith("区") and not c.name.endswith("林区") else 1.0)
+        for c in regions.counties(province_code) if c.lon is not None
+    ]
+
+
+def generate(mines: int = 400, province_codes: tuple[str, ...] = (DEFAULT_PROVINCE,),
+             seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
+    """``mines`` demo mines spread evenly over the provinces; values keyed like the register's columns."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    used_names: set[str] = set()
+    used_licences: set[str] = set()
+    per_province = [mines // len(province_codes) + (1 if i < mines % len(province_codes) else 0)
+                    for i in range(len(province_codes))]
+    for province_code, count in zip(province_codes, per_province):
+        province = regions.region_by_code(province_code)
+        if province is None or province.kind != "province":
+            raise ValueError(f"未知的省级行政区划代码：{province_code}")
+        counties = _counties_with_weights(province_code)
+        levels = [level for level, share in LEVEL_SHARES for _ in range(round(count * share))]
+        levels = (levels + [LEVELS[1]] * count)[:count]
+        rng.shuffle(levels)
+        for level in levels:
+            out.append(_one_mine(rng, province, counties, level, used_names, used_licences))
+    return out
+
+
+def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple[regions.Region, float]],
+              level: str, used_names: set[str], used_licences: set[str]) -> dict[str, Any]:
+    county = _weighted(rng, counties)
+    city = regions.region_by_code(county.prefecture_code) or province
+    profile = _weighted(rng, [(p, p.weight) for p in PROFILES])
+    method = _weighted(rng, profile.methods)
+    value = round(math.exp(rng.uniform(math.log(profile.low), math.log(profile.high))), 1)
+    brand = rng.choice(STEMS) + rng.choice(BRANCHES)
+    owner = f"{county.name}{brand}示例矿业有限公司"
+    place = _place_name(rng)
+    mineral_word = profile.name if profile.name.endswith("矿") else profile.name + "矿"
+    name = f"{owner}{place}{mineral_word}"
+    while name in used_names:
+        place = _place_name(rng)
+        name = f"{owner}{place}{mineral_word}"
+    used_names.add(name)
+    year_low, year_high = LISTING_YEARS[level]
+    listing_year = rng.randint(year_low, year_high)
+    licence = ""
+    while not licence or licence in used_licences:
+        issued = rng.randint(2006, 2022)
+        licence = f"C{county.code}{issued}{rng.randint(1, 12):02d}{rng.randrange(10**10):010d}"
+    used_licences.add(licence)
+    lead = rng.choice(PROBLEM_LEADS) if rng.random() < 0.10 else None
+    demand = rng.choice(RECTIFY_DEMANDS) if rng.random() < 0.10 else None
+    assert county.lon is not None and county.lat is not None
+    return {
+        "licence_no": licence,
+        "name": name,
+        "owner": owner,
+        "level": level,
+        "listing_year": listing_year,
+        "listing_batch": f"{listing_year}年度{level}绿色矿山名录",
+        "province": province.name,
+        "province_code": province.code,
+        "city": city.name,
+        "city_code": city.code,
+        "county": county.name,
+        "county_code": county.code,
+        "mineral": profile.name,
+        "method": method,
+        "scale_value": value,
+        "scale_unit": profile.unit,
+        "scale_class": reference.scale_class_for(profile.name, method, value, profile.unit),
+        "standard": reference.standard_for(profile.name),
+        "lon": round(county.lon + rng.uniform(-0.12, 0.12), 6),
+        "lat": round(county.lat + rng.uniform(-0.10, 0.10), 6),
+        "flag_problem": int(lead is not None),
+        "problem_desc": lead[0] if lead else "",
+        "problem_source": lead[1] if lead else "",
+        "flag_rectify": int(demand is not None),
+        "rectify_demand": demand or "",
+    }
+
+
+def load_demo(db: Database, mines: int = 400, province_code: str = DEFAULT_PROVINCE, seed: int = DEFAULT_SEED,
+              progress: Callable[[float], None] | None = None) -> int:
+    """Replace the register with the demo data for one province, in one transaction; returns the count."""
+    rows = generate(mines, (province_code,), seed)
+    rng = random.Random(seed + 1)
+    removed = rng.sample(range(len(rows)), k=max(1, len(rows) // 50))
+    with dbmod.transaction(db):
+        db.execute("DELETE FROM mine_history")
+        db.execute("DELETE FROM mines")
+        db.execute("DELETE FROM imports")
+        settings.set_province(db, province_code)
+        registry.upsert_mines(db, rows, DEMO_ACTOR, "演示数据")
+        if progress:
+            progress(0.8)
+        for index in removed:
+            mine = registry.get_by_licence(db, rows[index]["licence_no"])
+            assert mine is not None
+            registry.remove_mine(db, mine["id"], date(2024, rng.randint(1, 12), rng.randint(1, 28)),
+                                 rng.choice(REMOVAL_REASONS), mine["version"], DEMO_ACTOR)
+    if progress:
+        progress(1.0)
+    return len(rows)
+
+
+def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(exports.register_xlsx(rows))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="生成演示用绿色矿山名录（确定性，可重复）")
+    parser.add_argument("--mines", type=int, default=400, help="矿山数量（默认 400）")
+    parser.add_argument("--provinces", default=DEFAULT_PROVINCE, help="省级代码，逗号分隔（默认 420000 湖北省）")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
+    parser.add_argument("--xlsx", type=Path, help="把生成的名录写成 xlsx 文件（可用于手工试导入）")
+    parser.add_argument("--seed-if-empty", action="store_true", help="名录库为空时写入演示数据")
+    parser.add_argument("--reset", action="store_true", help="清空名录库并写入演示数据")
+    parser.add_argument("--yes", action="store_true", help="--reset 时不再询问")
+    args = parser.parse_args(argv)
+    codes = tuple(c.strip() for c in args.provinces.split(",") if c.strip())
+
+    if args.xlsx:
+        write_xlsx(generate(args.mines, codes, args.seed), args.xlsx)
+        print(f"已生成 {args.mines} 座演示矿山：{args.xlsx}")
+    if args.seed_if_empty or args.reset:
+        database = dbmod.connect()
+        if args.seed_if_empty and registry.count_mines(database) > 0:
+            print(f"名录库已有 {registry.count_mines(database)} 座矿山，未写入演示数据。")
+            return 0
+        if args.reset and not args.yes:
+            answer = input("将清空名录库中的全部矿山及其修改记录，并写入演示数据。确定吗？输入 yes 继续：")
+            if answer.strip().lower() != "yes":
+                print("已取消。")
+                return 1
+        count = load_demo(database, args.mines, codes[0], args.seed)
+        print(f"已写入 {count} 座演示矿山（{regions.region_by_code(codes[0]).name}）：{config.db_path()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

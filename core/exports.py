@@ -1,0 +1,159 @@
+"""Files the register page hands out: the import template and the register itself (xlsx, csv).
+
+The register export uses the template's headings, so an exported file can be edited and imported back.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any, Iterable
+
+import pandas as pd
+import xlsxwriter
+
+from core import reference, regions
+from core.labels import FIELDS, LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS, YES, NO
+
+# Columns of the export beyond the importable ones (read back, they are ignored by the import).
+EXTRA_EXPORT = (("standard", "适用行业标准"), ("status", "状态"), ("removed_date", "移出日期"),
+                ("removed_reason", "移出原因"), ("updated_at", "最后修改时间"))
+EXPORT_COLUMNS = [(f.key, f.label) for f in FIELDS] + list(EXTRA_EXPORT)
+
+_WIDTHS = {"licence_no": 26, "name": 40, "owner": 32, "problem_desc": 30, "rectify_demand": 30, "removed_reason": 24}
+
+NOTES = {
+    "licence_no": "必填。按采矿许可证填写，新证为 C 加 22 位数字；同一表格内不得重复。已在名录库中的证号将更新该矿山。",
+    "name": "必填。按采矿许可证证载矿山名称填写。",
+    "owner": "按采矿许可证填写采矿权人。",
+    "level": f"必填。{'、'.join(LEVELS)}之一。",
+    "listing_year": "纳入绿色矿山名录的年份，如 2020。",
+    "listing_batch": "入库批次或公告文号，如“2020年度第一批”。",
+    "province": "可留空；填写时须为系统设置的省份。",
+    "city": "必填。本省地市名称，如“武汉市”，简称“武汉”也可识别。",
+    "county": "县（市、区）名称。",
+    "county_code": "可选。6 位县级行政区划代码，填写后可不填市、县名称。",
+    "mineral": "必填。按采矿许可证证载开采矿种（主矿种）填写，系统据此确定适用行业标准。",
+    "method": f"必填。{'、'.join(METHODS)}之一；“露采”“井工”“地采”等写法也可识别。",
+    "scale": "按采矿许可证证载生产规模填写数字，如 30；也可连同单位写作“30万吨/年”。",
+    "scale_unit": f"{'、'.join(SCALE_UNITS)}之一。",
+    "scale_class": "大型、中型或小型；留空时按生产规模分类标准自动判定。",
+    "lon": "矿区中心点经度（CGCS2000），十进制度（如 112.508333）或度分秒（如 112°30′30″）。",
+    "lat": "矿区中心点纬度（CGCS2000），写法同经度。",
+    "flag_problem": "有问题线索反映的填“是”，否则留空或填“否”。",
+    "problem_desc": "问题线索的简要内容。",
+    "problem_source": "线索来源，如信访、卫片执法、督察反馈。",
+    "flag_rectify": "“回头看”提出整改要求的填“是”。",
+    "rectify_demand": "“回头看”提出的整改要求内容。",
+}
+
+
+def _column_letter(index: int) -> str:
+    return xlsxwriter.utility.xl_col_to_name(index)
+
+
+def register_xlsx(rows: Iterable[dict[str, Any]], title: str = "") -> bytes:
+    """The register as an xlsx workbook (headings as in the import template)."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = workbook.add_worksheet("绿色矿山名录")
+    head = workbook.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    title_format = workbook.add_format({"bold": True, "font_size": 14})
+    first = 0
+    if title:
+        sheet.write(0, 0, title, title_format)
+        first = 1
+    for col, (key, label) in enumerate(EXPORT_COLUMNS):
+        sheet.write(first, col, label, head)
+        sheet.set_column(col, col, _WIDTHS.get(key, 12))
+    sheet.freeze_panes(first + 1, 2)
+    for offset, row in enumerate(rows, start=first + 1):
+        for col, (key, _) in enumerate(EXPORT_COLUMNS):
+            value = _cell(row, key)
+            if value is not None and value != "":
+                sheet.write(offset, col, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _cell(row: dict[str, Any], key: str) -> Any:
+    if key == "scale":
+        return row.get("scale_value")
+    if key in ("flag_problem", "flag_rectify"):
+        return YES if row.get(key) else NO
+    value = row.get(key)
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    return value
+
+
+def register_csv(rows: Iterable[dict[str, Any]]) -> bytes:
+    """The register as CSV in UTF-8 with BOM, so that Excel in China opens it correctly."""
+    frame = pd.DataFrame([[_cell(row, key) for key, _ in EXPORT_COLUMNS] for row in rows],
+                         columns=[label for _, label in EXPORT_COLUMNS])
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def import_template(province: regions.Region) -> bytes:
+    """The import template: headings, drop-down lists for the enumerations, and a 填表说明 sheet."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("绿色矿山名录")
+    notes = workbook.add_worksheet("填表说明")
+    lists = workbook.add_worksheet("选项")
+    required = workbook.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
+    optional = workbook.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    bold = workbook.add_format({"bold": True})
+
+    option_lists = {
+        "level": list(LEVELS),
+        "method": list(METHODS),
+        "scale_unit": list(SCALE_UNITS),
+        "scale_class": list(SCALE_CLASSES),
+        "flag_problem": [YES, NO],
+        "flag_rectify": [YES, NO],
+        "city": [r.name for r in regions.prefectures(province.code)],
+        "mineral": reference.mineral_names(),
+    }
+    for col, (key, values) in enumerate(option_lists.items()):
+        lists.write(0, col, key)
+        lists.write_column(1, col, values)
+    lists.hide()
+
+    last_row = 10000
+    for col, f in enumerate(FIELDS):
+        sheet.write(0, col, f.label + ("*" if f.required else ""), required if f.required else optional)
+        sheet.set_column(col, col, _WIDTHS.get(f.key, 13))
+        sheet.write_comment(0, col, NOTES.get(f.key, ""), {"x_scale": 2, "y_scale": 1.5})
+        if f.key in option_lists:
+            list_col = _column_letter(list(option_lists).index(f.key))
+            count = len(option_lists[f.key])
+            sheet.data_validation(1, col, last_row, col, {
+                "validate": "list",
+                "source": f"=选项!${list_col}$2:${list_col}${count + 1}",
+                # Minerals and counties not on the list are allowed (the import warns about them).
+                "error_type": "warning" if f.key == "mineral" else "stop",
+                "error_title": "请从下拉列表中选择",
+                "error_message": NOTES.get(f.key, ""),
+            })
+    sheet.freeze_panes(1, 2)
+
+    notes.set_column(0, 0, 18)
+    notes.set_column(1, 1, 90)
+    notes.write(0, 0, f"{province.name}绿色矿山名录导入模板 · 填表说明", bold)
+    notes.write(1, 0, "说明", bold)
+    notes.write(1, 1, "带 * 的列为必填。表头上方可以有标题行；空行会被跳过。导入前系统会逐行检查并列出问题，"
+                      "确认后一次性写入（全部成功或全部不写入）。", wrap)
+    for offset, f in enumerate(FIELDS, start=3):
+        notes.write(offset, 0, f.label + ("（必填）" if f.required else ""))
+        notes.write(offset, 1, NOTES.get(f.key, ""), wrap)
+    notes.write(len(FIELDS) + 4, 0, "模板生成日期", bold)
+    notes.write(len(FIELDS) + 4, 1, chinese_date(date.today()))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def chinese_date(day: date) -> str:
+    """2023-11-30 → '2023年11月30日', the way dates are written in official documents."""
+    return f"{day.year}年{day.month}月{day.day}日"
