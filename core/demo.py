@@ -30,6 +30,7 @@ from core.labels import LEVELS, METHODS
 
 DEFAULT_SEED = 20231017
 DEFAULT_PROVINCE = "420000"
+DEFAULT_MINES = 400
 DEMO_ACTOR = "演示数据"
 
 
@@ -113,7 +114,7 @@ def _counties_with_weights(province_code: str) -> list[tuple[regions.Region, flo
     ]
 
 
-def generate(mines: int = 400, province_codes: tuple[str, ...] = (DEFAULT_PROVINCE,),
+def generate(mines: int = DEFAULT_MINES, province_codes: tuple[str, ...] = (DEFAULT_PROVINCE,),
              seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """``mines`` demo mines spread evenly over the provinces; values keyed like the register's columns."""
     rng = random.Random(seed)
@@ -190,7 +191,7 @@ def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple
     }
 
 
-def load_demo(db: Database, mines: int = 400, province_code: str = DEFAULT_PROVINCE, seed: int = DEFAULT_SEED,
+def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEFAULT_PROVINCE, seed: int = DEFAULT_SEED,
               progress: Callable[[float], None] | None = None) -> int:
     """Replace the register with the demo data for one province, in one transaction; returns the count."""
     rows = generate(mines, (province_code,), seed)
@@ -221,7 +222,7 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="生成演示用绿色矿山名录（确定性，可重复）")
-    parser.add_argument("--mines", type=int, default=400, help="矿山数量（默认 400）")
+    parser.add_argument("--mines", type=int, default=DEFAULT_MINES, help="矿山数量（默认 400）")
     parser.add_argument("--provinces", default=DEFAULT_PROVINCE, help="省级代码，逗号分隔（默认 420000 湖北省）")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
     parser.add_argument("--xlsx", type=Path, help="把生成的名录写成 xlsx 文件（可用于手工试导入）")

@@ -16,7 +16,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import python_calamine
@@ -153,8 +153,14 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     return best
 
 
-def plan_import(db: Database, content: bytes, filename: str) -> ImportPlan:
-    """Read, normalise and validate a register file and compare it with the register. Writes nothing."""
+Progress = Callable[[float], None]
+
+
+def plan_import(db: Database, content: bytes, filename: str, progress: Progress | None = None) -> ImportPlan:
+    """Read, normalise and validate a register file and compare it with the register. Writes nothing.
+
+    ``progress`` is called now and then with the share done (0–1).
+    """
     rows = read_table(content, filename)
     header = _find_header(rows)
     if header is None:
@@ -182,6 +188,8 @@ def plan_import(db: Database, content: bytes, filename: str) -> ImportPlan:
         if not any(normalize.text(c) for c in cells):
             continue
         excel_row = index + 1
+        if progress and index % 500 == 0:
+            progress(index / len(rows))
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
         values, problems = validate_mine(raw, province, row=excel_row)
         plan.problems.extend(problems)
@@ -214,16 +222,24 @@ def plan_import(db: Database, content: bytes, filename: str) -> ImportPlan:
     return plan
 
 
-def apply_import(db: Database, plan: ImportPlan, actor: str) -> tuple[int, int]:
+def apply_import(db: Database, plan: ImportPlan, actor: str, progress: Progress | None = None) -> tuple[int, int]:
     """Write a previewed plan in one transaction; returns (created, updated)."""
     if not plan.ok:
         raise registry.RegistryError(f"导入文件还有 {len(plan.errors)} 处错误，修改后重新上传才能导入。")
     to_write = plan.new + [values for values, _ in plan.changed]
     note = f"导入文件：{plan.filename}"
     with transaction(db):
-        created, updated = registry.upsert_mines(db, to_write, actor, note)
+        created, updated = registry.upsert_mines(db, to_write, actor, note, progress)
         db["imports"].insert({
             "at": now(), "actor": actor, "filename": plan.filename, "sha256": plan.sha256,
             "rows": len(plan.rows), "created": created, "updated": updated,
         })
     return created, updated
+
+
+def recent_imports(db: Database, limit: int = 20) -> pd.DataFrame:
+    """The latest imports, newest first, with Chinese column names."""
+    return pd.read_sql_query(
+        "SELECT at AS 时间, actor AS 操作人, filename AS 文件, rows AS 行数, created AS 新增, updated AS 更新 "
+        "FROM imports ORDER BY id DESC LIMIT ?", db.conn, params=[limit],
+    )

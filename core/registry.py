@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 from sqlite_utils import Database
 
 from core.db import now, transaction
-from core.labels import COLUMN_LABELS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
+from core.labels import COLUMN_LABELS, LEVELS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
 
 # Columns a user may set (through the form or an import); the rest are kept by the app.
 EDITABLE = (
@@ -228,7 +228,8 @@ def _set_status(db: Database, mine_id: int, status: str, on: str, reason: str, e
         _record(db, mine_id, actor, action, diff, note or reason, stamp)
 
 
-def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str) -> tuple[int, int]:
+def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str,
+                 progress: Callable[[float], None] | None = None) -> tuple[int, int]:
     """Write validated rows in one transaction: new licence numbers are added, known ones updated.
 
     Each row may carry ``_expected_version`` (the version seen at preview); if the mine changed since,
@@ -237,7 +238,9 @@ def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str
     created = updated = 0
     stamp = now()
     with transaction(db):
-        for row in rows:
+        for index, row in enumerate(rows):
+            if progress and index % 500 == 0:
+                progress(index / len(rows))
             values = {k: v for k, v in row.items() if not k.startswith("_")}
             current = get_by_licence(db, values["licence_no"])
             if current is None:
@@ -250,3 +253,28 @@ def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str
                 if _update(db, current["id"], values, expected, actor, "导入更新", note, stamp):
                     updated += 1
     return created, updated
+
+
+def summary(db: Database) -> dict[str, Any]:
+    """Counts for the overview: listed/removed, listed by level, listed in each priority category."""
+    row = db.execute(
+        "SELECT SUM(status = ?), SUM(status = ?), "
+        "SUM(status = ? AND method = ?), SUM(status = ? AND flag_problem = 1), SUM(status = ? AND flag_rectify = 1) "
+        "FROM mines",
+        [STATUS_LISTED, STATUS_REMOVED, STATUS_LISTED, OPEN_PIT, STATUS_LISTED, STATUS_LISTED],
+    ).fetchone()
+    listed, removed, open_pit, problem, rectify = (value or 0 for value in row)
+    return {"listed": listed, "removed": removed, "open_pit": open_pit, "problem": problem, "rectify": rectify,
+            "by_level": counts_by_level(db)}
+
+
+def by_prefecture(db: Database) -> pd.DataFrame:
+    """Listed mines per prefecture and level, with Chinese headings and a total column."""
+    frame = pd.read_sql_query(
+        "SELECT city AS '市（州）', city_code, level, COUNT(*) AS n FROM mines WHERE status = ? "
+        "GROUP BY city, city_code, level", db.conn, params=[STATUS_LISTED],
+    )
+    table = frame.pivot_table(index=["city_code", "市（州）"], columns="level", values="n", fill_value=0, aggfunc="sum")
+    table = table.reindex(columns=[level for level in LEVELS], fill_value=0)
+    table["合计"] = table.sum(axis=1)
+    return table.reset_index().drop(columns="city_code")

@@ -1,0 +1,27 @@
+"""绿矿核查 — the router and the frame around every page.
+
+Run with ``streamlit run app.py`` (the README's first command does it for you).
+"""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="绿矿核查", page_icon=str(ui.ICON), layout="wide")
+
+database = ui.db()
+
+navigation = st.navigation({
+    "概况": [
+        st.Page("pages/overview.py", title="总览", default=True, url_path="overview"),
+    ],
+    "名录库": [
+        st.Page("pages/register.py", title="绿色矿山名录", url_path="register"),
+        st.Page("pages/register_import.py", title="名录导入与导出", url_path="import"),
+    ],
+    "系统": [
+        st.Page("pages/settings.py", title="设置", url_path="settings"),
+    ],
+})
+ui.sidebar_frame(database)
+navigation.run()

@@ -1,0 +1,79 @@
+"""绿色矿山名录: filter and search the register, open a mine, edit it, see its history, mark it removed."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from core import registry
+from ui import mine_form
+
+database = ui.db()
+here = ui.province(database)
+
+st.title("绿色矿山名录库")
+ui.show_flash()
+
+total = registry.count_mines(database)
+if total == 0:
+    st.info("名录库中还没有矿山。请先导入本省的绿色矿山名录，或在“设置”中载入演示数据。")
+    st.page_link("pages/register_import.py", label="去导入名录")
+    st.page_link("pages/settings.py", label="去设置页载入演示数据")
+    st.stop()
+
+filters = ui.register_filters(database)
+mines = registry.list_mines(database, filters)
+
+counts = mines["level"].value_counts()
+metrics = st.columns(5)
+metrics[0].metric("符合条件的矿山", f"{len(mines)} 座", help=f"名录库共 {total} 座（含已移出）")
+for column, level in zip(metrics[1:], ("国家级", "省级", "市级", "县级")):
+    column.metric(level, int(counts.get(level, 0)))
+
+if mines.empty:
+    st.info("没有符合条件的矿山。请放宽筛选条件，或清空搜索框。")
+    st.stop()
+
+table = pd.DataFrame({
+    "采矿许可证号": mines["licence_no"],
+    "矿山名称": mines["name"],
+    "入库级别": mines["level"],
+    "市（州）": mines["city"],
+    "县（市、区）": mines["county"],
+    "开采矿种": mines["mineral"],
+    "开采方式": mines["method"],
+    "生产规模": mines["scale_value"].map(registry.as_text) + mines["scale_unit"],
+    "规模类型": mines["scale_class"],
+    "问题线索": mines["flag_problem"].astype(bool),
+    "回头看整改": mines["flag_rectify"].astype(bool),
+    "状态": mines["status"],
+})
+st.caption("点击表格左侧的选择框打开矿山；搜索结果只有一座矿山时自动打开。")
+event = st.dataframe(
+    table, hide_index=True, width="stretch", height=420, key="register_table",
+    on_select="rerun", selection_mode="single-row",
+    column_config={"矿山名称": st.column_config.TextColumn(width="large")},
+)
+
+selected_rows = event.selection.rows if event else []
+if selected_rows:
+    st.session_state["selected_mine"] = int(mines.iloc[selected_rows[0]]["id"])
+elif len(mines) == 1:
+    st.session_state["selected_mine"] = int(mines.iloc[0]["id"])
+
+with st.expander("添加矿山"):
+    mine_form.edit_form(database, None)
+
+mine = registry.get_mine(database, st.session_state["selected_mine"]) if "selected_mine" in st.session_state else None
+if mine is None:
+    st.stop()
+
+st.subheader(mine["name"])
+info, edit, log, status = st.tabs(["基本信息", "编辑", "修改记录", "移出名录" if mine["status"] == "在册" else "恢复在册"])
+with info:
+    mine_form.facts(mine)
+with edit:
+    mine_form.edit_form(database, mine)
+with log:
+    mine_form.history(database, mine)
+with status:
+    mine_form.status_actions(database, mine)

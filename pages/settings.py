@@ -1,0 +1,59 @@
+"""设置: the province, the data directory, demo data and the reference tables."""
+
+import streamlit as st
+
+import ui
+from core import config, db as dbmod, demo, reference, regions, registry, settings
+
+database = ui.db()
+here = ui.province(database)
+
+st.title("设置")
+ui.show_flash()
+
+st.subheader("本省")
+st.write("省份用于检查矿山坐标、列出地市和县，并写在每一份报表和报告的标题中。")
+provinces = {r.code: r.name for r in regions.provinces()}
+chosen = st.selectbox("省（区、市）", list(provinces), index=list(provinces).index(here.code),
+                      format_func=lambda code: f"{provinces[code]}（{code}）")
+if chosen != here.code:
+    others = registry.count_mines(database)
+    if others:
+        st.warning(f"名录库中已有 {others} 座{here.name}的矿山。更改省份后，编辑这些矿山时会提示“不属于本省”。")
+    if st.button(f"保存为{provinces[chosen]}", type="primary"):
+        settings.set_province(database, chosen)
+        ui.flash(f"本省已设为{provinces[chosen]}。")
+        st.rerun()
+
+st.subheader("数据目录")
+db_file = config.db_path()
+st.markdown(
+    f"数据库、照片和生成的文件都保存在：`{config.data_dir()}`（由{config.data_dir_source()}决定）。  \n"
+    f"数据库文件 `{db_file.name}` 当前 {db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。  \n"
+    f"更换数据目录：启动前设置环境变量 `{config.ENV_DATA_DIR}`，或在项目目录的 `{config.SETTINGS_FILE.name}` 中写 "
+    "`data_dir = \"路径\"`。备份：停止程序后复制整个数据目录。"
+)
+
+st.subheader("演示数据")
+st.write(f"用于演示和培训：清空名录库，写入 {demo.DEFAULT_MINES} 座虚构的{regions.region_by_code(demo.DEFAULT_PROVINCE).name}"
+         "绿色矿山（名称均含“示例”字样）。命令行：`python -m core.demo --reset`。")
+if ui.confirmed("重置为演示数据", "reset_demo",
+                f"确认清空名录库中的全部 {registry.count_mines(database)} 座矿山及其修改记录，并写入演示数据？此操作不能撤销。",
+                confirm_label="确认重置"):
+    progress = st.progress(0.0, text="正在写入演示数据…")
+    count = demo.load_demo(database, progress=lambda share: progress.progress(share, text="正在写入演示数据…"))
+    ui.flash(f"已载入 {count} 座演示矿山。")
+    st.rerun()
+
+st.subheader("参考数据")
+st.write("以下对照表保存在项目的 `data/` 目录中（CSV 文件，可用 Excel 或文本编辑器修改，修改后重启生效）。")
+with st.expander("绿色矿山建设行业标准（data/standards.csv）"):
+    st.dataframe([{"标准编号": code, "标准名称": name} for code, name in reference.standards().items()],
+                 hide_index=True, width="stretch")
+with st.expander("开采矿种 → 适用行业标准（data/mineral_standards.csv）"):
+    st.dataframe([{"开采矿种": m.name, "适用行业标准": m.standard, "规模分类类别": m.scale_category}
+                  for m in {m.name: m for m in reference.minerals().values()}.values()],
+                 hide_index=True, width="stretch")
+with st.expander("生产规模分类（data/scale_classes.csv）"):
+    st.dataframe([{"类别": r.category, "开采方式": r.method or "不限", "单位": r.unit, "大型不低于": r.large_min,
+                   "中型不低于": r.medium_min} for r in reference.scale_rules()], hide_index=True, width="stretch")

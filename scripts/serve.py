@@ -1,0 +1,20 @@
+"""Start the app: ``python scripts/serve.py [streamlit options]`` (the README's first command calls it).
+
+Streamlit treats a folder named ``pages/`` beside the main script as an old-style multipage app until
+the main script has called ``st.navigation`` once in this process: a first visitor who opens a deep
+link such as ``/register`` would get the page without the app's frame. The users asked for a
+``pages/`` folder, so the launcher tells Streamlit up front that ``app.py`` does the routing.
+"""
+
+import sys
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if __name__ == "__main__":
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
+    sys.exit(cli.main())

@@ -1,0 +1,131 @@
+"""Pieces of the interface shared by the pages: the database of this run, the acting user, filters,
+problem lists and download names. Domain logic stays in ``core/``; this module only draws."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlite_utils import Database
+
+from core import config, regions, registry, settings
+from core import db as dbmod
+from core.exports import chinese_date
+from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
+
+ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
+DEFAULT_ACTOR = "管理员"
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(path: str) -> bool:
+    """Create or migrate the database once per server process and data directory."""
+    dbmod.connect(path).close()
+    return True
+
+
+def db() -> Database:
+    """A connection for this script run (SQLite connections are not shared between runs)."""
+    path = str(config.db_path())
+    _migrated(path)
+    if "_db" not in st.session_state or st.session_state["_db_path"] != path:
+        st.session_state["_db"] = dbmod.connect(path, migrate_schema=False)
+        st.session_state["_db_path"] = path
+    return st.session_state["_db"]
+
+
+def all_mines() -> list[dict]:
+    """Every mine, read on a connection of its own: downloads are built outside the script run."""
+    database = dbmod.connect(config.db_path(), migrate_schema=False)
+    try:
+        return registry.list_mines(database).to_dict("records")
+    finally:
+        database.close()
+
+
+def actor() -> str:
+    """Who is acting, for the change history (accounts come later; until then the name in the sidebar)."""
+    return (st.session_state.get("actor_name") or "").strip() or DEFAULT_ACTOR
+
+
+def province(database: Database) -> regions.Region:
+    return settings.province(database)
+
+
+def download_name(database: Database, what: str, suffix: str, dated: bool = False) -> str:
+    """Chinese file name after what the file holds: '湖北省绿色矿山名录（2026年11月28日）.xlsx'."""
+    stamp = f"（{chinese_date(date.today())}）" if dated else ""
+    return f"{province(database).name}{what}{stamp}.{suffix}"
+
+
+def show_problems(frame: pd.DataFrame, key: str) -> None:
+    """A list of problems (rows of Problem.as_dict()), errors first, in a table that fits the page."""
+    if frame.empty:
+        return
+    st.dataframe(frame, hide_index=True, width="stretch", key=key,
+                 column_config={"问题": st.column_config.TextColumn(width="large"),
+                                "修改方法": st.column_config.TextColumn(width="large")})
+
+
+def register_filters(database: Database, key: str = "reg") -> registry.Filters:
+    """The filter bar of the register, shared by the register page and the map."""
+    here = province(database)
+    prefectures = {r.code: r.name for r in regions.prefectures(here.code)}
+    row1 = st.columns([2, 1, 1, 1])
+    search = row1[0].text_input("搜索矿山名称、采矿许可证号或采矿权人", key=f"{key}_search",
+                                placeholder="输入名称或证号的一部分")
+    levels = row1[1].multiselect("入库级别", LEVELS, key=f"{key}_levels", placeholder="全部级别")
+    statuses = row1[2].multiselect("状态", STATUSES, default=[STATUS_LISTED], key=f"{key}_statuses",
+                                   placeholder="全部状态")
+    flags = row1[3].multiselect("重点核查类别", FLAGS, key=f"{key}_flags", placeholder="不限")
+    row2 = st.columns(4)
+    cities = row2[0].multiselect("市（州）", list(prefectures), format_func=prefectures.get,
+                                 key=f"{key}_cities", placeholder="全部地市")
+    county_choices = {r.code: r.name for code in (cities or list(prefectures))
+                      for r in regions.counties(here.code, code)}
+    counties = row2[1].multiselect("县（市、区）", list(county_choices), format_func=county_choices.get,
+                                   key=f"{key}_counties", placeholder="全部县区")
+    minerals = row2[2].multiselect("开采矿种", registry.distinct_values(database, "mineral"),
+                                   key=f"{key}_minerals", placeholder="全部矿种")
+    methods = row2[3].multiselect("开采方式", METHODS, key=f"{key}_methods", placeholder="全部方式")
+    return registry.Filters(levels=levels, city_codes=cities, county_codes=counties, minerals=minerals,
+                            methods=methods, statuses=statuses, flags=flags, search=search)
+
+
+def sidebar_frame(database: Database) -> None:
+    """What every page shows in the sidebar: the province, the acting person and the data directory."""
+    with st.sidebar:
+        st.caption(f"{province(database).name} · 绿色矿山实地抽查核查")
+        st.text_input("操作人", key="actor_name", placeholder=DEFAULT_ACTOR,
+                      help="写入修改记录的姓名。启用账号登录后由登录账号代替。")
+
+
+def confirmed(label: str, key: str, question: str, confirm_label: str = "确认", disabled: bool = False) -> bool:
+    """A button that asks before doing anything irreversible; True on the run the user confirms."""
+    asking = f"{key}__asking"
+    if st.button(label, key=key, disabled=disabled):
+        st.session_state[asking] = True
+    if not st.session_state.get(asking):
+        return False
+    st.warning(question)
+    yes, no, _ = st.columns([1, 1, 4])
+    if yes.button(confirm_label, key=f"{key}__yes", type="primary"):
+        st.session_state[asking] = False
+        return True
+    if no.button("取消", key=f"{key}__no"):
+        st.session_state[asking] = False
+        st.rerun()
+    return False
+
+
+def flash(message: str) -> None:
+    """A success message shown once, after the rerun that follows a write."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message)
