@@ -153,7 +153,7 @@ def _show_conflict(mine_values: dict[str, Any], latest: dict[str, Any], base_key
     diff = registry.changes(latest, mine_values)
     st.dataframe(pd.DataFrame(
         [{"字段": COLUMN_LABELS.get(f, f), "当前已保存的内容": old, "您填写的内容": new} for f, (old, new) in diff.items()]
-    ), hide_index=True, width="stretch")
+    ), hide_index=True, width="stretch", key=f"{base_key}_conflict")
     if st.button("放弃我的填写，载入最新内容", key=f"{base_key}_reload"):
         st.session_state[base_key] = latest["version"]
         st.rerun()

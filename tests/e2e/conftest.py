@@ -1,0 +1,129 @@
+"""Browser tests: the real app under `streamlit run`, driven by Debian's chromium through Playwright.
+
+Every request of the browser context (iframes included) is recorded; a test fails if any request goes
+to a host other than 127.0.0.1. A missing browser fails the run (it is never skipped).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GREENMINE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in LOCAL_SCHEMES or parsed.hostname == "127.0.0.1"
+
+
+class App:
+    """A running app: its base URL, data directory and server log."""
+
+    def __init__(self, base: str, data_dir: Path, log: Path):
+        self.base = base
+        self.data_dir = data_dir
+        self.log = log
+
+    def url(self, path: str = "") -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    log = data_dir / "server.log"
+    env = {**os.environ, "GREENMINE_DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-m", "core.demo", "--seed-if-empty"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    port = free_port()
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "scripts/serve.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"streamlit did not start; its log:\n{log.read_text()}")
+        time.sleep(0.2)
+    yield App(base, data_dir, log)
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"找不到浏览器 {CHROMIUM}：浏览器测试需要 Debian 的 chromium（apt-get install chromium）。")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def requests_seen() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, app: App, requests_seen: list[str]) -> Page:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    context.on("request", lambda request: requests_seen.append(request.url))
+    opened = context.new_page()
+    opened.on("websocket", lambda ws: requests_seen.append(ws.url))
+    opened.set_default_timeout(30_000)
+    yield opened
+    context.close()
+    outside = [url for url in requests_seen if not is_local(url)]
+    assert not outside, f"requests left the machine: {outside}"
+
+
+def wait_for_app(page: Page) -> None:
+    """Wait until the script run has finished and no exception is shown."""
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
+        " && document.querySelector(\"[data-testid='stMain'] h1\") !== null"
+    )
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']").first.inner_text()
+
+
+def assert_all_local(requests: list[str]) -> None:
+    assert requests, "no request was recorded"
+    outside = [url for url in requests if not is_local(url)]
+    assert not outside, f"requests left the machine: {outside}"

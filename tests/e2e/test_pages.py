@@ -1,0 +1,65 @@
+"""Every page opens in a real browser without errors and without a request leaving the machine."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import App, assert_all_local, wait_for_app
+
+PAGES = [
+    ("", "湖北省绿色矿山实地抽查核查"),
+    ("overview", "湖北省绿色矿山实地抽查核查"),
+    ("register", "绿色矿山名录库"),
+    ("import", "名录导入与导出"),
+    ("settings", "设置"),
+]
+
+
+def query(app: App, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(app.data_dir / "greenmine.db") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.mark.parametrize("path,title", PAGES)
+def test_page_opens_offline(page: Page, app: App, requests_seen: list[str], path: str, title: str) -> None:
+    page.goto(app.url(path))
+    wait_for_app(page)
+    expect(page.locator("[data-testid='stMain'] h1").first).to_have_text(title)
+    # The frame around every page: the navigation and the province in the sidebar.
+    expect(page.get_by_text("湖北省 · 绿色矿山实地抽查核查")).to_be_visible()
+    expect(page.get_by_role("link", name="绿色矿山名录")).to_be_visible()
+    assert_all_local(requests_seen)
+
+
+def test_register_lists_demo_mines_and_opens_one(page: Page, app: App, requests_seen: list[str]) -> None:
+    listed = query(app, "SELECT COUNT(*) FROM mines WHERE status = '在册'")[0][0]
+    licence, name = query(app, "SELECT licence_no, name FROM mines WHERE status = '在册' ORDER BY id LIMIT 1")[0]
+    page.goto(app.url("register"))
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="符合条件的矿山")).to_contain_text(f"{listed} 座")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+
+    search = page.get_by_label("搜索矿山名称、采矿许可证号或采矿权人")
+    search.fill(licence[-10:])
+    search.press("Enter")
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="符合条件的矿山")).to_contain_text("1 座")
+    expect(page.get_by_role("tab", name="修改记录")).to_be_visible()
+    assert_all_local(requests_seen)
+
+
+def test_import_refuses_a_renamed_file_in_chinese(page: Page, app: App, requests_seen: list[str]) -> None:
+    before = query(app, "SELECT COUNT(*), MAX(updated_at) FROM mines")[0]
+    page.goto(app.url("import"))
+    wait_for_app(page)
+    page.locator("input[type='file']").set_input_files(files=[{
+        "name": "名录.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": "这不是表格".encode("utf-8"),
+    }])
+    expect(page.get_by_text("内容不是 Excel 工作簿")).to_be_visible()
+    expect(page.get_by_text("名录库没有任何改动")).to_be_visible()
+    assert query(app, "SELECT COUNT(*), MAX(updated_at) FROM mines")[0] == before
+    assert_all_local(requests_seen)

@@ -1,0 +1,66 @@
+"""AppTest fixtures: the real app (app.py and its router) on a temporary data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from sqlite_utils import Database
+from streamlit.testing.v1 import AppTest
+
+from core import db as dbmod
+from core import demo
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+DEMO_MINES = 60
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GREENMINE_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def database(data_dir: Path) -> Database:
+    """The app's database file, filled with a small demo register."""
+    opened = dbmod.connect(data_dir / "greenmine.db")
+    demo.load_demo(opened, mines=DEMO_MINES)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def empty_database(data_dir: Path) -> Database:
+    opened = dbmod.connect(data_dir / "greenmine.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def open_page() -> Callable[[str], AppTest]:
+    """Run the app, then switch to a page (path relative to the project, e.g. 'pages/register.py')."""
+
+    def opener(page: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert not at.exception, at.exception
+        if page:
+            at.switch_page(page).run()
+            assert not at.exception, at.exception
+        return at
+
+    return opener
+
+
+def button(at: AppTest, label: str):
+    """The button with this label (fails clearly if there is none)."""
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return found[0]
+
+
+def widget(widgets, label: str):
+    found = [w for w in widgets if w.label == label]
+    assert found, f"no widget {label!r}; have: {[w.label for w in widgets]}"
+    return found[0]

@@ -1,0 +1,49 @@
+"""AppTest of the overview and settings pages."""
+
+from __future__ import annotations
+
+from core import registry, settings
+from tests.pages.conftest import DEMO_MINES, button, widget
+
+
+def test_overview_counts_the_register(open_page, database) -> None:
+    at = open_page()
+    summary = registry.summary(database)
+    assert at.title[0].value == "湖北省绿色矿山实地抽查核查"
+    assert widget(at.metric, "在册绿色矿山").value == f"{summary['listed']} 座"
+    assert widget(at.metric, "露天开采").value == str(summary["open_pit"])
+    by_city = at.dataframe[0].value
+    assert by_city["合计"].sum() == summary["listed"]
+
+
+def test_overview_of_an_empty_register_says_what_to_do(open_page, empty_database) -> None:
+    at = open_page()
+    assert any("第一步：导入本省的绿色矿山名录" in i.value for i in at.info)
+
+
+def test_change_the_province(open_page, empty_database) -> None:
+    at = open_page("pages/settings.py")
+    widget(at.selectbox, "省（区、市）").set_value("430000").run()
+    button(at, "保存为湖南省").click().run()
+    assert settings.province(empty_database).name == "湖南省"
+    at.switch_page("pages/overview.py").run()
+    assert at.title[0].value == "湖南省绿色矿山实地抽查核查"
+
+
+def test_reset_to_demo_data_asks_first(open_page, database) -> None:
+    mine = next(database.query("SELECT * FROM mines LIMIT 1"))
+    registry.update_mine(database, mine["id"], dict(mine, owner="演示前修改"), mine["version"], "测试")
+    at = open_page("pages/settings.py")
+    button(at, "重置为演示数据").click().run()
+    assert registry.count_mines(database) == DEMO_MINES
+    assert any("此操作不能撤销" in w.value for w in at.warning)
+    button(at, "确认重置").click().run()
+    assert not at.exception, at.exception
+    assert registry.count_mines(database) == 400
+    assert any("已载入 400 座演示矿山" in s.value for s in at.success)
+
+
+def test_settings_show_the_data_directory(open_page, database, data_dir) -> None:
+    at = open_page("pages/settings.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert str(data_dir) in text and "GREENMINE_DATA_DIR" in text
