@@ -13,10 +13,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.e2e.browser import App, is_local
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GREENMINE_CHROMIUM", "/usr/bin/chromium")
@@ -24,30 +25,12 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def is_local(url: str) -> bool:
-    parsed = urlparse(url)
-    return parsed.scheme in LOCAL_SCHEMES or parsed.hostname == "127.0.0.1"
-
-
-class App:
-    """A running app: its base URL, data directory and server log."""
-
-    def __init__(self, base: str, data_dir: Path, log: Path):
-        self.base = base
-        self.data_dir = data_dir
-        self.log = log
-
-    def url(self, path: str = "") -> str:
-        return f"{self.base}/{path.lstrip('/')}"
 
 
 @pytest.fixture(scope="session")
@@ -109,21 +92,4 @@ def page(browser: Browser, app: App, requests_seen: list[str]) -> Page:
     yield opened
     context.close()
     outside = [url for url in requests_seen if not is_local(url)]
-    assert not outside, f"requests left the machine: {outside}"
-
-
-def wait_for_app(page: Page) -> None:
-    """Wait until the script run has finished and no exception is shown."""
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
-        " && document.querySelector(\"[data-testid='stMain'] h1\") !== null"
-    )
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-        "[data-testid='stException']").first.inner_text()
-
-
-def assert_all_local(requests: list[str]) -> None:
-    assert requests, "no request was recorded"
-    outside = [url for url in requests if not is_local(url)]
     assert not outside, f"requests left the machine: {outside}"

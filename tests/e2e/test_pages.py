@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
+from datetime import date
+from pathlib import Path
+
+import openpyxl
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import App, assert_all_local, wait_for_app
+from core.exports import chinese_date
+from tests.e2e.browser import App, assert_all_local, wait_for_app
 
 PAGES = [
     ("", "湖北省绿色矿山实地抽查核查"),
@@ -63,3 +69,32 @@ def test_import_refuses_a_renamed_file_in_chinese(page: Page, app: App, requests
     expect(page.get_by_text("名录库没有任何改动")).to_be_visible()
     assert query(app, "SELECT COUNT(*), MAX(updated_at) FROM mines")[0] == before
     assert_all_local(requests_seen)
+
+
+def test_downloads_are_named_in_chinese_and_hold_the_register(page: Page, app: App, requests_seen: list[str]) -> None:
+    total = query(app, "SELECT COUNT(*) FROM mines")[0][0]
+    page.goto(app.url("import"))
+    wait_for_app(page)
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="导出 Excel（.xlsx）").click()
+    download = caught.value
+    assert download.suggested_filename == f"湖北省绿色矿山名录（{chinese_date(date.today())}）.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "湖北省绿色矿山名录" and rows[1][:2] == ("采矿许可证号", "矿山名称")
+    assert len(rows) == total + 2
+
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="下载导入模板（.xlsx）").click()
+    assert caught.value.suggested_filename == "湖北省绿色矿山名录导入模板.xlsx"
+    assert_all_local(requests_seen)
+
+
+def test_the_offline_rule_itself() -> None:
+    from tests.e2e.browser import is_local
+
+    assert is_local("http://127.0.0.1:8501/_stcore/health")
+    assert is_local("data:image/svg+xml,<svg/>")
+    assert not is_local("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+    assert not is_local("https://fonts.gstatic.com/s/i/short-term/release/materialsymbolsrounded/map/default/24px.svg")
+    assert not is_local("http://localhost:8501/")  # only the loopback address the app was started on counts
