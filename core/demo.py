@@ -246,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("已取消。")
                 return 1
         count = load_demo(database, args.mines, codes[0], args.seed)
-        print(f"已写入 {count} 座演示矿山（{regions.region_by_code(codes[0]).name}）：{config.db_path()}")
+        province_name = regions.region_by_code(codes[0]).name
+        sample = config.data_dir() / f"{province_name}绿色矿山名录（演示数据）.xlsx"
+        write_xlsx(generate(args.mines, codes[:1], args.seed), sample)
+        print(f"已写入 {count} 座演示矿山（{province_name}）：{config.db_path()}")
+        print(f"同样的数据另存为 Excel，可在“名录导入与导出”页试导入：{sample}")
     return 0
 
 

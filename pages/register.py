@@ -49,7 +49,7 @@ table = pd.DataFrame({
 })
 st.caption("点击表格左侧的选择框打开矿山；搜索结果只有一座矿山时自动打开。")
 event = st.dataframe(
-    table, hide_index=True, width="stretch", height=420, key="register_table",
+    table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)), key="register_table",
     on_select="rerun", selection_mode="single-row",
     column_config={"矿山名称": st.column_config.TextColumn(width="large")},
 )
