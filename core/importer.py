@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Callable
@@ -156,6 +157,11 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
 Progress = Callable[[float], None]
 
 
+def _unit_in_heading(heading: str) -> str:
+    match = re.search(r"[（(]([^）)]+)[）)]", heading)
+    return (normalize.unit(match.group(1)) or "") if match else ""
+
+
 def plan_import(db: Database, content: bytes, filename: str, progress: Progress | None = None) -> ImportPlan:
     """Read, normalise and validate a register file and compare it with the register. Writes nothing.
 
@@ -180,6 +186,8 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
         filename=filename, sha256=hashlib.sha256(content).hexdigest(), header_row=header_index + 1,
         columns={key: normalize.text(header_cells[col]) for key, col in columns.items()}, ignored_columns=ignored,
     )
+    # A unit written in the heading ("生产规模（万吨/年）") applies to every row when there is no unit column.
+    heading_unit = _unit_in_heading(plan.columns.get("scale", "")) if "scale_unit" not in columns else ""
     province = settings.province(db)
     existing = {m["licence_no"]: m for m in db.query("SELECT * FROM mines")}
     first_seen: dict[str, int] = {}
@@ -191,6 +199,8 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
         if progress and index % 500 == 0:
             progress(index / len(rows))
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
+        if heading_unit:
+            raw["scale_unit"] = heading_unit
         values, problems = validate_mine(raw, province, row=excel_row)
         plan.problems.extend(problems)
         licence = values["licence_no"]

@@ -13,8 +13,14 @@ import unicodedata
 
 from core.labels import LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS
 
-_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None})
+# Free text keeps its Chinese punctuation (，：（）…); only full-width letters, digits and blanks are folded.
+_BLANKS = {0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None}
+_FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                     *range(0xFF41, 0xFF5B))}
+_FULLWIDTH_ALNUM.update(_BLANKS)
+# Values that are parsed (numbers, units, coordinates, enumerations) also fold full-width punctuation.
+_FULLWIDTH_ALL = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULLWIDTH_ALL.update(_BLANKS)
 _SPACES = re.compile(r"\s+")
 
 
@@ -27,7 +33,12 @@ def text(value: object) -> str:
             return ""
         if value.is_integer():
             value = int(value)
-    return _SPACES.sub(" ", str(value).translate(_FULLWIDTH)).strip()
+    return _SPACES.sub(" ", str(value).translate(_FULLWIDTH_ALNUM)).strip()
+
+
+def _fold(value: object) -> str:
+    """Cell → text for parsing: also full-width punctuation made half-width, and no blanks at all."""
+    return text(value).translate(_FULLWIDTH_ALL).replace(" ", "")
 
 
 def licence_no(value: object) -> str:
@@ -47,7 +58,7 @@ _LEVEL_LOOKUP = {word: level for level, words in _LEVEL_WORDS.items() for word i
 
 
 def level(value: object) -> str | None:
-    raw = text(value).replace(" ", "")
+    raw = _fold(value)
     if not raw:
         return ""
     return _LEVEL_LOOKUP.get(raw)
@@ -57,20 +68,20 @@ _METHOD_WORDS = {
     METHODS[0]: ("露天开采", "露天", "露采", "露天开采方式", "山坡露天", "凹陷露天"),
     METHODS[1]: ("地下开采", "地下", "井工", "井工开采", "地采", "坑采", "井下开采", "坑道开采"),
     METHODS[2]: ("露天-地下联合开采", "露天地下联合开采", "联合开采", "露天+地下", "露天/地下", "露天、地下",
-                 "露天—地下联合开采", "露天－地下联合开采", "露天和地下", "露天及地下", "露井联采"),
+                 "露天—地下联合开采", "露天－地下联合开采", "露天和地下", "露天及地下", "露井联采", "联合"),
 }
 _METHOD_LOOKUP = {word: method for method, words in _METHOD_WORDS.items() for word in words}
 
 
 def method(value: object) -> str | None:
-    raw = text(value).replace(" ", "")
+    raw = _fold(value)
     if not raw:
         return ""
     return _METHOD_LOOKUP.get(raw)
 
 
 def scale_class(value: object) -> str | None:
-    raw = text(value).replace(" ", "")
+    raw = _fold(value)
     if not raw:
         return ""
     for canonical in SCALE_CLASSES:
@@ -85,7 +96,7 @@ _NO = {"否", "无", "0", "N", "NO", "FALSE", "×", "-", "/"}
 
 def flag(value: object) -> bool | None:
     """是/否 cells → True/False; empty → False; anything else → None."""
-    raw = text(value).replace(" ", "").upper()
+    raw = _fold(value).upper()
     if not raw or raw in _NO:
         return False
     if raw in _YES:
@@ -102,12 +113,12 @@ def number(value: object) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return None if isinstance(value, float) and math.isnan(value) else float(value)
-    raw = text(value).replace(",", "").replace(" ", "")
+    raw = _fold(value).replace(",", "")
     return float(raw) if _NUMBER.match(raw) else None
 
 
 def year(value: object) -> int | None:
-    raw = text(value).replace(" ", "").removesuffix("年度").removesuffix("年")
+    raw = _fold(value).removesuffix("年度").removesuffix("年")
     figure = number(raw)
     if figure is None or not figure.is_integer():
         return None
@@ -124,7 +135,7 @@ _SCALE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
 
 
 def unit(value: object) -> str | None:
-    raw = text(value).replace(" ", "")
+    raw = _fold(value)
     if not raw:
         return ""
     return _UNIT_LOOKUP.get(raw.lower()) or (raw if raw in SCALE_UNITS else None)
@@ -135,7 +146,7 @@ def scale(value: object) -> tuple[float | None, str] | None:
     figure = number(value)
     if figure is not None:
         return figure, ""
-    raw = text(value).replace(",", "").replace(" ", "")
+    raw = _fold(value).replace(",", "")
     if not raw:
         return None, ""
     match = _SCALE.match(raw)
@@ -161,7 +172,7 @@ def coordinate(value: object) -> float | None:
     figure = number(value)
     if figure is not None:
         return figure
-    raw = text(value).replace(" ", "").replace("’", "'").replace("”", '"').replace("′′", "″")
+    raw = _fold(value).replace("’", "'").replace("”", '"').replace("′′", "″")
     if not raw:
         return None
     for prefix in ("东经", "北纬", "西经", "南纬"):
