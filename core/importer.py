@@ -25,8 +25,8 @@ from sqlite_utils import Database
 
 from core import normalize, registry, settings
 from core.db import now, transaction
-from core.labels import COLUMN_LABELS, FIELDS
-from core.validation import ERROR, Problem, validate_mine
+from core.labels import COLUMN_LABELS, FIELDS, STATUS_REMOVED
+from core.validation import ERROR, WARNING, Problem, validate_mine
 
 MAX_IMPORT_MB = 10
 HEADER_SEARCH_ROWS = 15
@@ -215,6 +215,11 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
         if any(p.is_error for p in problems):
             continue
         current = existing.get(licence)
+        if current and current["status"] == STATUS_REMOVED:
+            plan.problems.append(Problem(
+                excel_row, "采矿许可证号", licence, f"该矿山已于 {current['removed_date']} 移出名录，导入只更新资料，不会恢复在册",
+                "如需恢复在册，请在名录页打开该矿山并填写恢复原因", WARNING,
+            ))
         values["_row"] = excel_row
         values["_expected_version"] = current["version"] if current else None
         plan.rows.append(values)

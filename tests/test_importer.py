@@ -12,6 +12,7 @@ import pytest
 
 from core import importer, registry
 from core.importer import ImportFileError, apply_import, plan_import
+from core.exports import register_xlsx
 from core.labels import FIELDS
 from core.registry import ConflictError, RegistryError
 
@@ -408,3 +409,15 @@ def test_bad_input_files_are_reproducible(tmp_path: Path):
     generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     committed = {p.name: p.read_bytes() for p in DATA.iterdir() if p.is_file() and p.suffix != ".py"}
     assert generated == committed
+
+
+def test_a_removed_mine_in_the_file_is_updated_but_stays_removed_with_a_warning(demo_db):
+    mine = next(demo_db.query("SELECT * FROM mines WHERE status = '已移出' LIMIT 1"))
+    content = register_xlsx([dict(mine, owner="移出后更名的示例矿业有限公司")])
+    plan = plan_import(demo_db, content, "含已移出矿山.xlsx")
+    assert plan.ok
+    warning = next(p for p in plan.warnings if p.column == "采矿许可证号")
+    assert "已于" in warning.message and "不会恢复在册" in warning.message
+    apply_import(demo_db, plan, "测试")
+    after = registry.get_mine(demo_db, mine["id"])
+    assert (after["owner"], after["status"]) == ("移出后更名的示例矿业有限公司", "已移出")
