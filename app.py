@@ -17,6 +17,7 @@ navigation = st.navigation({
     ],
     "名录库": [
         st.Page("pages/register.py", title="绿色矿山名录", url_path="register"),
+        st.Page("pages/map.py", title="矿山分布图", url_path="map"),
         st.Page("pages/register_import.py", title="名录导入与导出", url_path="import"),
     ],
     "系统": [

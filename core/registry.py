@@ -278,3 +278,8 @@ def by_prefecture(db: Database) -> pd.DataFrame:
     table = table.reindex(columns=[level for level in LEVELS], fill_value=0)
     table["合计"] = table.sum(axis=1)
     return table.reset_index().drop(columns="city_code")
+
+
+def data_version(db: Database) -> tuple:
+    """Changes whenever any mine is added or changed: a cache key for views of the register."""
+    return tuple(db.execute("SELECT COUNT(*), MAX(updated_at), SUM(version) FROM mines").fetchone())

@@ -1,10 +1,11 @@
-"""总览: where the register stands (the campaign's progress joins here once campaigns exist)."""
+"""总览: where the register stands, at one glance (the campaign's progress joins here once campaigns exist)."""
 
 import streamlit as st
+from streamlit_folium import st_folium
 
 import ui
-from core import registry
-from core.labels import LEVELS
+from core import basemap, maps, regions, registry, sampling
+from core.labels import LEVELS, STATUS_LISTED
 
 database = ui.db()
 here = ui.province(database)
@@ -18,19 +19,35 @@ if summary["listed"] == 0:
     st.page_link("pages/register_import.py", label="去导入名录")
     st.stop()
 
-st.subheader("名录库")
 cols = st.columns(5)
 cols[0].metric("在册绿色矿山", f"{summary['listed']} 座", help=f"另有已移出 {summary['removed']} 座")
 for column, level in zip(cols[1:], LEVELS):
-    column.metric(level, summary["by_level"].get(level, 0))
+    listed = summary["by_level"].get(level, 0)
+    column.metric(level, listed, help=f"按不低于 20% 的比例，至少应抽查 {sampling.minimum_sample(listed)} 座")
 
-st.subheader("重点核查对象")
-cols = st.columns(3)
-cols[0].metric("露天开采", summary["open_pit"])
-cols[1].metric("有问题线索反映", summary["problem"])
-cols[2].metric("“回头看”提出整改要求", summary["rectify"])
-st.caption("通知要求：对露天开采、有问题线索反映、“回头看”提出整改要求的绿色矿山开展重点核查；核查比例不低于 20%。")
+cols = st.columns(4)
+cols[0].metric("按 20% 至少应抽查", f"{sum(sampling.minimum_sample(n) for n in summary['by_level'].values())} 座",
+               help="各级别分别按在册数量的 20% 向上取整后相加")
+cols[1].metric("重点核查：露天开采", summary["open_pit"])
+cols[2].metric("重点核查：有问题线索反映", summary["problem"])
+cols[3].metric("重点核查：“回头看”提出整改要求", summary["rectify"])
 
-st.subheader("各市（州）在册矿山")
-st.dataframe(registry.by_prefecture(database), hide_index=True, width="stretch")
+by_prefecture = registry.by_prefecture(database)
+height = max(320, 26 * len(by_prefecture) + 90)  # one readable label per prefecture
+chart, where = st.columns([1, 1])
+with chart:
+    st.subheader("各市（州）在册矿山")
+    ranked = by_prefecture.sort_values("合计", ascending=False)
+    ranked.index = ranked["市（州）"].map(regions.short_name)
+    st.bar_chart(ranked[list(LEVELS)], horizontal=True, height=height, sort=False, stack=True,
+                 color=list(maps.PALETTES["入库级别"].values()), x_label="", y_label="在册矿山（座）")
+with where:
+    st.subheader("分布")
+    rows, legend, _ = ui.map_points(database, registry.Filters(statuses=[STATUS_LISTED]), "入库级别")
+    fmap = maps.build_map(rows, legend, "入库级别", basemap.load(database), here, basemap.load_boundary(), height=height)
+    st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key="overview_map")
+
+with st.expander("各市（州）在册矿山明细"):
+    st.dataframe(by_prefecture, hide_index=True, width="stretch")
 st.page_link("pages/register.py", label="打开绿色矿山名录")
+st.page_link("pages/map.py", label="打开矿山分布图")

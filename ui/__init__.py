@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import config, regions, registry, settings
+from core import config, maps, regions, registry, settings
 from core import db as dbmod
 from core.exports import chinese_date
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
@@ -92,6 +92,20 @@ def register_filters(database: Database, key: str = "reg") -> registry.Filters:
     methods = row2[3].multiselect("开采方式", METHODS, key=f"{key}_methods", placeholder="全部方式")
     return registry.Filters(levels=levels, city_codes=cities, county_codes=counties, minerals=minerals,
                             methods=methods, statuses=statuses, flags=flags, search=search)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_points(path: str, version: tuple, filters: registry.Filters, dimension: str):
+    database = dbmod.connect(path, migrate_schema=False)
+    try:
+        return maps.point_rows(registry.list_mines(database, filters), dimension)
+    finally:
+        database.close()
+
+
+def map_points(database: Database, filters: registry.Filters, dimension: str):
+    """The map's points for these filters, computed once per change of the register."""
+    return _cached_points(str(config.db_path()), registry.data_version(database), filters, dimension)
 
 
 def sidebar_frame(database: Database) -> None:

@@ -202,3 +202,18 @@ def history(database: Database, mine: dict[str, Any]) -> None:
     else:
         st.dataframe(frame, hide_index=True, width="stretch")
 
+
+
+def summary(mine: dict[str, Any]) -> None:
+    """A mine in a narrow column (beside the map)."""
+    st.markdown(f"**{mine['name']}**")
+    st.markdown(
+        f"采矿许可证号：{mine['licence_no']}  \n入库级别：{mine['level']}  \n"
+        f"所在地：{mine['city']} {mine['county']}  \n开采矿种：{mine['mineral']}  \n开采方式：{mine['method']}  \n"
+        f"生产规模：{registry.as_text(mine['scale_value'])}{mine['scale_unit']} {mine['scale_class']}  \n"
+        f"采矿权人：{mine['owner'] or '未填写'}  \n状态：{mine['status']}"
+    )
+    if mine["flag_problem"]:
+        st.warning(f"问题线索：{mine['problem_desc'] or '未填写内容'}")
+    if mine["flag_rectify"]:
+        st.warning(f"“回头看”整改要求：{mine['rectify_demand'] or '未填写内容'}")
