@@ -24,5 +24,5 @@ navigation = st.navigation({
         st.Page("pages/settings.py", title="设置", url_path="settings"),
     ],
 })
-ui.sidebar_frame(database)
+ui.frame(database)
 navigation.run()

@@ -149,26 +149,26 @@ def tiles_source() -> Path:
     return config.data_dir() / TILES_DIR
 
 
-def publish_local_tiles() -> int:
+def publish_local_tiles(source: Path | None = None, target: Path = PUBLISHED_TILES) -> int:
     """Mirror ``<data dir>/tiles/{z}/{x}/{y}.png`` into ``static/tiles`` so that the app can serve them.
 
     Streamlit serves only files inside ``static/`` (it refuses links that lead outside), so tiles are
     hard-linked there (copied when the data directory is on another disk). Returns the tile count.
     """
-    source = tiles_source()
-    if PUBLISHED_TILES.exists():
-        shutil.rmtree(PUBLISHED_TILES)
+    source = source or tiles_source()
+    if target.exists():
+        shutil.rmtree(target)
     if not source.is_dir():
         return 0
     count = 0
     for path in source.rglob("*"):
         if path.suffix.lower() not in TILE_SUFFIXES or not path.is_file():
             continue
-        target = PUBLISHED_TILES / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        published = target / path.relative_to(source)
+        published.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(path, target)
+            os.link(path, published)
         except OSError:
-            shutil.copy2(path, target)
+            shutil.copy2(path, published)
         count += 1
     return count

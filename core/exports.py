@@ -77,13 +77,14 @@ def register_xlsx(rows: Iterable[dict[str, Any]], title: str = "") -> bytes:
 
 
 def _cell(row: dict[str, Any], key: str) -> Any:
-    if key == "scale":
-        return row.get("scale_value")
     if key in ("flag_problem", "flag_rectify"):
         return YES if row.get(key) else NO
-    value = row.get(key)
+    value = row.get("scale_value" if key == "scale" else key)
+    # Empty numbers come out of pandas as NaN, which a spreadsheet cell cannot hold.
     if isinstance(value, float) and pd.isna(value):
         return None
+    if isinstance(value, float) and value.is_integer() and key == "listing_year":
+        return int(value)
     return value
 
 

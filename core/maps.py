@@ -38,7 +38,7 @@ TOOLTIP_LICENCE = re.compile(r"采矿许可证号：(.+?)入库级别：")
 MARKER_CALLBACK = """function (row) {
     var colours = %s;
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-        radius: 7, weight: row[3] ? 3 : 1.5, color: row[3] ? "#212121" : "#ffffff",
+        radius: 7, className: "gm-mine", weight: row[3] ? 3 : 1.5, color: row[3] ? "#212121" : "#ffffff",
         fillColor: colours[row[2]], fillOpacity: 0.9
     });
     marker.bindTooltip("<b>" + row[4] + "</b><br>采矿许可证号：" + row[5] + "<br>入库级别：" + row[6]

@@ -24,11 +24,12 @@ rows, legend, missing = ui.map_points(database, filters, dimension)
 st.caption(f"地图上显示 {len(rows)} 座矿山" + (f"；另有 {missing} 座未填经纬度，不在图上" if missing else "")
            + "。放大后显示单个矿山，点击矿山在右侧查看详情。")
 
-fmap = maps.build_map(rows, legend, dimension, basemap.load(database), here, basemap.load_boundary())
-
-
 @st.fragment
-def map_panel() -> None:
+def map_panel(rows: list, legend: list, dimension: str) -> None:
+    """The map and the clicked mine's details; a click reruns only this part of the page."""
+    # Built afresh on every run: re-rendering a folium map object changes its script, which would
+    # make the component reload (and lose the user's zoom) on every click.
+    fmap = maps.build_map(rows, legend, dimension, basemap.load(database), here, basemap.load_boundary())
     left, right = st.columns([3, 1])
     with left:
         clicked = st_folium(fmap, height=620, use_container_width=True, key="mine_map",
@@ -42,4 +43,4 @@ def map_panel() -> None:
             mine_form.summary(mine)
 
 
-map_panel()
+map_panel(rows, legend, dimension)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from core import config, db as dbmod, demo, reference, regions, registry, settings
+from core import basemap, config, db as dbmod, demo, reference, regions, registry, settings
 
 database = ui.db()
 here = ui.province(database)
@@ -23,6 +23,58 @@ if chosen != here.code:
     if st.button(f"保存为{provinces[chosen]}", type="primary"):
         settings.set_province(database, chosen)
         ui.flash(f"本省已设为{provinces[chosen]}。")
+        st.rerun()
+
+st.subheader("地图底图")
+st.write("内网环境下地图不访问互联网。默认不加载底图，只标出各市（州）驻地；如单位内网有瓦片服务（如政务网天地图），"
+         "或有本地瓦片文件，可在此启用。")
+current_base = basemap.load(database)
+kind = st.radio("底图", list(basemap.KINDS), format_func=basemap.KINDS.get, horizontal=True,
+                index=list(basemap.KINDS).index(current_base.kind))
+chosen_base = basemap.Basemap(kind=kind, max_zoom=current_base.max_zoom)
+if kind == "tiles":
+    chosen_base.url = st.text_input("瓦片地址模板", current_base.url,
+                                    help="含 {z}、{x}、{y}（可含 {s}）的内网瓦片服务地址；天地图的密钥（tk）写在地址中。")
+    chosen_base.label_url = st.text_input("注记图层地址模板（可选）", current_base.label_url)
+    c1, c2, c3 = st.columns(3)
+    chosen_base.subdomains = c1.text_input("子域名（{s} 的取值，可选）", current_base.subdomains, placeholder="如 01234567")
+    chosen_base.attribution = c2.text_input("底图来源说明", current_base.attribution, placeholder="如 天地图·湖北")
+    chosen_base.max_zoom = int(c3.number_input("最大缩放级别", 1, 22, current_base.max_zoom))
+elif kind == "local":
+    folder = basemap.tiles_source()
+    st.markdown(f"把按 `{{z}}/{{x}}/{{y}}` 组织的瓦片放在 `{folder}` 下（如 `{folder}/8/210/104.png`），再点击“发布本地瓦片”。")
+    c1, c2 = st.columns(2)
+    suffixes = ("png", "jpg", "jpeg", "webp")
+    chosen_base.suffix = c1.selectbox("瓦片格式", suffixes, index=suffixes.index(current_base.suffix))
+    chosen_base.attribution = c2.text_input("底图来源说明", current_base.attribution or "本地瓦片")
+    if st.button("发布本地瓦片"):
+        with st.spinner("正在发布本地瓦片…"):
+            count = basemap.publish_local_tiles()
+        (st.success if count else st.warning)(f"已发布 {count} 张瓦片。" if count else f"{folder} 下没有找到瓦片文件。")
+if st.button("保存底图设置", type="primary"):
+    try:
+        basemap.save(database, chosen_base)
+    except basemap.BasemapError as exc:
+        st.error(str(exc))
+    else:
+        ui.flash("底图设置已保存。")
+        st.rerun()
+
+st.markdown("**行政区边界**（可选）：上传本省审定的行政区边界 GeoJSON（经纬度坐标），在地图上显示省界和市界。本系统不附带任何边界数据。")
+if basemap.load_boundary() is not None:
+    st.caption(f"已上传边界：{basemap.boundary_path()}")
+    if ui.confirmed("删除边界", "remove_boundary", "确认删除已上传的行政区边界？", confirm_label="确认删除"):
+        basemap.remove_boundary()
+        ui.flash("已删除行政区边界。")
+        st.rerun()
+boundary_file = st.file_uploader("上传边界文件", type=["geojson", "json"], key="boundary_upload")
+if boundary_file is not None and st.button("保存边界"):
+    try:
+        warnings = basemap.save_boundary(boundary_file.getvalue())
+    except basemap.BasemapError as exc:
+        st.error(str(exc))
+    else:
+        ui.flash("已保存行政区边界。" + "".join(warnings))
         st.rerun()
 
 st.subheader("数据目录")

@@ -15,6 +15,10 @@ from streamlit.web import cli
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from core.basemap import publish_local_tiles
+
     PagesManager.uses_pages_directory = False
+    publish_local_tiles()  # local map tiles from the data directory, if there are any
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -11,9 +11,10 @@ import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from core import db as dbmod
-from core import exports, reference, registry, regions
+from core import exports, reference, registry, regions, settings
 from core.importer import apply_import, plan_import
 from core.labels import FIELDS, LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS
+from core.validation import validate_mine
 
 HUBEI = regions.region_by_code("420000")
 
@@ -181,3 +182,12 @@ def test_register_flags_are_written_as_yes_no(demo_db):
 )
 def test_chinese_date(day, text):
     assert exports.chinese_date(day) == text
+
+
+def test_a_mine_without_scale_year_or_coordinates_exports(db) -> None:
+    values, _ = validate_mine({"licence_no": "C4205002020019999999999", "name": "只有必填项的示例矿", "level": "省级",
+                               "city": "宜昌市", "mineral": "磷矿", "method": "地下开采"}, settings.province(db))
+    registry.create_mine(db, values, "测试")
+    rows = registry.list_mines(db).to_dict("records")
+    assert plan_import(db, exports.register_xlsx(rows), "导出.xlsx").unchanged == 1
+    assert plan_import(db, exports.register_csv(rows), "导出.csv").unchanged == 1

@@ -16,6 +16,7 @@ from core.exports import chinese_date
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
 
 ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
+STYLE = Path(__file__).resolve().parent / "style.css"
 DEFAULT_ACTOR = "管理员"
 
 
@@ -108,8 +109,10 @@ def map_points(database: Database, filters: registry.Filters, dimension: str):
     return _cached_points(str(config.db_path()), registry.data_version(database), filters, dimension)
 
 
-def sidebar_frame(database: Database) -> None:
-    """What every page shows in the sidebar: the province, the acting person and the data directory."""
+def frame(database: Database) -> None:
+    """What every page shows: Chinese in place of Streamlit's English widget texts, and in the sidebar
+    the province and the acting person."""
+    st.html(STYLE)
     with st.sidebar:
         st.caption(f"{province(database).name} · 绿色矿山实地抽查核查")
         st.text_input("操作人", key="actor_name", placeholder=DEFAULT_ACTOR,

@@ -42,3 +42,24 @@ def assert_all_local(requests: list[str]) -> None:
     assert requests, "no request was recorded"
     outside = [url for url in requests if not is_local(url)]
     assert not outside, f"requests left the machine: {outside}"
+
+
+def map_frame(page: Page, index: int = 0):
+    """The map's component frame, once Leaflet has drawn mines in it (clusters or single markers)."""
+    page.wait_for_function(
+        "(i) => { const f = document.querySelectorAll(\"iframe[title*='st_folium']\")[i];"
+        " if (!f || !f.contentDocument) return false;"
+        " return f.contentDocument.querySelectorAll('.marker-cluster, path.gm-mine').length > 0; }",
+        arg=index, timeout=30_000,
+    )
+    frames = [f for f in page.frames if "st_folium" in f.url]
+    return frames[index]
+
+
+def drawn_mines(frame) -> int:
+    """Mines shown in the map frame: the numbers on the clusters plus the single markers."""
+    return frame.evaluate(
+        "() => { let n = 0; document.querySelectorAll('.marker-cluster span')"
+        ".forEach(s => n += parseInt(s.textContent, 10));"
+        " return n + document.querySelectorAll('path.gm-mine').length; }"
+    )

@@ -21,6 +21,8 @@ from tests.e2e.browser import App, is_local
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GREENMINE_CHROMIUM", "/usr/bin/chromium")
+BASE_PATH = "lvkuang"
+ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -33,9 +35,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory):
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+def start_app(data_dir: Path, *extra: str):
+    """Start the app on a free port with this data directory (demo data loaded if empty)."""
     log = data_dir / "server.log"
     env = {**os.environ, "GREENMINE_DATA_DIR": str(data_dir)}
     subprocess.run([sys.executable, "-m", "core.demo", "--seed-if-empty"], cwd=ROOT, env=env, check=True,
@@ -43,10 +44,10 @@ def app(tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "scripts/serve.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
+            [sys.executable, "scripts/serve.py", "--server.port", str(port), "--server.address", "127.0.0.1", *extra],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}" + (f"/{BASE_PATH}" if "--server.baseUrlPath" in extra else "")
     deadline = time.monotonic() + 90
     while True:
         try:
@@ -59,12 +60,30 @@ def app(tmp_path_factory: pytest.TempPathFactory):
             server.kill()
             pytest.fail(f"streamlit did not start; its log:\n{log.read_text()}")
         time.sleep(0.2)
-    yield App(base, data_dir, log)
+    return server, App(base, data_dir, log)
+
+
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    server, running = start_app(tmp_path_factory.mktemp("e2e-data"))
+    yield running
+    stop(server)
+
+
+@pytest.fixture(scope="session")
+def app_under_path(tmp_path_factory: pytest.TempPathFactory):
+    """The app as an intranet reverse proxy often serves it: under a path."""
+    server, running = start_app(tmp_path_factory.mktemp("e2e-data-path"), "--server.baseUrlPath", BASE_PATH)
+    yield running
+    stop(server)
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +103,7 @@ def requests_seen() -> list[str]:
 
 @pytest.fixture
 def page(browser: Browser, app: App, requests_seen: list[str]) -> Page:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1600})
     context.on("request", lambda request: requests_seen.append(request.url))
     opened = context.new_page()
     opened.on("websocket", lambda ws: requests_seen.append(ws.url))

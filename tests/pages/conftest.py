@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -64,3 +66,17 @@ def widget(widgets, label: str):
     found = [w for w in widgets if w.label == label]
     assert found, f"no widget {label!r}; have: {[w.label for w in widgets]}"
     return found[0]
+
+
+def map_args(at: AppTest, index: int = 0) -> dict:
+    """The arguments the page sent to its map component (st_folium is opaque to AppTest otherwise)."""
+    components = at.get("component_instance")
+    assert len(components) > index, "no map on the page"
+    return json.loads(components[index].proto.json_args)
+
+
+def map_rows(at: AppTest, index: int = 0) -> list[list]:
+    """The mines drawn on the map: one row per mine, as sent to the browser."""
+    match = re.search(r"var data = (\[.*?\]);\n", map_args(at, index)["script"], re.S)
+    assert match, "the map has no mine layer"
+    return json.loads(match.group(1))

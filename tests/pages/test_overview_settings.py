@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import registry, settings
-from tests.pages.conftest import DEMO_MINES, button, widget
+from tests.pages.conftest import DEMO_MINES, button, map_rows, widget
 
 
 def test_overview_counts_the_register(open_page, database) -> None:
@@ -11,9 +11,21 @@ def test_overview_counts_the_register(open_page, database) -> None:
     summary = registry.summary(database)
     assert at.title[0].value == "湖北省绿色矿山实地抽查核查"
     assert widget(at.metric, "在册绿色矿山").value == f"{summary['listed']} 座"
-    assert widget(at.metric, "露天开采").value == str(summary["open_pit"])
+    assert widget(at.metric, "重点核查：露天开采").value == str(summary["open_pit"])
     by_city = at.dataframe[0].value
     assert by_city["合计"].sum() == summary["listed"]
+
+
+def test_overview_numbers_agree_with_the_register(open_page, database) -> None:
+    at = open_page()
+    rows = database.execute("SELECT level, COUNT(*) FROM mines WHERE status = '在册' GROUP BY level").fetchall()
+    for level, count in rows:
+        assert widget(at.metric, level).value == str(count)
+    required = sum(-(-count * 20 // 100) for _, count in rows)
+    assert widget(at.metric, "按 20% 至少应抽查").value == f"{required} 座"
+    problem = database.execute("SELECT COUNT(*) FROM mines WHERE status = '在册' AND flag_problem = 1").fetchone()[0]
+    assert widget(at.metric, "重点核查：有问题线索反映").value == str(problem)
+    assert len(map_rows(at)) == sum(count for _, count in rows)
 
 
 def test_overview_of_an_empty_register_says_what_to_do(open_page, empty_database) -> None:

@@ -1,0 +1,102 @@
+"""The map: points, escaping, legend, clicks, and that nothing in it points at the internet."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import pytest
+from folium.plugins import FastMarkerCluster
+
+from core import basemap, maps, registry, regions
+from core.map_assets import internet_addresses, local_addresses, localize_folium
+from scripts import vendor_assets
+
+HUBEI = regions.region_by_code("420000")
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def rendered(fmap: folium.Map) -> str:
+    return fmap.get_root().render()
+
+
+def test_every_vendored_file_matches_the_manifest() -> None:
+    assert vendor_assets.verify() == []
+
+
+def test_folium_classes_used_by_the_map_point_at_no_internet_address(demo_db) -> None:
+    rows, legend, _ = maps.point_rows(registry.list_mines(demo_db), "入库级别")
+    fmap = maps.build_map(rows, legend, "入库级别", basemap.Basemap(kind="local"), HUBEI,
+                          boundary={"type": "Polygon", "coordinates": [[[110, 30], [112, 30], [112, 31], [110, 30]]]})
+    used = {type(element) for element in _walk(fmap)}
+    assert folium.Map in used and FastMarkerCluster in used and folium.GeoJson in used
+    assert internet_addresses(sorted(used, key=str)) == []
+    html = rendered(fmap)
+    assert not re.findall(r"(?:src|href)=\"(?:https?:)?//", html)
+    assert "../../app/static/vendor/leaflet/leaflet.js" in html
+
+
+def test_localisation_replaces_the_cdn_addresses_folium_names() -> None:
+    leaflet = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+    assert local_addresses()[leaflet] == "vendor/leaflet/leaflet.js"
+    localize_folium()
+    assert localize_folium() == []  # once per process; a second call changes nothing
+    assert folium.Map.default_js[0] == ("leaflet", "../../app/static/vendor/leaflet/leaflet.js")
+
+
+def _walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def test_points_carry_escaped_text_and_the_legend_counts(demo_db) -> None:
+    mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
+    registry.update_mine(demo_db, mine["id"], dict(mine, name=XSS), mine["version"], "测试")
+    mines = registry.list_mines(demo_db)
+    rows, legend, missing = maps.point_rows(mines, "入库级别")
+    assert missing == 0 and len(rows) == len(mines)
+    xss_row = next(r for r in rows if r[5] == mine["licence_no"])
+    assert xss_row[4] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert XSS not in rendered(maps.build_map(rows, legend, "入库级别", basemap.Basemap(), HUBEI))
+    assert {e.label: e.count for e in legend} == mines["level"].value_counts().to_dict()
+
+
+def test_mines_without_coordinates_are_counted_not_drawn(demo_db) -> None:
+    mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
+    registry.update_mine(demo_db, mine["id"], dict(mine, lon=None, lat=None), mine["version"], "测试")
+    rows, _, missing = maps.point_rows(registry.list_mines(demo_db), "入库级别")
+    assert missing == 1 and mine["licence_no"] not in {r[5] for r in rows}
+
+
+def test_priority_category_takes_problem_before_rectify_before_open_pit(demo_db) -> None:
+    mines = registry.list_mines(demo_db)
+    chosen = maps.categories(mines, "重点核查类别")
+    assert (chosen[mines["flag_problem"] == 1] == "问题线索").all()
+    only_rectify = (mines["flag_problem"] == 0) & (mines["flag_rectify"] == 1)
+    assert (chosen[only_rectify] == "回头看整改要求").all()
+    plain_open = (mines["flag_problem"] == 0) & (mines["flag_rectify"] == 0) & (mines["method"] == "露天开采")
+    assert (chosen[plain_open] == "露天开采").all()
+    rows, _, _ = maps.point_rows(mines, "重点核查类别")
+    ringed = {r[5] for r in rows if r[3]}
+    assert ringed == set(mines[(mines["flag_problem"] == 1) | (mines["flag_rectify"] == 1)]["licence_no"])
+
+
+@pytest.mark.parametrize("text,licence", [
+    ("示例矿采矿许可证号：C4201052011069910993548入库级别：国家级开采矿种：磷矿", "C4201052011069910993548"),
+    ("<b>x</b>采矿许可证号：4200000410123入库级别：省级", "4200000410123"),
+    ("十堰", None),
+    (None, None),
+])
+def test_the_clicked_mine_is_read_from_its_tooltip(text, licence) -> None:
+    assert maps.clicked_licence(text) == licence
+
+
+def test_tiles_from_an_intranet_server_and_no_seats(demo_db) -> None:
+    base = basemap.Basemap(kind="tiles", url="/tiles/vec/{z}/{x}/{y}.png", label_url="/tiles/cva/{z}/{x}/{y}.png",
+                           attribution="天地图·湖北", max_zoom=16)
+    html = rendered(maps.build_map([], [], "入库级别", base, HUBEI))
+    assert "/tiles/vec/{z}/{x}/{y}.png" in html and "/tiles/cva/{z}/{x}/{y}.png" in html
+    assert "gm-seat" not in html.split("</style>")[-1]  # prefecture seats only on the plain background
+    plain = rendered(maps.build_map([], [], "入库级别", basemap.Basemap(), HUBEI))
+    assert "武汉" in plain and "maxZoom" in plain
