@@ -132,9 +132,12 @@ def _points(coordinates: Any):
 def save_boundary(content: bytes) -> list[str]:
     """Check and store the province's boundary file; returns warnings."""
     data, warnings = check_boundary(content)
+    # Only the lines are kept: the map draws outlines, and the file's attributes are text nobody reads.
+    outlines = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": geometry} for geometry in _geometries(data)]}
     target = boundary_path()
     temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    temporary.write_text(json.dumps(outlines), encoding="utf-8")
     os.replace(temporary, target)  # a half-written boundary never replaces the old one
     return warnings
 

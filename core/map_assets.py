@@ -5,8 +5,8 @@ folium's classes name their JavaScript and CSS as CDN addresses (class attribute
 ``static/vendor/`` (listed in ``static/vendor/manifest.json``), using addresses relative to the map's
 component frame so that they also work when the app is served under a path (``server.baseUrlPath``).
 
-Any other internet address is dropped rather than kept: jQuery, Bootstrap, Font Awesome and the
-awesome-markers plugin serve folium's icon markers and Bootstrap popups, which the app does not use;
+Any other internet address is dropped rather than kept: Bootstrap, Font Awesome and the
+awesome-markers plugin serve folium's icon markers and Bootstrap styling, which the app does not use;
 a class that would need them shows up blank in the browser tests instead of reaching the internet.
 """
 

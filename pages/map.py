@@ -20,16 +20,17 @@ if registry.count_mines(database) == 0:
 filters = ui.register_filters(database, key="map")
 dimension = st.segmented_control("着色依据", maps.DIMENSIONS, default=maps.DIMENSIONS[0], key="map_dimension") \
     or maps.DIMENSIONS[0]
-rows, legend, missing = ui.map_points(database, filters, dimension)
-st.caption(f"地图上显示 {len(rows)} 座矿山" + (f"；另有 {missing} 座未填经纬度，不在图上" if missing else "")
+points = ui.map_points(database, filters, dimension)
+st.caption(f"地图上显示 {len(points.rows)} 座矿山"
+           + (f"；另有 {points.missing} 座未填经纬度，不在图上" if points.missing else "")
            + "。放大后显示单个矿山，点击矿山在右侧查看详情。")
 
 @st.fragment
-def map_panel(rows: list, legend: list, dimension: str) -> None:
+def map_panel(points: maps.MapPoints, dimension: str) -> None:
     """The map and the clicked mine's details; a click reruns only this part of the page."""
     # Built afresh on every run: re-rendering a folium map object changes its script, which would
     # make the component reload (and lose the user's zoom) on every click.
-    fmap = maps.build_map(rows, legend, dimension, basemap.load(database), here, basemap.load_boundary())
+    fmap = maps.build_map(points, dimension, basemap.load(database), here, basemap.load_boundary())
     left, right = st.columns([3, 1])
     with left:
         clicked = st_folium(fmap, height=620, use_container_width=True, key="mine_map",
@@ -43,4 +44,7 @@ def map_panel(rows: list, legend: list, dimension: str) -> None:
             mine_form.summary(mine)
 
 
-map_panel(rows, legend, dimension)
+map_panel(points, dimension)
+
+if st.toggle("显示地图上的矿山列表", key="map_list"):
+    ui.mine_table(registry.list_mines(database, filters, registry.LIST_COLUMNS), key="map_table")

@@ -43,8 +43,8 @@ with chart:
                  color=list(maps.PALETTES["入库级别"].values()), x_label="", y_label="在册矿山（座）")
 with where:
     st.subheader("分布")
-    rows, legend, _ = ui.map_points(database, registry.Filters(statuses=[STATUS_LISTED]), "入库级别")
-    fmap = maps.build_map(rows, legend, "入库级别", basemap.load(database), here, basemap.load_boundary(), height=height)
+    points = ui.map_points(database, registry.Filters(statuses=[STATUS_LISTED]), "入库级别")
+    fmap = maps.build_map(points, "入库级别", basemap.load(database), here, basemap.load_boundary(), height=height)
     st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key="overview_map")
 
 with st.expander("各市（州）在册矿山明细"):

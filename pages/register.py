@@ -1,6 +1,5 @@
 """绿色矿山名录: filter and search the register, open a mine, edit it, see its history, mark it removed."""
 
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -21,7 +20,7 @@ if total == 0:
     st.stop()
 
 filters = ui.register_filters(database)
-mines = registry.list_mines(database, filters)
+mines = registry.list_mines(database, filters, registry.LIST_COLUMNS)
 
 counts = mines["level"].value_counts()
 metrics = st.columns(5)
@@ -33,26 +32,8 @@ if mines.empty:
     st.info("没有符合条件的矿山。请放宽筛选条件，或清空搜索框。")
     st.stop()
 
-table = pd.DataFrame({
-    "采矿许可证号": mines["licence_no"],
-    "矿山名称": mines["name"],
-    "入库级别": mines["level"],
-    "市（州）": mines["city"],
-    "县（市、区）": mines["county"],
-    "开采矿种": mines["mineral"],
-    "开采方式": mines["method"],
-    "生产规模": mines["scale_value"].map(registry.as_text) + mines["scale_unit"],
-    "规模类型": mines["scale_class"],
-    "问题线索": mines["flag_problem"].astype(bool),
-    "回头看整改": mines["flag_rectify"].astype(bool),
-    "状态": mines["status"],
-})
 st.caption("点击表格左侧的选择框打开矿山；搜索结果只有一座矿山时自动打开。")
-event = st.dataframe(
-    table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)), key="register_table",
-    on_select="rerun", selection_mode="single-row",
-    column_config={"矿山名称": st.column_config.TextColumn(width="large")},
-)
+event = ui.mine_table(mines, key="register_table", selectable=True)
 
 selected_rows = event.selection.rows if event else []
 if selected_rows:

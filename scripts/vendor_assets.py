@@ -36,6 +36,11 @@ PACKAGES = [
         "dist/images/marker-shadow.png": "",
         "LICENSE": "",
     }),
+    # folium's Popup builds its content with jQuery.
+    ("jquery", "3.7.1", "MIT", {
+        "dist/jquery.min.js": "https://code.jquery.com/jquery-3.7.1.min.js",
+        "LICENSE.txt": "",
+    }),
     ("leaflet.markercluster", "1.1.0", "MIT", {
         "dist/leaflet.markercluster.js":
             "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
 import pytest
-from folium.plugins import FastMarkerCluster
+from core.maps import MineLayer
 
 from core import basemap, maps, registry, regions
 from core.map_assets import internet_addresses, local_addresses, localize_folium
@@ -25,11 +26,11 @@ def test_every_vendored_file_matches_the_manifest() -> None:
 
 
 def test_folium_classes_used_by_the_map_point_at_no_internet_address(demo_db) -> None:
-    rows, legend, _ = maps.point_rows(registry.list_mines(demo_db), "入库级别")
-    fmap = maps.build_map(rows, legend, "入库级别", basemap.Basemap(kind="local"), HUBEI,
+    points = maps.point_rows(registry.list_mines(demo_db), "入库级别")
+    fmap = maps.build_map(points, "入库级别", basemap.Basemap(kind="local"), HUBEI,
                           boundary={"type": "Polygon", "coordinates": [[[110, 30], [112, 30], [112, 31], [110, 30]]]})
     used = {type(element) for element in _walk(fmap)}
-    assert folium.Map in used and FastMarkerCluster in used and folium.GeoJson in used
+    assert folium.Map in used and MineLayer in used and folium.GeoJson in used
     assert internet_addresses(sorted(used, key=str)) == []
     html = rendered(fmap)
     assert not re.findall(r"(?:src|href)=\"(?:https?:)?//", html)
@@ -54,19 +55,22 @@ def test_points_carry_escaped_text_and_the_legend_counts(demo_db) -> None:
     mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
     registry.update_mine(demo_db, mine["id"], dict(mine, name=XSS), mine["version"], "测试")
     mines = registry.list_mines(demo_db)
-    rows, legend, missing = maps.point_rows(mines, "入库级别")
-    assert missing == 0 and len(rows) == len(mines)
-    xss_row = next(r for r in rows if r[5] == mine["licence_no"])
+    points = maps.point_rows(mines, "入库级别")
+    assert points.missing == 0 and len(points.rows) == len(mines)
+    xss_row = next(r for r in points.rows if r[5] == mine["licence_no"])
     assert xss_row[4] == "&lt;img src=x onerror=alert(1)&gt;"
-    assert XSS not in rendered(maps.build_map(rows, legend, "入库级别", basemap.Basemap(), HUBEI))
-    assert {e.label: e.count for e in legend} == mines["level"].value_counts().to_dict()
+    assert points.details[xss_row[6]].startswith(f"入库级别：{mine['level']}<br>开采矿种：{mine['mineral']}")
+    assert XSS not in rendered(maps.build_map(points, "入库级别", basemap.Basemap(), HUBEI))
+    assert {e.label: e.count for e in points.legend} == mines["level"].value_counts().to_dict()
+    assert len(points.details) == len(set(points.details))  # a shared line travels once
+    assert {r[6] for r in points.rows} == set(range(len(points.details)))
 
 
 def test_mines_without_coordinates_are_counted_not_drawn(demo_db) -> None:
     mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
     registry.update_mine(demo_db, mine["id"], dict(mine, lon=None, lat=None), mine["version"], "测试")
-    rows, _, missing = maps.point_rows(registry.list_mines(demo_db), "入库级别")
-    assert missing == 1 and mine["licence_no"] not in {r[5] for r in rows}
+    points = maps.point_rows(registry.list_mines(demo_db), "入库级别")
+    assert points.missing == 1 and mine["licence_no"] not in {r[5] for r in points.rows}
 
 
 def test_priority_category_takes_problem_before_rectify_before_open_pit(demo_db) -> None:
@@ -77,8 +81,8 @@ def test_priority_category_takes_problem_before_rectify_before_open_pit(demo_db)
     assert (chosen[only_rectify] == "回头看整改要求").all()
     plain_open = (mines["flag_problem"] == 0) & (mines["flag_rectify"] == 0) & (mines["method"] == "露天开采")
     assert (chosen[plain_open] == "露天开采").all()
-    rows, _, _ = maps.point_rows(mines, "重点核查类别")
-    ringed = {r[5] for r in rows if r[3]}
+    points = maps.point_rows(mines, "重点核查类别")
+    ringed = {r[5] for r in points.rows if r[3]}
     assert ringed == set(mines[(mines["flag_problem"] == 1) | (mines["flag_rectify"] == 1)]["licence_no"])
 
 
@@ -95,8 +99,19 @@ def test_the_clicked_mine_is_read_from_its_tooltip(text, licence) -> None:
 def test_tiles_from_an_intranet_server_and_no_seats(demo_db) -> None:
     base = basemap.Basemap(kind="tiles", url="/tiles/vec/{z}/{x}/{y}.png", label_url="/tiles/cva/{z}/{x}/{y}.png",
                            attribution="天地图·湖北", max_zoom=16)
-    html = rendered(maps.build_map([], [], "入库级别", base, HUBEI))
+    html = rendered(maps.build_map(maps.MapPoints([], [], [], 0), "入库级别", base, HUBEI))
     assert "/tiles/vec/{z}/{x}/{y}.png" in html and "/tiles/cva/{z}/{x}/{y}.png" in html
     assert "gm-seat" not in html.split("</style>")[-1]  # prefecture seats only on the plain background
-    plain = rendered(maps.build_map([], [], "入库级别", basemap.Basemap(), HUBEI))
+    plain = rendered(maps.build_map(maps.MapPoints([], [], [], 0), "入库级别", basemap.Basemap(), HUBEI))
     assert "武汉" in plain and "maxZoom" in plain
+
+
+def test_a_mine_named_like_template_code_stays_text(demo_db) -> None:
+    mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
+    registry.update_mine(demo_db, mine["id"], dict(mine, name="{{ 7*7 }}示例矿{% if 1 %}"), mine["version"], "测试")
+    fmap = maps.build_map(maps.point_rows(registry.list_mines(demo_db), "入库级别"), "入库级别", basemap.Basemap(), HUBEI)
+    page = rendered(fmap)
+    data = re.search(r"var data = (\[.*?\]);\n", page, re.S).group(1)
+    names = {row[4] for row in json.loads(data)}
+    assert "{{ 7*7 }}示例矿{% if 1 %}" in names
+    assert "49示例矿" not in page

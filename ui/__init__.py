@@ -61,6 +61,29 @@ def download_name(database: Database, what: str, suffix: str, dated: bool = Fals
     return f"{province(database).name}{what}{stamp}.{suffix}"
 
 
+def mine_table(mines: pd.DataFrame, key: str, selectable: bool = False):
+    """The register's table of mines (Chinese headings, scale with its unit, flags as ticks)."""
+    table = pd.DataFrame({
+        "采矿许可证号": mines["licence_no"],
+        "矿山名称": mines["name"],
+        "入库级别": mines["level"],
+        "市（州）": mines["city"],
+        "县（市、区）": mines["county"],
+        "开采矿种": mines["mineral"],
+        "开采方式": mines["method"],
+        "生产规模": mines["scale_value"].map(registry.as_text) + mines["scale_unit"],
+        "规模类型": mines["scale_class"],
+        "问题线索": mines["flag_problem"].astype(bool),
+        "回头看整改": mines["flag_rectify"].astype(bool),
+        "状态": mines["status"],
+    })
+    return st.dataframe(
+        table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)), key=key,
+        on_select="rerun" if selectable else "ignore", selection_mode="single-row",
+        column_config={"矿山名称": st.column_config.TextColumn(width="large")},
+    )
+
+
 def show_problems(frame: pd.DataFrame, key: str) -> None:
     """A list of problems (rows of Problem.as_dict()), errors first, in a table that fits the page."""
     if frame.empty:
@@ -99,7 +122,7 @@ def register_filters(database: Database, key: str = "reg") -> registry.Filters:
 def _cached_points(path: str, version: tuple, filters: registry.Filters, dimension: str):
     database = dbmod.connect(path, migrate_schema=False)
     try:
-        return maps.point_rows(registry.list_mines(database, filters), dimension)
+        return maps.point_rows(registry.list_mines(database, filters, registry.LIST_COLUMNS), dimension)
     finally:
         database.close()
 

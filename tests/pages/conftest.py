@@ -76,7 +76,11 @@ def map_args(at: AppTest, index: int = 0) -> dict:
 
 
 def map_rows(at: AppTest, index: int = 0) -> list[list]:
-    """The mines drawn on the map: one row per mine, as sent to the browser."""
-    match = re.search(r"var data = (\[.*?\]);\n", map_args(at, index)["script"], re.S)
-    assert match, "the map has no mine layer"
-    return json.loads(match.group(1))
+    """The mines drawn on the map, as sent to the browser: [lat, lon, colour, ring, name, licence,
+    details line] (the details line, e.g. "入库级别：国家级<br>…", replaces its index in the list sent)."""
+    script = map_args(at, index)["script"]
+    data = re.search(r"var data = (\[.*?\]);\n", script, re.S)
+    details = re.search(r"var details = (\[.*?\]);\n", script, re.S)
+    assert data and details, "the map has no mine layer"
+    lines = json.loads(details.group(1))
+    return [row[:6] + [lines[row[6]]] for row in json.loads(data.group(1))]
