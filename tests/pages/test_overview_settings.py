@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import registry, settings
+from core import basemap, registry, settings
 from tests.pages.conftest import DEMO_MINES, button, map_rows, widget
 
 
@@ -59,3 +59,25 @@ def test_settings_show_the_data_directory(open_page, database, data_dir) -> None
     at = open_page("pages/settings.py")
     text = " ".join(m.value for m in at.markdown)
     assert str(data_dir) in text and "GREENMINE_DATA_DIR" in text
+
+
+def test_base_map_settings_are_validated_then_saved(open_page, empty_database) -> None:
+    at = open_page("pages/settings.py")
+    widget(at.radio, "底图").set_value("tiles").run()
+    widget(at.text_input, "瓦片地址模板").set_value("/tiles/map.png").run()
+    button(at, "保存底图设置").click().run()
+    assert any("{z}" in e.value for e in at.error)
+    assert basemap.load(empty_database).kind == "none"
+    widget(at.text_input, "瓦片地址模板").set_value("/tianditu/vec_w/{z}/{x}/{y}").run()
+    widget(at.text_input, "底图来源说明").set_value("天地图·湖北").run()
+    button(at, "保存底图设置").click().run()
+    saved = basemap.load(empty_database)
+    assert (saved.kind, saved.url, saved.attribution) == ("tiles", "/tianditu/vec_w/{z}/{x}/{y}", "天地图·湖北")
+
+
+def test_a_bad_boundary_file_is_refused_in_chinese(open_page, empty_database) -> None:
+    at = open_page("pages/settings.py")
+    at.file_uploader(key="boundary_upload").set_value(("边界.geojson", b"{not json", "application/json")).run()
+    button(at, "保存边界").click().run()
+    assert any("不是有效的 GeoJSON" in e.value for e in at.error)
+    assert basemap.load_boundary() is None
