@@ -136,8 +136,110 @@ def _v1_register(db: Database) -> None:
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _v2_campaigns(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            year INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            ministry_direct TEXT NOT NULL DEFAULT '[]',
+            current_draw_id INTEGER,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE draws (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            snapshot_sha256 TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            commitment TEXT NOT NULL,
+            frozen_at TEXT NOT NULL,
+            frozen_by TEXT NOT NULL,
+            redraw_reason TEXT NOT NULL DEFAULT '',
+            witness_input TEXT NOT NULL DEFAULT '',
+            seed TEXT NOT NULL DEFAULT '',
+            record TEXT NOT NULL DEFAULT '',
+            confirmed_at TEXT NOT NULL DEFAULT '',
+            confirmed_by TEXT NOT NULL DEFAULT '',
+            UNIQUE (campaign_id, seq)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE campaign_mines (
+            draw_id INTEGER NOT NULL REFERENCES draws(id),
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            mine_id INTEGER NOT NULL REFERENCES mines(id),
+            licence_no TEXT NOT NULL,
+            level TEXT NOT NULL,
+            category TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            ticket TEXT NOT NULL,
+            PRIMARY KEY (draw_id, licence_no)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE campaign_history (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    for statement in FINAL_TRIGGERS.values():
+        db.execute(statement)
+
+
+# A confirmed draw is final: the database itself refuses to change or delete it or its mines.
+FINAL_TRIGGERS = {
+    "draws_final_update": "CREATE TRIGGER draws_final_update BEFORE UPDATE ON draws WHEN OLD.status = '已确认' "
+                          "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能修改'); END",
+    "draws_final_delete": "CREATE TRIGGER draws_final_delete BEFORE DELETE ON draws WHEN OLD.status = '已确认' "
+                          "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
+    "campaign_mines_final_update": "CREATE TRIGGER campaign_mines_final_update BEFORE UPDATE ON campaign_mines "
+                                   "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能修改'); END",
+    "campaign_mines_final_delete": "CREATE TRIGGER campaign_mines_final_delete BEFORE DELETE ON campaign_mines "
+                                   "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
+}
+# Every table of data, children first (what a reset to demo data empties).
+DATA_TABLES = ("campaign_mines", "campaign_history", "draws", "campaigns", "mine_history", "imports", "mines")
+
+
+def erase_all_data(db: Database) -> None:
+    """Empty every data table, confirmed draws included: only for "reset to demo data", which asks first.
+
+    The guards that make confirmed draws final are lifted and put back inside the same transaction.
+    """
+    with transaction(db):
+        for name in FINAL_TRIGGERS:
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for table in DATA_TABLES:
+            db.execute(f"DELETE FROM {table}")
+        for statement in FINAL_TRIGGERS.values():
+            db.execute(statement)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
+    (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
 ]
 
 

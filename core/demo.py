@@ -198,9 +198,7 @@ def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEF
     rng = random.Random(seed + 1)
     removed = rng.sample(range(len(rows)), k=max(1, len(rows) // 50))
     with dbmod.transaction(db):
-        db.execute("DELETE FROM mine_history")
-        db.execute("DELETE FROM mines")
-        db.execute("DELETE FROM imports")
+        dbmod.erase_all_data(db)
         settings.set_province(db, province_code)
         registry.upsert_mines(db, rows, DEMO_ACTOR, "演示数据")
         if progress:

@@ -1,0 +1,265 @@
+"""Campaigns (核查任务) and their draws: rules fixed before the draw, the freeze with its commitment,
+the draw at the meeting, redraws with a written reason, and the campaign's history.
+
+The maths of the draw is in :mod:`core.sampling`; this module keeps its inputs and results in the
+database. A confirmed draw is final: triggers in the database refuse to change or delete it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlite_utils import Database
+
+from core import sampling, settings
+from core.db import now, transaction
+from core.labels import LEVELS, STATUS_LISTED
+
+FROZEN = "已冻结"
+CONFIRMED = "已确认"
+DISCARDED = "已作废"
+DEFAULT_RATIO_FLOOR = 0.10  # 自然资规〔2024〕1号: ≥10 % a year; the notice of 2023 asks 20 %
+
+
+class CampaignError(Exception):
+    """A request the rules of the campaign refuse; the message is in Chinese."""
+
+
+@dataclass
+class Campaign:
+    id: int
+    year: int
+    title: str
+    deadline: date
+    rules: sampling.Rules
+    ministry_direct: list[str]
+    current_draw_id: int | None
+    version: int
+
+
+def ratio_floor(db: Database) -> float:
+    return float(settings.get(db, "sampling_ratio_floor") or DEFAULT_RATIO_FLOOR)
+
+
+def default_title(province_name: str, year: int) -> str:
+    return f"{province_name}{year}年度绿色矿山实地抽查核查"
+
+
+def _load(row: dict[str, Any]) -> Campaign:
+    return Campaign(row["id"], row["year"], row["title"], date.fromisoformat(row["deadline"]),
+                    sampling.Rules.from_dict(json.loads(row["rules"])), json.loads(row["ministry_direct"]),
+                    row["current_draw_id"], row["version"])
+
+
+def list_campaigns(db: Database) -> list[Campaign]:
+    return [_load(row) for row in db.query("SELECT * FROM campaigns ORDER BY year DESC, id DESC")]
+
+
+def get(db: Database, campaign_id: int) -> Campaign:
+    rows = list(db.query("SELECT * FROM campaigns WHERE id = ?", [campaign_id]))
+    if not rows:
+        raise CampaignError("该核查任务不存在")
+    return _load(rows[0])
+
+
+def _check_rules(db: Database, rules: sampling.Rules) -> None:
+    floor = ratio_floor(db)
+    if rules.ratio < floor - 1e-9 or rules.ratio > 1:
+        raise CampaignError(f"抽查比例应在 {floor:.0%} 到 100% 之间（下限可在“设置”中调整）")
+    if not rules.levels:
+        raise CampaignError("请至少选择一个入库级别")
+    for name, policy in rules.policy.items():
+        if policy != sampling.ALL and not (rules.ratio <= float(policy) <= 1):
+            raise CampaignError(f"“{name}”的抽取比例应不低于总体比例 {rules.ratio:.0%}、不高于 100%")
+
+
+def create(db: Database, year: int, title: str, deadline: date, rules: sampling.Rules,
+           ministry_direct: list[str], actor: str) -> int:
+    _check_rules(db, rules)
+    if not title.strip():
+        raise CampaignError("请填写任务名称")
+    stamp = now()
+    with transaction(db):
+        campaign_id = db.execute(
+            "INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
+             json.dumps(sorted(ministry_direct)), stamp, stamp],
+        ).lastrowid
+        _history(db, campaign_id, actor, "创建核查任务", title.strip())
+    return campaign_id
+
+
+def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rules: sampling.Rules,
+                 ministry_direct: list[str], expected_version: int, actor: str) -> None:
+    """Change what the next draw uses. Refused while a draw is frozen (its inputs are fixed)."""
+    _check_rules(db, rules)
+    with transaction(db):
+        campaign = get(db, campaign_id)
+        if campaign.version != expected_version:
+            raise CampaignError("任务设置已被他人修改，请刷新页面后重试")
+        if pending_draw(db, campaign_id):
+            raise CampaignError("名录已冻结、等待抽取，此时不能修改抽取规则。如需修改，请先作废冻结")
+        db.execute(
+            "UPDATE campaigns SET title = ?, deadline = ?, rules = ?, ministry_direct = ?, version = version + 1, "
+            "updated_at = ? WHERE id = ?",
+            [title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
+             json.dumps(sorted(ministry_direct)), now(), campaign_id],
+        )
+        _history(db, campaign_id, actor, "修改任务设置",
+                 f"比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；部直接核查 {len(ministry_direct)} 座")
+
+
+def scope(db: Database, campaign: Campaign) -> list[dict[str, Any]]:
+    """The mines the draw is over: listed, of the campaign's levels, not checked by the ministry itself."""
+    excluded = set(campaign.ministry_direct)
+    return [
+        mine for mine in db.query(
+            f"SELECT * FROM mines WHERE status = ? AND level IN ({', '.join('?' for _ in campaign.rules.levels)})",
+            [STATUS_LISTED, *campaign.rules.levels])
+        if mine["licence_no"] not in excluded
+    ]
+
+
+def strata_table(db: Database, campaign: Campaign) -> pd.DataFrame:
+    """Mines in scope by level and category, with the minimum and the number the rules will draw."""
+    rows = sampling.snapshot(scope(db, campaign))
+    # The counts drawn do not depend on the seed, so any seed shows them before the draw.
+    result = sampling.draw(rows, "preview", campaign.rules)
+    table = []
+    for level in campaign.rules.levels:
+        strata = {s.category: s for s in result.strata if s.level == level}
+        line: dict[str, Any] = {"入库级别": level, "在册（纳入范围）": result.levels[level]["listed"]}
+        for name in (*sampling.CATEGORIES, sampling.OTHER):
+            line[name] = strata[name].mines
+        line["按比例至少抽取"] = result.levels[level]["required"]
+        line["将抽取"] = result.levels[level]["drawn"]
+        table.append(line)
+    return pd.DataFrame(table)
+
+
+def draws(db: Database, campaign_id: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM draws WHERE campaign_id = ? ORDER BY seq", [campaign_id]))
+
+
+def pending_draw(db: Database, campaign_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM draws WHERE campaign_id = ? AND status = ?", [campaign_id, FROZEN]))
+    return rows[0] if rows else None
+
+
+def current_draw(db: Database, campaign: Campaign) -> dict[str, Any] | None:
+    if campaign.current_draw_id is None:
+        return None
+    return next(db.query("SELECT * FROM draws WHERE id = ?", [campaign.current_draw_id]))
+
+
+def freeze(db: Database, campaign_id: int, actor: str, redraw_reason: str = "") -> dict[str, Any]:
+    """Take the snapshot and commit to a secret nonce, before the draw meeting."""
+    with transaction(db):
+        campaign = get(db, campaign_id)
+        if pending_draw(db, campaign_id):
+            raise CampaignError("名录已冻结，请先完成抽取或作废冻结")
+        if campaign.current_draw_id is not None and not redraw_reason.strip():
+            raise CampaignError("本任务已有确认的抽取结果。重新抽取必须填写书面理由")
+        rows = sampling.snapshot(scope(db, campaign))
+        if not rows:
+            raise CampaignError("纳入范围内没有在册矿山，无法抽取。请先导入名录或检查级别设置")
+        nonce = secrets.token_hex(32)
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM draws WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
+        digest = sampling.snapshot_hash(rows)
+        draw_id = db.execute(
+            "INSERT INTO draws (campaign_id, seq, status, rules, snapshot, snapshot_sha256, nonce, commitment, "
+            "frozen_at, frozen_by, redraw_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [campaign_id, seq, FROZEN, json.dumps(campaign.rules.as_dict(), ensure_ascii=False),
+             sampling.canonical_json(rows), digest, nonce, sampling.commitment(nonce), now(), actor,
+             redraw_reason.strip()],
+        ).lastrowid
+        _history(db, campaign_id, actor, "冻结名录" if seq == 1 else "冻结名录（重新抽取）",
+                 f"第 {seq} 次；{len(rows)} 座矿山；快照 SHA-256 {digest}；承诺值 {sampling.commitment(nonce)}"
+                 + (f"；重新抽取理由：{redraw_reason.strip()}" if redraw_reason.strip() else ""))
+    return next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
+
+
+def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
+    """Give up a frozen draw that has not been drawn (e.g. the register changed before the meeting)."""
+    if not reason.strip():
+        raise CampaignError("请填写作废理由")
+    with transaction(db):
+        draw_row = next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
+        if draw_row["status"] != FROZEN:
+            raise CampaignError("只能作废尚未抽取的冻结")
+        db.execute("UPDATE draws SET status = ? WHERE id = ?", [DISCARDED, draw_id])
+        _history(db, draw_row["campaign_id"], actor, "作废冻结",
+                 f"第 {draw_row['seq']} 次；理由：{reason.strip()}；随机数 {draw_row['nonce']}")
+
+
+def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province_name: str) -> dict[str, Any]:
+    """Draw at the meeting with the witnesses' input; the result is final. Returns the draw record."""
+    if not witness_input.strip():
+        raise CampaignError("请填写见证人现场提供的输入（如现场宣读的数字、公开开奖号码）")
+    with transaction(db):
+        draw_row = next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
+        if draw_row["status"] != FROZEN:
+            raise CampaignError("该冻结已抽取或已作废")
+        campaign = get(db, draw_row["campaign_id"])
+        rows = json.loads(draw_row["snapshot"])
+        stamp = now()
+        meta = {"province": province_name, "campaign": campaign.title, "year": campaign.year,
+                "draw": draw_row["seq"], "frozen_at": draw_row["frozen_at"], "drawn_at": stamp,
+                "redraw_reason": draw_row["redraw_reason"], "ministry_direct": campaign.ministry_direct}
+        data = sampling.record(rows, sampling.Rules.from_dict(json.loads(draw_row["rules"])), draw_row["nonce"],
+                               witness_input, meta)
+        db.execute(
+            "UPDATE draws SET status = ?, witness_input = ?, seed = ?, record = ?, confirmed_at = ?, confirmed_by = ? "
+            "WHERE id = ?",
+            [CONFIRMED, data["witness_input"], data["seed"], sampling.canonical_json(data), stamp, actor, draw_id],
+        )
+        ids = dict(db.execute("SELECT licence_no, id FROM mines").fetchall())
+        db.conn.executemany(
+            "INSERT INTO campaign_mines (draw_id, campaign_id, mine_id, licence_no, level, category, reason, ticket) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(draw_id, campaign.id, ids[s["licence_no"]], s["licence_no"], s["level"], s["category"], s["reason"],
+              s["ticket"]) for s in data["selections"]],
+        )
+        db.execute("UPDATE campaigns SET current_draw_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
+                   [draw_id, stamp, campaign.id])
+        _history(db, campaign.id, actor, "抽取矿山",
+                 f"第 {draw_row['seq']} 次；见证输入：{data['witness_input']}；种子 {data['seed']}；"
+                 f"抽取 {len(data['selections'])} 座")
+    return data
+
+
+def drawn_mines(db: Database, campaign: Campaign) -> pd.DataFrame:
+    """The mines of the campaign's current draw with their register data."""
+    if campaign.current_draw_id is None:
+        return pd.DataFrame()
+    cursor = db.execute(
+        "SELECT m.id, m.licence_no, m.name, m.level, m.city, m.county, m.mineral, m.method, m.lon, m.lat, "
+        "m.flag_problem, m.flag_rectify, m.status, c.category, c.reason, c.ticket FROM campaign_mines c "
+        "JOIN mines m ON m.id = c.mine_id WHERE c.draw_id = ? "
+        "ORDER BY CASE c.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, c.ticket",
+        [campaign.current_draw_id],
+    )
+    return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+
+
+def history(db: Database, campaign_id: int) -> pd.DataFrame:
+    cursor = db.execute("SELECT at AS 时间, actor AS 操作人, action AS 操作, detail AS 说明 FROM campaign_history "
+                        "WHERE campaign_id = ? ORDER BY id DESC", [campaign_id])
+    return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+
+
+def _history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:
+    db.execute("INSERT INTO campaign_history (campaign_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
+               [campaign_id, now(), actor, action, detail])
+
+
+def national_mines(db: Database) -> list[dict[str, Any]]:
+    """National-list mines, for choosing the ones the ministry checks itself (部直接核查)."""
+    return list(db.query("SELECT licence_no, name, city FROM mines WHERE level = ? AND status = ? ORDER BY city_code, name",
+                         [LEVELS[0], STATUS_LISTED]))
