@@ -20,6 +20,9 @@ navigation = st.navigation({
         st.Page("pages/map.py", title="矿山分布图", url_path="map"),
         st.Page("pages/register_import.py", title="名录导入与导出", url_path="import"),
     ],
+    "核查": [
+        st.Page("pages/sampling.py", title="抽取核查矿山", url_path="sampling"),
+    ],
     "系统": [
         st.Page("pages/settings.py", title="设置", url_path="settings"),
     ],

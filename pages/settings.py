@@ -87,10 +87,11 @@ st.markdown(
 )
 
 st.subheader("演示数据")
-st.write(f"用于演示和培训：清空名录库，写入 {demo.DEFAULT_MINES} 座虚构的{regions.region_by_code(demo.DEFAULT_PROVINCE).name}"
+st.write(f"用于演示和培训：清空名录库和核查任务，写入 {demo.DEFAULT_MINES} 座虚构的{regions.region_by_code(demo.DEFAULT_PROVINCE).name}"
          "绿色矿山（名称均含“示例”字样）。命令行：`python -m core.demo --reset`。")
 if ui.confirmed("重置为演示数据", "reset_demo",
-                f"确认清空名录库中的全部 {registry.count_mines(database)} 座矿山及其修改记录，并写入演示数据？此操作不能撤销。",
+                f"确认清空名录库中的全部 {registry.count_mines(database)} 座矿山及其修改记录、全部核查任务和抽取记录，"
+                "并写入演示数据？此操作不能撤销。",
                 confirm_label="确认重置"):
     progress = st.progress(0.0, text="正在写入演示数据…")
     count = demo.load_demo(database, progress=lambda share: progress.progress(share, text="正在写入演示数据…"))

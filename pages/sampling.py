@@ -1,0 +1,186 @@
+"""抽取核查矿山: the campaign's rules, the strata with the priority categories, and the verifiable draw."""
+
+import json
+from datetime import date
+
+import streamlit as st
+
+import ui
+from core import campaigns, registry, sampling
+from core.labels import LEVELS
+
+database = ui.db()
+here = ui.province(database)
+
+st.title("抽取核查矿山")
+st.caption("“双随机、一公开”：冻结名录并公布承诺值 → 见证人现场提供输入 → 按公开算法抽取，任何人可凭抽签记录复核。")
+ui.show_flash()
+
+if registry.count_mines(database) == 0:
+    st.info("名录库中还没有矿山，无法抽取。请先导入名录，或在“设置”中载入演示数据。")
+    st.page_link("pages/register_import.py", label="去导入名录")
+    st.stop()
+
+all_campaigns = campaigns.list_campaigns(database)
+POLICIES = {"all": "全部纳入（重点核查）", "ratio": "按比例抽取"}
+
+
+def rules_form(campaign: campaigns.Campaign | None) -> None:
+    """Create a campaign, or change the rules of one before its draw."""
+    year_default = campaign.year if campaign else date.today().year
+    c1, c2, c3 = st.columns([1, 3, 1])
+    year = int(c1.number_input("年度", 2018, 2100, year_default, key=f"rules_year_{campaign and campaign.id}"))
+    title = c2.text_input("任务名称", campaign.title if campaign else campaigns.default_title(here.name, year),
+                          key=f"rules_title_{campaign and campaign.id}")
+    deadline = c3.date_input("完成时限", campaign.deadline if campaign else date(year, 11, 30),
+                             key=f"rules_deadline_{campaign and campaign.id}", format="YYYY-MM-DD")
+    rules = campaign.rules if campaign else sampling.Rules()
+    floor = campaigns.ratio_floor(database)
+    c1, c2 = st.columns([1, 3])
+    ratio = c1.number_input("抽查比例（%）", int(floor * 100), 100, int(round(rules.ratio * 100)),
+                            key=f"rules_ratio_{campaign and campaign.id}",
+                            help=f"通知要求不低于 20%；下限 {floor:.0%} 可在“设置”中调整。") / 100
+    levels = c2.multiselect("纳入抽查的入库级别", LEVELS, list(rules.levels), key=f"rules_levels_{campaign and campaign.id}")
+    policy = {}
+    cols = st.columns(len(sampling.CATEGORIES))
+    for column, name in zip(cols, sampling.CATEGORIES):
+        current = rules.policy.get(name, sampling.ALL)
+        kind = column.selectbox(f"{name}", list(POLICIES), format_func=POLICIES.get,
+                                index=0 if current == sampling.ALL else 1, key=f"rules_{name}_{campaign and campaign.id}")
+        if kind == "all":
+            policy[name] = sampling.ALL
+        else:
+            policy[name] = column.number_input(
+                f"{name}抽取比例（%）", int(ratio * 100), 100,
+                max(int(ratio * 100), int(round(float(current) * 100)) if current != sampling.ALL else 50),
+                key=f"rules_{name}_ratio_{campaign and campaign.id}") / 100
+    national = {m["licence_no"]: f"{m['name']}（{m['city']}）" for m in campaigns.national_mines(database)}
+    direct = st.multiselect("部直接核查的国家级绿色矿山（不参加本省抽取）", list(national),
+                            default=[x for x in (campaign.ministry_direct if campaign else []) if x in national],
+                            format_func=national.get, key=f"rules_direct_{campaign and campaign.id}")
+    new_rules = sampling.Rules(ratio=ratio, levels=tuple(levels), policy=policy)
+    label = "保存任务设置" if campaign else "创建核查任务"
+    if st.button(label, type="primary", key=f"rules_save_{campaign and campaign.id}"):
+        try:
+            if campaign:
+                campaigns.update_rules(database, campaign.id, title, deadline, new_rules, direct, campaign.version,
+                                       ui.actor())
+                ui.flash("任务设置已保存。")
+            else:
+                st.session_state["campaign_id"] = campaigns.create(database, year, title, deadline, new_rules, direct,
+                                                                   ui.actor())
+                ui.flash(f"已创建核查任务“{title}”。")
+        except campaigns.CampaignError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+
+if not all_campaigns:
+    st.info("还没有核查任务。先创建本年度的核查任务，设定抽查比例和重点核查对象的处理方式。")
+    rules_form(None)
+    st.stop()
+
+names = {c.id: f"{c.title}" for c in all_campaigns}
+chosen_id = st.selectbox("核查任务", list(names), format_func=names.get,
+                         index=list(names).index(st.session_state.get("campaign_id", all_campaigns[0].id))
+                         if st.session_state.get("campaign_id") in names else 0)
+st.session_state["campaign_id"] = chosen_id
+campaign = campaigns.get(database, chosen_id)
+current = campaigns.current_draw(database, campaign)
+pending = campaigns.pending_draw(database, campaign.id)
+
+with st.expander("任务设置（抽取前确定）", expanded=current is None and pending is None):
+    rules_form(campaign)
+with st.expander("新建另一个核查任务"):
+    rules_form(None)
+
+st.subheader("一、抽取范围与分层")
+st.caption("每个入库级别分为四层：问题线索、“回头看”整改要求、露天开采（重点核查对象，橙色）和一般矿山；"
+           "一座矿山同时属于多个重点类别时计入靠前的一类。")
+table = campaigns.strata_table(database, campaign)
+st.dataframe(
+    table.style.map(lambda _: "background-color: #fff3e0; font-weight: 600", subset=list(sampling.CATEGORIES)),
+    hide_index=True, width="stretch",
+)
+st.caption(f"合计：纳入范围 {int(table['在册（纳入范围）'].sum())} 座，按比例至少抽取 {int(table['按比例至少抽取'].sum())} 座，"
+           f"按当前规则将抽取 {int(table['将抽取'].sum())} 座。部直接核查 {len(campaign.ministry_direct)} 座不参加本省抽取。")
+
+st.subheader("二、冻结名录，公布承诺值")
+if pending:
+    st.success(f"名录已于 {pending['frozen_at']} 冻结（第 {pending['seq']} 次），共 "
+               f"{len(json.loads(pending['snapshot']))} 座矿山。请在抽取前公布以下两个值：")
+    st.code(f"名录快照 SHA-256：{pending['snapshot_sha256']}\n随机数承诺值：  {pending['commitment']}", language=None)
+    reason = st.text_input("作废理由（如冻结后发现名录有误）", key="discard_reason")
+    if ui.confirmed("作废本次冻结", "discard_freeze", "确认作废本次冻结？作废记录和随机数将记入任务历史。",
+                    confirm_label="确认作废", disabled=not reason.strip()):
+        try:
+            campaigns.discard(database, pending["id"], reason, ui.actor())
+        except campaigns.CampaignError as exc:
+            st.error(str(exc))
+        else:
+            ui.flash("已作废本次冻结。")
+            st.rerun()
+elif current is None:
+    st.write("冻结后，抽取只依据冻结时的名录快照；承诺值用于事后证明随机数在抽取前已经确定、没有被更换。")
+    if ui.confirmed("冻结名录并生成承诺值", "freeze", "确认冻结当前名录？冻结后到抽取前不能修改抽取规则。",
+                    confirm_label="确认冻结"):
+        try:
+            campaigns.freeze(database, campaign.id, ui.actor())
+        except campaigns.CampaignError as exc:
+            st.error(str(exc))
+        else:
+            ui.flash("名录已冻结。请公布快照 SHA-256 和承诺值。")
+            st.rerun()
+else:
+    st.write(f"已完成第 {current['seq']} 次抽取（{current['confirmed_at']}）。")
+
+st.subheader("三、见证人输入并抽取")
+if pending:
+    witness = st.text_area("见证人现场提供的输入", key="witness_input",
+                           placeholder="如：现场宣读的数字 83721 45129；或 福彩3D 第2023298期 开奖号码 5 6 1")
+    if ui.confirmed("执行抽取", "do_draw", "抽取结果确认后不能修改或删除（如需重新抽取须书面说明理由）。确认执行抽取？",
+                    confirm_label="确认抽取", disabled=not witness.strip()):
+        with st.spinner("正在抽取…"):
+            try:
+                campaigns.confirm(database, pending["id"], witness, ui.actor(), here.name)
+            except campaigns.CampaignError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("抽取完成，结果已锁定。")
+                st.rerun()
+elif current is None:
+    st.caption("请先冻结名录。")
+
+if current is not None:
+    st.subheader("四、抽取结果")
+    record = json.loads(current["record"])
+    cols = st.columns(len(record["levels"]) + 1)
+    cols[0].metric("抽取矿山", f"{len(record['selections'])} 座")
+    for column, (level, counts) in zip(cols[1:], record["levels"].items()):
+        column.metric(level, f"{counts['drawn']} / {counts['listed']}",
+                      help=f"抽取 {counts['drawn']} 座，在册 {counts['listed']} 座，按比例至少 {counts['required']} 座")
+    drawn = campaigns.drawn_mines(database, campaign)
+    st.dataframe(drawn.rename(columns={
+        "licence_no": "采矿许可证号", "name": "矿山名称", "level": "入库级别", "city": "市（州）", "county": "县（市、区）",
+        "mineral": "开采矿种", "method": "开采方式", "category": "分层", "reason": "抽取方式", "ticket": "签号",
+    })[["采矿许可证号", "矿山名称", "入库级别", "市（州）", "县（市、区）", "开采矿种", "开采方式", "分层", "抽取方式", "签号"]],
+        hide_index=True, width="stretch")
+    st.code(f"种子：{record['seed']}\n随机数：{record['nonce']}\n见证输入：{record['witness_input']}", language=None)
+    st.download_button("下载抽签记录（JSON，可复核）", current["record"].encode("utf-8"),
+                       file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.json", mime="application/json")
+    st.caption("复核方法：在本系统目录执行 `python -m core.sampling verify 抽签记录.json`，仅凭记录文件重新计算抽取结果。")
+    with st.expander("重新抽取（须书面说明理由）"):
+        reason = st.text_area("重新抽取的理由", key="redraw_reason")
+        if ui.confirmed("冻结名录，准备重新抽取", "redraw", "确认重新抽取？原抽取结果保留并可查看，理由记入任务历史。",
+                        confirm_label="确认重新抽取", disabled=not reason.strip()):
+            try:
+                campaigns.freeze(database, campaign.id, ui.actor(), redraw_reason=reason)
+            except campaigns.CampaignError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("已冻结名录，请公布新的承诺值并组织重新抽取。")
+                st.rerun()
+
+with st.expander("任务历史"):
+    st.dataframe(campaigns.history(database, campaign.id), hide_index=True, width="stretch")

@@ -1,0 +1,68 @@
+"""AppTest of the sampling page: create a campaign, freeze, draw with the witnesses' input, redraw."""
+
+from __future__ import annotations
+
+import json
+
+from core import campaigns, sampling
+from tests.pages.conftest import button
+
+PAGE = "pages/sampling.py"
+
+
+def create_campaign(open_page):
+    at = open_page(PAGE)
+    assert any("还没有核查任务" in i.value for i in at.info)
+    button(at, "创建核查任务").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_create_freeze_and_draw(open_page, database) -> None:
+    at = create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    assert campaign.title.endswith("年度绿色矿山实地抽查核查") and campaign.rules.ratio == 0.2
+    strata = at.dataframe[0].value
+    assert list(strata.columns[:3]) == ["入库级别", "在册（纳入范围）", "问题线索"]
+
+    button(at, "冻结名录并生成承诺值").click().run()
+    assert campaigns.pending_draw(database, campaign.id) is None  # asks first
+    button(at, "确认冻结").click().run()
+    pending = campaigns.pending_draw(database, campaign.id)
+    assert pending is not None
+    assert any(pending["commitment"] in c.value for c in at.code)
+
+    at.text_area(key="witness_input").set_value("现场宣读 83721 45129").run()
+    button(at, "执行抽取").click().run()
+    button(at, "确认抽取").click().run()
+    assert not at.exception, at.exception
+    campaign = campaigns.get(database, campaign.id)
+    record = json.loads(campaigns.current_draw(database, campaign)["record"])
+    assert sampling.verify(record) == []
+    assert record["witness_input"] == "现场宣读 83721 45129"
+    assert any(m.label == "抽取矿山" and m.value == f"{len(record['selections'])} 座" for m in at.metric)
+    shown = at.dataframe[1].value
+    assert set(shown["采矿许可证号"]) == {s["licence_no"] for s in record["selections"]}
+    assert [b.label for b in at.download_button] == ["下载抽签记录（JSON，可复核）"]
+
+
+def test_draw_needs_the_witness_input(open_page, database) -> None:
+    at = create_campaign(open_page)
+    button(at, "冻结名录并生成承诺值").click().run()
+    button(at, "确认冻结").click().run()
+    assert button(at, "执行抽取").disabled
+
+
+def test_redraw_with_a_reason_keeps_the_first(open_page, database) -> None:
+    at = create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    frozen = campaigns.freeze(database, campaign.id, "组织者")
+    campaigns.confirm(database, frozen["id"], "第一次 11 22", "组织者", "湖北省")
+    at.run()
+    at.text_area(key="redraw_reason").set_value("冻结前 2 座矿山已被移出名录，未及时更新").run()
+    button(at, "冻结名录，准备重新抽取").click().run()
+    button(at, "确认重新抽取").click().run()
+    assert not at.exception, at.exception
+    pending = campaigns.pending_draw(database, campaign.id)
+    assert pending["seq"] == 2 and pending["redraw_reason"].startswith("冻结前 2 座矿山")
+    assert [d["status"] for d in campaigns.draws(database, campaign.id)] == ["已确认", "已冻结"]
