@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from core import basemap, config, db as dbmod, demo, reference, regions, registry, settings
+from core import basemap, campaigns, config, db as dbmod, demo, pdf, reference, regions, registry, settings
 
 database = ui.db()
 here = ui.province(database)
@@ -24,6 +24,23 @@ if chosen != here.code:
         settings.set_province(database, chosen)
         ui.flash(f"本省已设为{provinces[chosen]}。")
         st.rerun()
+
+st.subheader("抽查与文档")
+c1, c2 = st.columns([1, 3])
+floor = c1.number_input("抽查比例下限（%）", 1, 100, int(round(campaigns.ratio_floor(database) * 100)),
+                        help="核查任务的抽查比例不能低于此值。2023 年通知要求 20%，2024 年规定为不低于 10%。")
+font_setting = c2.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
+                             placeholder="留空则自动查找；如 C:\\Windows\\Fonts\\simhei.ttf，字体集可写 路径#序号")
+try:
+    found = pdf.find_font(font_setting or None)
+    st.caption(f"PDF 使用字体：{found.path}" + (f"（第 {found.index} 号字体）" if found.index else ""))
+except pdf.FontMissing as exc:
+    st.warning(str(exc))
+if st.button("保存抽查与文档设置"):
+    settings.put(database, "sampling_ratio_floor", floor / 100)
+    settings.put(database, "pdf_font", font_setting.strip())
+    ui.flash("已保存抽查与文档设置。")
+    st.rerun()
 
 st.subheader("地图底图")
 st.write("内网环境下地图不访问互联网。默认不加载底图，只标出各市（州）驻地；如单位内网有瓦片服务（如政务网天地图），"

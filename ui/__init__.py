@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import config, maps, regions, registry, settings
+from core import config, maps, pdf, regions, registry, settings
 from core import db as dbmod
 from core.exports import chinese_date
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
@@ -44,6 +44,16 @@ def all_mines() -> list[dict]:
         return registry.list_mines(database).to_dict("records")
     finally:
         database.close()
+
+
+def mines_by_licence() -> dict[str, dict]:
+    """Every mine keyed by licence number (for documents built outside the script run)."""
+    return {mine["licence_no"]: mine for mine in all_mines()}
+
+
+def pdf_font(database: Database) -> pdf.Font:
+    """The CJK font for PDF documents (raises pdf.FontMissing with what to install)."""
+    return pdf.find_font(settings.get(database, "pdf_font"))
 
 
 def actor() -> str:

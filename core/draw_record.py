@@ -1,0 +1,104 @@
+"""The draw record (抽签记录) as a PDF, and the list of drawn mines for publication (一公开) as xlsx.
+
+The JSON record (``core.sampling.record``) is the complete, verifiable one; the PDF is its readable
+form for the file and for the witnesses to sign, with every stratum summarised and every drawn mine.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from typing import Any
+
+import xlsxwriter
+
+from core import pdf, sampling
+from core.exports import chinese_date
+
+
+SHORT_REASONS = {sampling.REASON_PRIORITY: "重点·全部", sampling.REASON_PRIORITY_RATIO: "重点·比例",
+                 sampling.REASON_RANDOM: "随机"}
+
+
+def _day(stamp: str) -> str:
+    return chinese_date(datetime.fromisoformat(stamp).date()) + f" {stamp[11:16]}" if stamp else ""
+
+
+def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf.Font) -> bytes:
+    """The draw record as PDF; ``mines`` maps licence numbers to register rows (name, city, county)."""
+    meta = data["meta"]
+    doc = pdf.Document(font, f"{meta.get('campaign', '')} · 抽签记录（第 {meta.get('draw', 1)} 次）")
+    doc.add_page()
+    doc.title_block(f"{meta.get('campaign', '')}\n抽签记录", f"第 {meta.get('draw', 1)} 次抽取 · {_day(meta.get('drawn_at', ''))}")
+    rules = data["rules"]
+    policy = "；".join(f"{name}：{'全部纳入' if value == sampling.ALL else f'按 {float(value):.0%} 抽取'}"
+                       for name, value in rules["policy"].items())
+    doc.heading("一、抽取规则")
+    doc.paragraph(f"抽查比例不低于 {rules['ratio']:.0%}（各入库级别分别计算、向上取整）；纳入级别：{'、'.join(rules['levels'])}；"
+                  f"重点核查对象：{policy}。部直接核查的国家级绿色矿山 {len(meta.get('ministry_direct', []))} 座不参加本省抽取。")
+    if meta.get("redraw_reason"):
+        doc.paragraph(f"重新抽取理由：{meta['redraw_reason']}")
+    doc.heading("二、随机性来源（可复核）")
+    doc.paragraph(
+        f"名录冻结时间：{_day(meta.get('frozen_at', ''))}；快照矿山 {len(data['snapshot'])} 座。\n"
+        f"名录快照 SHA-256：{data['snapshot_sha256']}\n"
+        f"抽取前公布的承诺值：{data['commitment']}\n"
+        f"随机数（抽取后公开）：{data['nonce']}\n"
+        f"见证人输入：{data['witness_input']}\n"
+        f"种子：{data['seed']}\n"
+        f"算法：{data['algorithm']}（一致性抽样：签号为“种子的SHA-256加采矿许可证号”再取SHA-256所得的十进制小数，"
+        "各层按签号从小到大抽取）",
+        size=9,
+    )
+    doc.heading("三、各级别、各层抽取情况")
+    rows = []
+    for stratum in data["strata"]:
+        rows.append([stratum["level"], stratum["category"], stratum["mines"],
+                     {"all": "全部纳入", "remainder": "随机补足"}.get(stratum["policy"], stratum["policy"].replace("ratio ", "按比例 ")),
+                     len(stratum["drawn"])])
+    doc.grid(["入库级别", "分层", "矿山数", "抽取方式", "抽中"], rows, [30, 40, 25, 45, 34])
+    totals = "；".join(f"{level} 在册 {v['listed']} 座、至少 {v['required']} 座、抽中 {v['drawn']} 座"
+                       for level, v in data["levels"].items())
+    doc.paragraph(f"合计：{totals}。各层完整签号表见同名 JSON 抽签记录。", size=9)
+    doc.heading(f"四、抽中矿山名单（{len(data['selections'])} 座）")
+    table = []
+    for number, selection in enumerate(data["selections"], start=1):
+        mine = mines.get(selection["licence_no"], {})
+        table.append([number, selection["level"], selection["licence_no"], mine.get("name", ""),
+                      f"{mine.get('city', '')}{mine.get('county', '')}", SHORT_REASONS.get(selection["reason"], ""),
+                      selection["ticket"][:10]])
+    doc.grid(["序号", "入库级别", "采矿许可证号", "矿山名称", "所在地", "抽取方式", "签号"], table,
+             [9, 13, 36, 56, 26, 14, 15], size=7.5)
+    doc.ln(6)
+    doc.paragraph("抽取组织人（签字）：　　　　　　　见证人（签字）：　　　　　　　　　　日期：")
+    return bytes(doc.output())
+
+
+def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: str) -> bytes:
+    """The drawn mines for publication (一公开)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("抽中矿山")
+    bold = book.add_format({"bold": True, "font_size": 14})
+    head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    headings = ["序号", "入库级别", "采矿许可证号", "矿山名称", "市（州）", "县（市、区）", "开采矿种", "开采方式", "抽取方式"]
+    widths = [6, 9, 26, 44, 14, 14, 14, 16, 20]
+    sheet.merge_range(0, 0, 0, len(headings) - 1, title, bold)
+    sheet.write_row(1, 0, headings, head)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    for number, selection in enumerate(data["selections"], start=1):
+        mine = mines.get(selection["licence_no"], {})
+        sheet.write_row(number + 1, 0, [number, selection["level"], selection["licence_no"], mine.get("name", ""),
+                                        mine.get("city", ""), mine.get("county", ""), mine.get("mineral", ""),
+                                        mine.get("method", ""), selection["reason"]], cell)
+    sheet.freeze_panes(2, 0)
+    sheet.repeat_rows(1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    note_row = len(data["selections"]) + 3
+    sheet.write(note_row, 0, f"种子：{data['seed']}；见证输入：{data['witness_input']}；生成日期：{chinese_date(date.today())}")
+    book.close()
+    return buffer.getvalue()

@@ -1,0 +1,56 @@
+"""The draw record as PDF (read back with pdftotext) and the drawn mines as xlsx; the CJK font search."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import openpyxl
+import pytest
+
+from core import draw_record, pdf, sampling
+from tests.test_sampling import register
+
+RARE = "堃喆犇赟"
+
+
+def data_and_mines():
+    rows = register(60)
+    data = sampling.record(rows, sampling.Rules(), "nonce-1", "见证 83721", {
+        "campaign": "湖北省2023年度绿色矿山实地抽查核查", "draw": 1, "frozen_at": "2023-10-18T09:00:00",
+        "drawn_at": "2023-10-20T10:30:00", "ministry_direct": []})
+    mines = {row["licence_no"]: {"name": row["name"], "city": "宜昌市", "county": "夷陵区", "mineral": "磷矿",
+                                 "method": row["method"]} for row in rows}
+    mines[data["selections"][0]["licence_no"]]["name"] = f"{RARE}示例矿"  # rare characters must render
+    return data, mines
+
+
+def test_the_pdf_record_reads_back_with_every_character(tmp_path) -> None:
+    data, mines = data_and_mines()
+    path = tmp_path / "抽签记录.pdf"
+    path.write_bytes(draw_record.record_pdf(data, mines, pdf.find_font()))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "湖北省2023年度绿色矿山实地抽查核查" in text and "2023年10月20日 10:30" in text
+    assert data["commitment"] in text and data["seed"] in text and "见证 83721" in text
+    assert f"抽中矿山名单（{len(data['selections'])} 座）" in text
+    assert f"{RARE}示例矿" in text
+    assert all(s["licence_no"] in text for s in data["selections"])
+
+
+def test_drawn_mines_xlsx_for_publication() -> None:
+    data, mines = data_and_mines()
+    sheet = openpyxl.load_workbook(io.BytesIO(draw_record.drawn_xlsx(data, mines, "抽中矿山名单"))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "抽中矿山名单"
+    assert rows[1][:4] == ("序号", "入库级别", "采矿许可证号", "矿山名称")
+    assert [r[2] for r in rows[2:2 + len(data["selections"])]] == [s["licence_no"] for s in data["selections"]]
+
+
+def test_a_missing_font_says_what_to_install(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(pdf, "CANDIDATES", ((str(tmp_path / "none.ttc"), 0),))
+    with pytest.raises(pdf.FontMissing, match="fonts-noto-cjk"):
+        pdf.find_font()
+    with pytest.raises(pdf.FontMissing, match="不存在"):
+        pdf.find_font(str(tmp_path / "simhei.ttf"))
+    monkeypatch.setenv(pdf.ENV_FONT, "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2")
+    assert pdf.find_font() == pdf.Font("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2)
