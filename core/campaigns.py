@@ -91,7 +91,7 @@ def create(db: Database, year: int, title: str, deadline: date, rules: sampling.
             [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
              json.dumps(sorted(ministry_direct)), stamp, stamp],
         ).lastrowid
-        _history(db, campaign_id, actor, "创建核查任务", title.strip())
+        record_history(db, campaign_id, actor, "创建核查任务", title.strip())
     return campaign_id
 
 
@@ -111,7 +111,7 @@ def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rul
             [title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
              json.dumps(sorted(ministry_direct)), now(), campaign_id],
         )
-        _history(db, campaign_id, actor, "修改任务设置",
+        record_history(db, campaign_id, actor, "修改任务设置",
                  f"比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；部直接核查 {len(ministry_direct)} 座")
 
 
@@ -179,7 +179,7 @@ def freeze(db: Database, campaign_id: int, actor: str, redraw_reason: str = "") 
              sampling.canonical_json(rows), digest, nonce, sampling.commitment(nonce), now(), actor,
              redraw_reason.strip()],
         ).lastrowid
-        _history(db, campaign_id, actor, "冻结名录" if seq == 1 else "冻结名录（重新抽取）",
+        record_history(db, campaign_id, actor, "冻结名录" if seq == 1 else "冻结名录（重新抽取）",
                  f"第 {seq} 次；{len(rows)} 座矿山；快照 SHA-256 {digest}；承诺值 {sampling.commitment(nonce)}"
                  + (f"；重新抽取理由：{redraw_reason.strip()}" if redraw_reason.strip() else ""))
     return next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
@@ -194,7 +194,7 @@ def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
         if draw_row["status"] != FROZEN:
             raise CampaignError("只能作废尚未抽取的冻结")
         db.execute("UPDATE draws SET status = ? WHERE id = ?", [DISCARDED, draw_id])
-        _history(db, draw_row["campaign_id"], actor, "作废冻结",
+        record_history(db, draw_row["campaign_id"], actor, "作废冻结",
                  f"第 {draw_row['seq']} 次；理由：{reason.strip()}；随机数 {draw_row['nonce']}")
 
 
@@ -228,7 +228,7 @@ def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province
         )
         db.execute("UPDATE campaigns SET current_draw_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
                    [draw_id, stamp, campaign.id])
-        _history(db, campaign.id, actor, "抽取矿山",
+        record_history(db, campaign.id, actor, "抽取矿山",
                  f"第 {draw_row['seq']} 次；见证输入：{data['witness_input']}；种子 {data['seed']}；"
                  f"抽取 {len(data['selections'])} 座")
     return data
@@ -254,7 +254,7 @@ def history(db: Database, campaign_id: int) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
 
 
-def _history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:
+def record_history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:
     db.execute("INSERT INTO campaign_history (campaign_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
                [campaign_id, now(), actor, action, detail])
 

@@ -220,7 +220,8 @@ FINAL_TRIGGERS = {
                                    "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
 }
 # Every table of data, children first (what a reset to demo data empties).
-DATA_TABLES = ("campaign_mines", "campaign_history", "draws", "campaigns", "mine_history", "imports", "mines")
+DATA_TABLES = ("team_mines", "team_members", "team_draws", "inspectors", "campaign_mines", "campaign_history",
+               "draws", "campaigns", "mine_history", "imports", "mines")
 
 
 def erase_all_data(db: Database) -> None:
@@ -237,9 +238,66 @@ def erase_all_data(db: Database) -> None:
             db.execute(statement)
 
 
+def _v3_inspectors_and_teams(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE inspectors (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            rank TEXT NOT NULL DEFAULT '无',
+            specialty TEXT NOT NULL DEFAULT '',
+            prefecture TEXT NOT NULL DEFAULT '',
+            prefecture_code TEXT NOT NULL DEFAULT '',
+            conflicts TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (name, unit)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE team_draws (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            draw_id INTEGER NOT NULL REFERENCES draws(id),
+            record TEXT NOT NULL,
+            drawn_at TEXT NOT NULL,
+            drawn_by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE team_members (
+            team_draw_id INTEGER NOT NULL REFERENCES team_draws(id),
+            team_no INTEGER NOT NULL,
+            inspector_id INTEGER NOT NULL REFERENCES inspectors(id),
+            role TEXT NOT NULL,
+            PRIMARY KEY (team_draw_id, inspector_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE team_mines (
+            team_draw_id INTEGER NOT NULL REFERENCES team_draws(id),
+            team_no INTEGER NOT NULL,
+            licence_no TEXT NOT NULL,
+            PRIMARY KEY (team_draw_id, licence_no)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
+    (3, "inspector register, team draws, team members and mines", _v3_inspectors_and_teams),
 ]
 
 

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from core import config
 from core import db as dbmod
-from core import exports, reference, registry, regions, settings
+from core import exports, inspectors, reference, registry, regions, settings
 from core.labels import LEVELS, METHODS
 
 DEFAULT_SEED = 20231017
@@ -191,6 +191,38 @@ def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple
     }
 
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "华明强军平伟芳敏静丽勇杰磊涛斌超刚辉健波宁玲燕红霞琳"
+
+
+def generate_inspectors(province_code: str = DEFAULT_PROVINCE, count: int = 45, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
+    """Fictitious inspectors ("张某华": 某 marks a made-up name) from the province's and cities' departments."""
+    rng = random.Random(seed + 2)
+    province = regions.region_by_code(province_code)
+    assert province is not None
+    cities = list(regions.prefectures(province_code))
+    people, names = [], set()
+    while len(people) < count:
+        name = rng.choice(SURNAMES) + "某" + rng.choice(GIVEN)
+        if name in names:
+            continue
+        names.add(name)
+        at_province = rng.random() < 0.35
+        city = None if at_province else rng.choice(cities)
+        unit = (rng.choice((f"{province.name}自然资源厅", f"{province.name}地质调查院", f"{province.name}国土整治中心"))
+                if at_province else f"{city.name}自然资源和规划局")
+        senior = rng.random() < 0.4
+        people.append({
+            "name": name, "unit": unit,
+            "title": rng.choice(("正高级", "副高级")) if senior else rng.choice(("中级", "中级", "初级")),
+            "rank": rng.choice(("处级", "科级", "无")) if at_province else rng.choice(("科级", "无", "处级")),
+            "specialty": rng.choice(inspectors.SPECIALTIES[:8]),
+            "prefecture": city.name if city else "", "prefecture_code": city.code if city else "",
+            "conflicts": "", "active": 1,
+        })
+    return people
+
+
 def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEFAULT_PROVINCE, seed: int = DEFAULT_SEED,
               progress: Callable[[float], None] | None = None) -> int:
     """Replace the register with the demo data for one province, in one transaction; returns the count."""
@@ -201,6 +233,8 @@ def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEF
         dbmod.erase_all_data(db)
         settings.set_province(db, province_code)
         registry.upsert_mines(db, rows, DEMO_ACTOR, "演示数据")
+        for person in generate_inspectors(province_code, seed=seed):
+            inspectors.save(db, person)
         if progress:
             progress(0.8)
         for index in removed:

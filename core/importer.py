@@ -78,8 +78,9 @@ class ImportPlan:
         return pd.DataFrame(rows, columns=["行号", "采矿许可证号", "矿山名称", "字段", "原值", "新值"])
 
 
-def read_table(content: bytes, filename: str) -> list[list[Any]]:
-    """The cells of the file's first sheet (or the CSV) as rows of Python values."""
+def read_table(content: bytes, filename: str, aliases: dict[str, str] = _ALIASES,
+               anchors: frozenset[str] = frozenset({"licence_no", "name"})) -> list[list[Any]]:
+    """The cells of the sheet whose header matches (or the CSV) as rows of Python values."""
     size_mb = len(content) / 1024 / 1024
     if size_mb > MAX_IMPORT_MB:
         raise ImportFileError(
@@ -90,13 +91,14 @@ def read_table(content: bytes, filename: str) -> list[list[Any]]:
         raise ImportFileError("文件是空的。请上传填好的名录表（可先下载导入模板）。")
     suffix = PurePath(filename).suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(content, filename)
+        return _read_excel(content, filename, aliases, anchors)
     if suffix in (".csv", ".txt"):
         return _read_csv(content)
     raise ImportFileError(f"不支持的文件类型“{suffix or '无扩展名'}”。请上传 Excel（.xlsx、.xls）或 CSV 文件。")
 
 
-def _read_excel(content: bytes, filename: str) -> list[list[Any]]:
+def _read_excel(content: bytes, filename: str, aliases: dict[str, str],
+                anchors: frozenset[str]) -> list[list[Any]]:
     is_zip = content[:4] == b"PK\x03\x04"
     is_ole = content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     if not (is_zip or is_ole):
@@ -116,7 +118,7 @@ def _read_excel(content: bytes, filename: str) -> list[list[Any]]:
         ) from exc
     # The register is on the first sheet that has a recognisable header (a 填表说明 sheet may come first).
     for rows in sheets:
-        if _find_header(rows) is not None:
+        if find_header(rows, aliases, anchors) is not None:
             return rows
     return sheets[0] if sheets else []
 
@@ -140,16 +142,20 @@ def _read_csv(content: bytes) -> list[list[Any]]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    """(row index, field key → column index) of the best header among the first rows, or None."""
+def find_header(rows: list[list[Any]], aliases: dict[str, str] = _ALIASES,
+                anchors: frozenset[str] = frozenset({"licence_no", "name"})) -> tuple[int, dict[str, int]] | None:
+    """(row index, field key → column index) of the best header among the first rows, or None.
+
+    ``aliases`` maps normalised headings to field keys; a header row must name every ``anchors`` key.
+    """
     best = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found: dict[str, int] = {}
         for col, cell in enumerate(row):
-            key = _ALIASES.get(normalize.header(cell))
+            key = aliases.get(normalize.header(cell))
             if key and key not in found:
                 found[key] = col
-        if {"licence_no", "name"} <= found.keys() and (best is None or len(found) > len(best[1])):
+        if anchors <= found.keys() and (best is None or len(found) > len(best[1])):
             best = (index, found)
     return best
 
@@ -168,7 +174,7 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
     ``progress`` is called now and then with the share done (0–1).
     """
     rows = read_table(content, filename)
-    header = _find_header(rows)
+    header = find_header(rows)
     if header is None:
         raise ImportFileError(
             f"在表格前 {HEADER_SEARCH_ROWS} 行中没有找到表头（至少应有“采矿许可证号”和“矿山名称”两列）。"

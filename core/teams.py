@@ -1,0 +1,218 @@
+"""Drawing the inspection teams (随机抽取核查人员): from the same seed as the mines, with qualified
+leaders, a mix of specialties, recusal, and mines assigned by region with balanced loads.
+
+Pure functions first (:func:`draw_teams`), then the database side (:func:`save_team_draw`, swaps).
+When the pool cannot satisfy the rules the draw says exactly what is missing and assigns nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlite_utils import Database
+
+from core import campaigns, inspectors, sampling
+from core.db import now, transaction
+
+LEADER = "组长"
+MEMBER = "组员"
+DEFAULT_SIZE = 3
+MAX_SIZE = 5
+
+
+class TeamError(Exception):
+    """The pool or the request cannot satisfy the rules; the message says what is missing, in Chinese."""
+
+
+@dataclass
+class TeamRules:
+    teams: int
+    size: int = DEFAULT_SIZE  # members per team, leader included (3 to 5)
+    recuse_home_prefecture: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"teams": self.teams, "size": self.size, "recuse_home_prefecture": self.recuse_home_prefecture}
+
+
+@dataclass
+class Team:
+    no: int
+    leader: dict[str, Any]
+    members: list[dict[str, Any]] = field(default_factory=list)  # leader first
+    mines: list[dict[str, Any]] = field(default_factory=list)
+
+    def may_check(self, mine: dict[str, Any], recuse_home: bool) -> str | None:
+        """Why this team may not check the mine (None when it may)."""
+        for person in self.members:
+            if recuse_home and person["prefecture_code"] and person["prefecture_code"] == mine["city_code"]:
+                return f"{person['name']}的所在地为{mine['city']}"
+            declared = inspectors.conflicts_of(person)
+            if mine["licence_no"] in declared or (mine.get("owner") and mine["owner"] in declared):
+                return f"{person['name']}申报了回避"
+        return None
+
+
+def inspector_ticket(seed: str, person: dict[str, Any]) -> str:
+    return sampling.ticket(seed, f"inspector:{person['name']}|{person['unit']}")
+
+
+def draw_teams(pool: list[dict[str, Any]], mines: list[dict[str, Any]], seed: str, rules: TeamRules) -> list[Team]:
+    """Teams for the drawn mines. ``pool``: active inspectors; ``mines``: drawn mines with city codes."""
+    if not 3 <= rules.size <= MAX_SIZE:
+        raise TeamError("每个核查组应为 3～5 人")
+    if rules.teams < 1:
+        raise TeamError("至少需要 1 个核查组")
+    needed = rules.teams * rules.size
+    if len(pool) < needed:
+        raise TeamError(f"需要 {needed} 名可抽取的核查人员（{rules.teams} 组 × {rules.size} 人），当前 {len(pool)} 名")
+    ordered = sorted(pool, key=lambda p: inspector_ticket(seed, p))
+    qualified = [p for p in ordered if inspectors.is_leader_qualified(p)]
+    if len(qualified) < rules.teams:
+        raise TeamError(f"需要至少 {rules.teams} 名符合组长条件（高级职称或处级及以上）的人员，当前 {len(qualified)} 名")
+    teams = [Team(no, leader, [leader]) for no, leader in enumerate(qualified[:rules.teams], start=1)]
+    rest = [p for p in ordered if p not in qualified[:rules.teams]]
+    # Fill the teams in turns; each takes the first inspector (by ticket) of a specialty it lacks.
+    while any(len(t.members) < rules.size for t in teams):
+        for team in teams:
+            if len(team.members) >= rules.size:
+                continue
+            have = {p["specialty"] for p in team.members}
+            choice = next((p for p in rest if p["specialty"] not in have), rest[0])
+            rest.remove(choice)
+            team.members.append(choice)
+    _assign_mines(teams, mines, rules.recuse_home_prefecture)
+    return teams
+
+
+def _assign_mines(teams: list[Team], mines: list[dict[str, Any]], recuse_home: bool) -> None:
+    """Whole prefectures to teams, largest first, each to the least loaded team allowed to take it;
+    a prefecture no team may take whole is split mine by mine."""
+    by_city: dict[str, list[dict[str, Any]]] = {}
+    for mine in sorted(mines, key=lambda m: m["licence_no"]):
+        by_city.setdefault(mine["city_code"], []).append(mine)
+    unassignable = []
+    for city, group in sorted(by_city.items(), key=lambda item: (-len(item[1]), item[0])):
+        allowed = [t for t in teams if all(t.may_check(m, recuse_home) is None for m in group)]
+        if allowed:
+            min(allowed, key=lambda t: (len(t.mines), t.no)).mines.extend(group)
+            continue
+        for mine in group:
+            allowed = [t for t in teams if t.may_check(mine, recuse_home) is None]
+            if not allowed:
+                reasons = "；".join(f"第{t.no}组：{t.may_check(mine, recuse_home)}" for t in teams)
+                unassignable.append(f"{mine['name']}（{mine['city']}）：{reasons}")
+                continue
+            min(allowed, key=lambda t: (len(t.mines), t.no)).mines.append(mine)
+    if unassignable:
+        raise TeamError("以下矿山因回避规则没有可派的核查组，请增加组数或人员后重新抽取：\n" + "\n".join(unassignable[:10])
+                        + (f"\n……共 {len(unassignable)} 座" if len(unassignable) > 10 else ""))
+
+
+def team_record(teams: list[Team], seed: str, rules: TeamRules) -> dict[str, Any]:
+    return {
+        "seed": seed, "rules": rules.as_dict(),
+        "teams": [{"no": t.no, "leader": f"{t.leader['name']}|{t.leader['unit']}",
+                   "members": [f"{p['name']}|{p['unit']}" for p in t.members],
+                   "mines": [m["licence_no"] for m in t.mines]} for t in teams],
+    }
+
+
+# --- database side ------------------------------------------------------------------------------
+
+def drawn_mines_for_teams(db: Database, campaign: campaigns.Campaign) -> list[dict[str, Any]]:
+    frame = campaigns.drawn_mines(db, campaign)
+    if frame.empty:
+        return []
+    owners = dict(db.execute("SELECT licence_no, owner FROM mines").fetchall())
+    cities = dict(db.execute("SELECT licence_no, city_code FROM mines").fetchall())
+    return [{**row, "owner": owners.get(row["licence_no"], ""), "city_code": cities.get(row["licence_no"], "")}
+            for row in frame.to_dict("records")]
+
+
+def save_team_draw(db: Database, campaign: campaigns.Campaign, rules: TeamRules, actor: str) -> int:
+    """Draw the teams for the campaign's current draw (same seed) and store them."""
+    current = campaigns.current_draw(db, campaign)
+    if current is None:
+        raise TeamError("请先完成矿山抽取，再抽取核查组")
+    pool = inspectors.list_inspectors(db, active_only=True)
+    teams = draw_teams(pool, drawn_mines_for_teams(db, campaign), current["seed"], rules)
+    record = team_record(teams, current["seed"], rules)
+    with transaction(db):
+        team_draw_id = db.execute(
+            "INSERT INTO team_draws (campaign_id, draw_id, record, drawn_at, drawn_by) VALUES (?, ?, ?, ?, ?)",
+            [campaign.id, current["id"], sampling.canonical_json(record), now(), actor]).lastrowid
+        for team in teams:
+            for person in team.members:
+                db.execute("INSERT INTO team_members (team_draw_id, team_no, inspector_id, role) VALUES (?, ?, ?, ?)",
+                           [team_draw_id, team.no, person["id"], LEADER if person is team.leader else MEMBER])
+            for mine in team.mines:
+                db.execute("INSERT INTO team_mines (team_draw_id, team_no, licence_no) VALUES (?, ?, ?)",
+                           [team_draw_id, team.no, mine["licence_no"]])
+        campaigns.record_history(db, campaign.id, actor, "抽取核查组",
+                                 f"{rules.teams} 组 × {rules.size} 人；种子 {current['seed']}")
+    return team_draw_id
+
+
+def latest_team_draw(db: Database, campaign: campaigns.Campaign) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM team_draws WHERE campaign_id = ? AND draw_id = ? ORDER BY id DESC LIMIT 1",
+                         [campaign.id, campaign.current_draw_id or 0]))
+    return rows[0] if rows else None
+
+
+def teams_frame(db: Database, team_draw_id: int) -> pd.DataFrame:
+    """One row per team: leader, members, number of mines and prefectures."""
+    members = pd.DataFrame(list(db.query(
+        "SELECT t.team_no, t.role, i.name, i.unit, i.title, i.rank, i.specialty FROM team_members t "
+        "JOIN inspectors i ON i.id = t.inspector_id WHERE t.team_draw_id = ? ORDER BY t.team_no, t.role DESC, i.name",
+        [team_draw_id])))
+    mines = pd.DataFrame(list(db.query(
+        "SELECT t.team_no, m.city FROM team_mines t JOIN mines m ON m.licence_no = t.licence_no "
+        "WHERE t.team_draw_id = ?", [team_draw_id])), columns=["team_no", "city"])
+    rows = []
+    for no, group in members.groupby("team_no"):
+        leader = group[group["role"] == LEADER].iloc[0]
+        assigned = mines[mines["team_no"] == no]
+        rows.append({
+            "核查组": f"第{no}组",
+            "组长": f"{leader['name']}（{leader['unit']}，{leader['title']}/{leader['rank']}）",
+            "组员": "、".join(f"{r['name']}（{r['specialty'] or '—'}）" for _, r in group[group["role"] == MEMBER].iterrows()),
+            "核查矿山数": len(assigned),
+            "负责地市": "、".join(sorted(set(assigned["city"]))),
+        })
+    return pd.DataFrame(rows)
+
+
+def swap_member(db: Database, team_draw_id: int, out_id: int, in_id: int, reason: str, actor: str) -> None:
+    """Replace one inspector with another (not in any team), with a recorded reason; rules still hold."""
+    if not reason.strip():
+        raise TeamError("调换人员必须填写理由")
+    with transaction(db):
+        draw_row = next(db.query("SELECT * FROM team_draws WHERE id = ?", [team_draw_id]))
+        slot = list(db.query("SELECT * FROM team_members WHERE team_draw_id = ? AND inspector_id = ?",
+                             [team_draw_id, out_id]))
+        if not slot:
+            raise TeamError("该人员不在本次核查组中")
+        if list(db.query("SELECT 1 FROM team_members WHERE team_draw_id = ? AND inspector_id = ?", [team_draw_id, in_id])):
+            raise TeamError("替换人员已在核查组中")
+        replacement = next(db.query("SELECT * FROM inspectors WHERE id = ?", [in_id]))
+        outgoing = next(db.query("SELECT * FROM inspectors WHERE id = ?", [out_id]))
+        team_no, role = slot[0]["team_no"], slot[0]["role"]
+        if role == LEADER and not inspectors.is_leader_qualified(replacement):
+            raise TeamError(f"{replacement['name']}不符合组长条件（高级职称或处级及以上）")
+        rules = json.loads(draw_row["record"])["rules"]
+        team_mines = list(db.query(
+            "SELECT m.* FROM team_mines t JOIN mines m ON m.licence_no = t.licence_no WHERE t.team_draw_id = ? AND t.team_no = ?",
+            [team_draw_id, team_no]))
+        probe = Team(team_no, replacement, [replacement])
+        blocked = [f"{m['name']}（{probe.may_check(m, rules['recuse_home_prefecture'])}）" for m in team_mines
+                   if probe.may_check(m, rules["recuse_home_prefecture"])]
+        if blocked:
+            raise TeamError(f"{replacement['name']}须回避本组的矿山：" + "、".join(blocked[:5]))
+        db.execute("DELETE FROM team_members WHERE team_draw_id = ? AND inspector_id = ?", [team_draw_id, out_id])
+        db.execute("INSERT INTO team_members (team_draw_id, team_no, inspector_id, role) VALUES (?, ?, ?, ?)",
+                   [team_draw_id, team_no, in_id, role])
+        campaigns.record_history(db, draw_row["campaign_id"], actor, "调换核查人员",
+                                 f"第{team_no}组{role}：{outgoing['name']} → {replacement['name']}；理由：{reason.strip()}")
