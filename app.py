@@ -21,7 +21,8 @@ navigation = st.navigation({
         st.Page("pages/register_import.py", title="名录导入与导出", url_path="import"),
     ],
     "核查": [
-        st.Page("pages/sampling.py", title="抽取核查矿山", url_path="sampling"),
+        st.Page("pages/sampling.py", title="抽取核查矿山与核查组", url_path="sampling"),
+        st.Page("pages/inspectors.py", title="核查人员名录", url_path="inspectors"),
     ],
     "系统": [
         st.Page("pages/settings.py", title="设置", url_path="settings"),

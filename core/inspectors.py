@@ -163,6 +163,9 @@ def apply_import(db: Database, plan: InspectorImport) -> tuple[int, int]:
 def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, expected_version: int | None = None) -> int:
     """Add an inspector or change one (validated values); refuses a stale edit."""
     stamp = now()
+    duplicate = db.execute("SELECT id FROM inspectors WHERE name = ? AND unit = ?", [values["name"], values["unit"]]).fetchone()
+    if duplicate and duplicate[0] != inspector_id:
+        raise ValueError(f"{values['unit']}已有名为“{values['name']}”的人员。")
     with transaction(db):
         if inspector_id is None:
             return db.execute(
@@ -191,3 +194,24 @@ def frame(db: Database) -> pd.DataFrame:
         "所在市（州）": r["prefecture"], "回避单位或矿山": r["conflicts"], "可任组长": is_leader_qualified(r),
         "可抽取": bool(r["active"]),
     } for r in rows], columns=["姓名", "工作单位", "职称", "职级", "专业", "所在市（州）", "回避单位或矿山", "可任组长", "可抽取"])
+
+
+def template() -> bytes:
+    """An import template for the inspector list, with the headings and drop-down lists."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("核查人员")
+    head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
+    headings = [label for label, _ in FIELDS.values()]
+    sheet.write_row(0, 0, headings, head)
+    sheet.set_column(0, len(headings) - 1, 16)
+    for col, options in ((2, TITLES), (3, RANKS), (4, SPECIALTIES), (7, ("是", "否"))):
+        sheet.data_validation(1, col, 2000, col, {"validate": "list", "source": list(options)})
+    sheet.write_comment(0, 6, "须回避的单位名称或矿山采矿许可证号，多个用“；”分隔")
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()

@@ -185,6 +185,13 @@ def teams_frame(db: Database, team_draw_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def members(db: Database, team_draw_id: int) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT t.team_no, t.role, t.inspector_id, i.name, i.unit FROM team_members t "
+        "JOIN inspectors i ON i.id = t.inspector_id WHERE t.team_draw_id = ? ORDER BY t.team_no, t.role DESC, i.name",
+        [team_draw_id]))
+
+
 def swap_member(db: Database, team_draw_id: int, out_id: int, in_id: int, reason: str, actor: str) -> None:
     """Replace one inspector with another (not in any team), with a recorded reason; rules still hold."""
     if not reason.strip():

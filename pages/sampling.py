@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import campaigns, draw_record, pdf, registry, sampling
+from core import campaigns, draw_record, inspectors, pdf, registry, sampling, teams
 from core.labels import LEVELS
 
 database = ui.db()
@@ -193,6 +193,52 @@ if current is not None:
             else:
                 ui.flash("已冻结名录，请公布新的承诺值并组织重新抽取。")
                 st.rerun()
+
+if current is not None:
+    st.subheader("五、抽取核查组")
+    team_draw = teams.latest_team_draw(database, campaign)
+    pool = inspectors.list_inspectors(database, active_only=True)
+    if team_draw is None:
+        if not pool:
+            st.info("核查人员名录为空。请先在“核查人员名录”页导入核查人员。")
+            st.page_link("pages/inspectors.py", label="去核查人员名录")
+        else:
+            st.caption(f"用本次抽取的同一种子，从 {len(pool)} 名可抽取人员中随机组成核查组；"
+                       "组长须具备高级职称或处级及以上职级；同一组尽量覆盖不同专业；矿山按地市分配、工作量均衡。")
+            drawn_count = len(record["selections"])
+            c1, c2, c3 = st.columns(3)
+            team_count = int(c1.number_input("核查组数", 1, max(1, len(pool) // 3), min(max(1, -(-drawn_count // 25)),
+                                                                                  max(1, len(pool) // 3))))
+            size = int(c2.selectbox("每组人数（含组长）", (3, 4, 5)))
+            recuse = c3.checkbox("本地人员回避本地矿山", True)
+            if ui.confirmed("抽取核查组", "draw_teams", "确认按上述设置抽取核查组？结果记入任务历史。", confirm_label="确认抽取核查组"):
+                try:
+                    teams.save_team_draw(database, campaign, teams.TeamRules(team_count, size, recuse), ui.actor())
+                except teams.TeamError as exc:
+                    st.error(str(exc))
+                else:
+                    ui.flash("核查组已抽取。")
+                    st.rerun()
+    else:
+        st.dataframe(teams.teams_frame(database, team_draw["id"]), hide_index=True, width="stretch")
+        with st.expander("调换核查人员（须说明理由）"):
+            members = teams.members(database, team_draw["id"])
+            others = [p for p in pool if p["id"] not in {m["inspector_id"] for m in members}]
+            c1, c2 = st.columns(2)
+            out_id = c1.selectbox("换下", [m["inspector_id"] for m in members], key="swap_out",
+                                  format_func=lambda i: next(f"第{m['team_no']}组{m['role']} {m['name']}" for m in members
+                                                             if m["inspector_id"] == i))
+            in_id = c2.selectbox("换上", [p["id"] for p in others], key="swap_in",
+                                 format_func=lambda i: next(f"{p['name']}（{p['unit']}）" for p in others if p["id"] == i))
+            swap_reason = st.text_input("调换理由", key="swap_reason")
+            if st.button("调换", disabled=not swap_reason.strip() or in_id is None):
+                try:
+                    teams.swap_member(database, team_draw["id"], out_id, in_id, swap_reason, ui.actor())
+                except teams.TeamError as exc:
+                    st.error(str(exc))
+                else:
+                    ui.flash("已调换核查人员，记录已写入任务历史。")
+                    st.rerun()
 
 with st.expander("任务历史"):
     st.dataframe(campaigns.history(database, campaign.id), hide_index=True, width="stretch")

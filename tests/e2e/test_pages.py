@@ -22,6 +22,7 @@ PAGES = [
     ("import", "名录导入与导出"),
     ("settings", "设置"),
     ("sampling", "抽取核查矿山"),
+    ("inspectors", "核查人员名录"),
     ("map", "绿色矿山分布图"),
 ]
 

@@ -33,4 +33,11 @@ def test_the_draw_flow(page: Page, app: App, requests_seen: list[str]) -> None:
     assert drawn > 0
     expect(page.get_by_test_id("stMetric").filter(has_text="抽取矿山")).to_contain_text(f"{drawn} 座")
     expect(page.get_by_role("button", name="下载抽签记录（JSON，可复核）")).to_be_visible()
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="下载抽签记录（PDF）").click()
+    assert caught.value.suggested_filename.endswith("抽签记录（第1次）.pdf")
+    click(page, "抽取核查组")
+    click(page, "确认抽取核查组")
+    expect(page.get_by_text("核查组已抽取。")).to_be_visible()
+    assert query(app, "SELECT COUNT(DISTINCT team_no) FROM team_members")[0][0] >= 1
     assert_all_local(requests_seen)

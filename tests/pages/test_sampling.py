@@ -67,3 +67,18 @@ def test_redraw_with_a_reason_keeps_the_first(open_page, database) -> None:
     pending = campaigns.pending_draw(database, campaign.id)
     assert pending["seq"] == 2 and pending["redraw_reason"].startswith("冻结前 2 座矿山")
     assert [d["status"] for d in campaigns.draws(database, campaign.id)] == ["已确认", "已冻结"]
+
+
+def test_draw_the_teams_after_the_mines(open_page, database) -> None:
+    at = create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    frozen = campaigns.freeze(database, campaign.id, "组织者")
+    campaigns.confirm(database, frozen["id"], "见证 11 22", "组织者", "湖北省")
+    at.run()
+    button(at, "抽取核查组").click().run()
+    button(at, "确认抽取核查组").click().run()
+    assert not at.exception, at.exception
+    team_table = next(d.value for d in at.dataframe if "核查组" in d.value.columns)
+    drawn = len(campaigns.drawn_mines(database, campaigns.get(database, campaign.id)))
+    assert team_table["核查矿山数"].sum() == drawn
+    assert all("（" in leader for leader in team_table["组长"])

@@ -1,0 +1,36 @@
+"""AppTest of the inspector register page."""
+
+from __future__ import annotations
+
+from core import inspectors
+from tests.pages.conftest import button, widget
+
+PAGE = "pages/inspectors.py"
+
+
+def test_lists_the_inspectors_with_counts(open_page, database) -> None:
+    at = open_page(PAGE)
+    people = inspectors.list_inspectors(database)
+    assert widget(at.metric, "核查人员").value == f"{len(people)} 名"
+    assert widget(at.metric, "可任组长").value == str(sum(inspectors.is_leader_qualified(p) for p in people))
+
+
+def test_add_an_inspector(open_page, database) -> None:
+    at = open_page(PAGE)
+    widget(at.text_input, "姓名").set_value("钱某文").run()
+    widget(at.text_input, "工作单位").set_value("宜昌市自然资源和规划局").run()
+    widget(at.selectbox, "职称").set_value("副高级").run()
+    widget(at.selectbox, "所在市（州）").set_value("宜昌市").run()
+    button(at, "保存人员信息").click().run()
+    assert not at.exception, at.exception
+    added = next(p for p in inspectors.list_inspectors(database) if p["name"] == "钱某文")
+    assert (added["prefecture_code"], inspectors.is_leader_qualified(added)) == ("420500", True)
+
+
+def test_a_bad_import_writes_nothing(open_page, database) -> None:
+    before = len(inspectors.list_inspectors(database))
+    at = open_page(PAGE)
+    content = "姓名,工作单位,职称\n周某平,湖北省自然资源厅,院士\n".encode("utf-8")
+    at.file_uploader(key="inspector_upload").set_value(("人员.csv", content, "text/csv")).run()
+    assert any("本次不能导入" in e.value for e in at.error)
+    assert len(inspectors.list_inspectors(database)) == before
