@@ -74,8 +74,30 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
     return bytes(doc.output())
 
 
-def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: str) -> bytes:
-    """The drawn mines for publication (一公开)."""
+def publication_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], team_rows: list[dict[str, Any]],
+                    title: str, font: pdf.Font) -> bytes:
+    """What is made public (一公开): the drawn mines and, once drawn, the teams and their prefectures."""
+    doc = pdf.Document(font, title)
+    doc.add_page()
+    doc.title_block(title, f"抽取日期：{_day(data['meta'].get('drawn_at', ''))}　　种子：{data['seed'][:16]}…")
+    doc.paragraph(f"按照“双随机、一公开”要求，现将本次随机抽取的核查矿山{'和核查组' if team_rows else ''}公开如下。"
+                  "抽取过程可凭抽签记录复核。")
+    doc.heading(f"一、抽中矿山（{len(data['selections'])} 座）")
+    rows = [[n, s["level"], s["licence_no"], mines.get(s["licence_no"], {}).get("name", ""),
+             f"{mines.get(s['licence_no'], {}).get('city', '')}{mines.get(s['licence_no'], {}).get('county', '')}"]
+            for n, s in enumerate(data["selections"], start=1)]
+    doc.grid(["序号", "入库级别", "采矿许可证号", "矿山名称", "所在地"], rows, [10, 14, 38, 70, 30], size=8)
+    if team_rows:
+        doc.heading(f"二、核查组（{len(team_rows)} 个）")
+        doc.grid(["核查组", "组长", "组员", "矿山数", "负责地市"],
+                 [[t["核查组"], t["组长"], t["组员"], t["核查矿山数"], t["负责地市"]] for t in team_rows],
+                 [12, 45, 60, 12, 35], size=8)
+    return bytes(doc.output())
+
+
+def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: str,
+               team_rows: list[dict[str, Any]] | None = None) -> bytes:
+    """The drawn mines (and the teams, once drawn) for publication (一公开)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet("抽中矿山")
@@ -100,5 +122,14 @@ def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: st
     sheet.fit_to_pages(1, 0)
     note_row = len(data["selections"]) + 3
     sheet.write(note_row, 0, f"种子：{data['seed']}；见证输入：{data['witness_input']}；生成日期：{chinese_date(date.today())}")
+    if team_rows:
+        teams_sheet = book.add_worksheet("核查组")
+        columns = ["核查组", "组长", "组员", "核查矿山数", "负责地市"]
+        teams_sheet.write_row(0, 0, columns, head)
+        for col, width in enumerate((10, 40, 60, 12, 40)):
+            teams_sheet.set_column(col, col, width)
+        for number, team in enumerate(team_rows, start=1):
+            teams_sheet.write_row(number, 0, [team[c] for c in columns], cell)
+        teams_sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

@@ -27,9 +27,6 @@ CANDIDATES = (
     ("C:/Windows/Fonts/msyh.ttc", 0),
     ("C:/Windows/Fonts/simsun.ttc", 0),
 )
-BOLD_CANDIDATES = {
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc": "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-}
 
 
 class FontMissing(Exception):
@@ -40,7 +37,6 @@ class FontMissing(Exception):
 class Font:
     path: str
     index: int = 0
-    bold_path: str | None = None
 
 
 def parse_font_setting(value: str) -> Font:
@@ -58,8 +54,7 @@ def find_font(setting: str | None = None) -> Font:
         return font
     for path, index in CANDIDATES:
         if Path(path).is_file():
-            bold = BOLD_CANDIDATES.get(path)
-            return Font(path, index, bold if bold and Path(bold).is_file() else None)
+            return Font(path, index)
     raise FontMissing(
         "未找到可用于生成 PDF 的中文字体。Linux 服务器请安装 Noto CJK 字体（apt-get install fonts-noto-cjk），"
         "Windows 服务器一般自带黑体（C:\\Windows\\Fonts\\simhei.ttf）；也可在“设置”中指定字体文件。"
@@ -73,9 +68,9 @@ class Document(FPDF):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.header_text = header_text
         self._char_widths: dict[float, dict[str, float]] = {}
+        # One face only: a CJK font takes a second to load and another to subset, so headings are set
+        # larger rather than in a second, bold font file.
         self.add_font("cjk", "", font.path, collection_font_number=font.index)
-        bold = font.bold_path or font.path
-        self.add_font("cjk", "B", bold, collection_font_number=font.index)
         self.set_font("cjk", size=10.5)
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages("{nb}")
@@ -99,7 +94,7 @@ class Document(FPDF):
         self.set_text_color(0)
 
     def title_block(self, title: str, subtitle: str = "") -> None:
-        self.set_font("cjk", "B", 16)
+        self.set_font("cjk", "", 16)
         self.multi_cell(0, 9, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if subtitle:
             self.set_font("cjk", size=10.5)
@@ -109,7 +104,7 @@ class Document(FPDF):
 
     def heading(self, text: str) -> None:
         self.ln(2)
-        self.set_font("cjk", "B", 12)
+        self.set_font("cjk", "", 12)
         self.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("cjk", size=10.5)
 
@@ -128,36 +123,46 @@ class Document(FPDF):
         widths = [w * (self.epw / sum(widths)) for w in widths]
 
         def heading_row() -> None:
-            self.set_font("cjk", "B", size)
+            self.set_font("cjk", "", size)
             self.set_fill_color(226, 239, 218)
             for text, width in zip(headings, widths):
                 self.cell(width, height, text, border=1, fill=True)
             self.ln(height)
             self.set_font("cjk", size=size)
 
-        heading_row()
         lefts = [self.l_margin + sum(widths[:i]) for i in range(len(widths) + 1)]
         baseline = height * 0.72
+
+        def column_lines(top: float) -> None:
+            # One line per column for the whole block on the page, not one per cell.
+            for left in lefts:
+                self.line(left, top, left, self.get_y())
+
+        heading_row()
+        top = self.get_y()
         self.set_draw_color(170)
         for row in rows:
             if self.will_page_break(height):
+                column_lines(top)
                 self.add_page()
                 self.set_draw_color(0)
                 heading_row()
                 self.set_draw_color(170)
+                top = self.get_y()
             y = self.get_y()
             # text() and line() skip fpdf2's styled-text machinery that cell() goes through.
             for value, left, width in zip(row, lefts, widths):
                 self.text(left + 0.75, y + baseline, self._fit(str(value), width - 1.5))
             self.line(lefts[0], y + height, lefts[-1], y + height)
-            for left in lefts:
-                self.line(left, y, left, y + height)
             self.set_y(y + height)
+        column_lines(top)
         self.set_draw_color(0)
         self.set_font("cjk", size=10.5)
 
     def _fit(self, text: str, width: float) -> str:
         """Text shortened to the width, measured with a per-character cache (fpdf2 measures slowly)."""
+        if len(text) * self.font_size <= width:  # no character is wider than the em: it fits
+            return text
         widths = self._char_widths.setdefault(self.font_size_pt, {})
 
         def measure(ch: str) -> float:

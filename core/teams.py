@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -46,6 +47,8 @@ class Team:
 
     def may_check(self, mine: dict[str, Any], recuse_home: bool) -> str | None:
         """Why this team may not check the mine (None when it may)."""
+        if not self._blocks(mine, recuse_home):
+            return None
         for person in self.members:
             if recuse_home and person["prefecture_code"] and person["prefecture_code"] == mine["city_code"]:
                 return f"{person['name']}的所在地为{mine['city']}"
@@ -53,6 +56,18 @@ class Team:
             if mine["licence_no"] in declared or (mine.get("owner") and mine["owner"] in declared):
                 return f"{person['name']}申报了回避"
         return None
+
+
+    @cached_property
+    def _recusal(self) -> tuple[set[str], set[str]]:
+        """(home prefecture codes, declared conflicts) of the members; teams are complete when asked."""
+        homes = {p["prefecture_code"] for p in self.members if p["prefecture_code"]}
+        return homes, set().union(*(inspectors.conflicts_of(p) for p in self.members))
+
+    def _blocks(self, mine: dict[str, Any], recuse_home: bool) -> bool:
+        homes, declared = self._recusal
+        return ((recuse_home and mine["city_code"] in homes) or mine["licence_no"] in declared
+                or bool(mine.get("owner")) and mine["owner"] in declared)
 
 
 def inspector_ticket(seed: str, person: dict[str, Any]) -> str:

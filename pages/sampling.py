@@ -167,7 +167,9 @@ if current is not None:
     })[["采矿许可证号", "矿山名称", "入库级别", "市（州）", "县（市、区）", "开采矿种", "开采方式", "分层", "抽取方式", "签号"]],
         hide_index=True, width="stretch")
     st.code(f"种子：{record['seed']}\n随机数：{record['nonce']}\n见证输入：{record['witness_input']}", language=None)
-    c1, c2, c3 = st.columns(3)
+    team_draw = teams.latest_team_draw(database, campaign)
+    team_rows = teams.teams_frame(database, team_draw["id"]).to_dict("records") if team_draw else []
+    c1, c2, c3, c4 = st.columns(4)
     c1.download_button("下载抽签记录（JSON，可复核）", current["record"].encode("utf-8"),
                        file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.json", mime="application/json")
     try:
@@ -177,10 +179,13 @@ if current is not None:
     else:
         c2.download_button("下载抽签记录（PDF）", lambda: draw_record.record_pdf(record, ui.mines_by_licence(), font),
                            file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.pdf", mime="application/pdf")
-    c3.download_button("下载抽中矿山名单（xlsx，供公开）",
-                       lambda: draw_record.drawn_xlsx(record, ui.mines_by_licence(), f"{campaign.title}抽中矿山名单"),
-                       file_name=f"{campaign.title}抽中矿山名单.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        c3.download_button("下载公开名单（PDF）", lambda: draw_record.publication_pdf(
+            record, ui.mines_by_licence(), team_rows, f"{campaign.title}随机抽查名单", font),
+            file_name=f"{campaign.title}随机抽查名单.pdf", mime="application/pdf")
+    c4.download_button("下载公开名单（xlsx）", lambda: draw_record.drawn_xlsx(
+        record, ui.mines_by_licence(), f"{campaign.title}随机抽查名单", team_rows),
+        file_name=f"{campaign.title}随机抽查名单.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.caption("复核方法：在本系统目录执行 `python -m core.sampling verify 抽签记录.json`，仅凭记录文件重新计算抽取结果。")
     with st.expander("重新抽取（须书面说明理由）"):
         reason = st.text_area("重新抽取的理由", key="redraw_reason")

@@ -54,3 +54,16 @@ def test_a_missing_font_says_what_to_install(tmp_path, monkeypatch) -> None:
         pdf.find_font(str(tmp_path / "simhei.ttf"))
     monkeypatch.setenv(pdf.ENV_FONT, "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2")
     assert pdf.find_font() == pdf.Font("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2)
+
+
+def test_publication_lists_mines_and_teams(tmp_path) -> None:
+    data, mines = data_and_mines()
+    team_rows = [{"核查组": "第1组", "组长": "王某华（湖北省自然资源厅，副高级/处级）", "组员": "李某明（地质）、赵某强（采矿）",
+                  "核查矿山数": len(data["selections"]), "负责地市": "宜昌市"}]
+    path = tmp_path / "公开名单.pdf"
+    path.write_bytes(draw_record.publication_pdf(data, mines, team_rows, "湖北省2023年度随机抽查名单", pdf.find_font()))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "湖北省2023年度随机抽查名单" in text and "二、核查组（1 个）" in text and "王某华" in text
+    book = openpyxl.load_workbook(io.BytesIO(draw_record.drawn_xlsx(data, mines, "名单", team_rows)))
+    assert book.sheetnames == ["抽中矿山", "核查组"]
+    assert book["核查组"]["B2"].value.startswith("王某华")

@@ -44,7 +44,7 @@ def test_create_freeze_and_draw(open_page, database) -> None:
     shown = at.dataframe[1].value
     assert set(shown["采矿许可证号"]) == {s["licence_no"] for s in record["selections"]}
     assert [b.label for b in at.download_button] == [
-        "下载抽签记录（JSON，可复核）", "下载抽签记录（PDF）", "下载抽中矿山名单（xlsx，供公开）"]
+        "下载抽签记录（JSON，可复核）", "下载抽签记录（PDF）", "下载公开名单（PDF）", "下载公开名单（xlsx）"]
 
 
 def test_draw_needs_the_witness_input(open_page, database) -> None:
