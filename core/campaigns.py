@@ -135,7 +135,7 @@ def strata_table(db: Database, campaign: Campaign) -> pd.DataFrame:
     for level in campaign.rules.levels:
         strata = {s.category: s for s in result.strata if s.level == level}
         line: dict[str, Any] = {"入库级别": level, "在册（纳入范围）": result.levels[level]["listed"]}
-        for name in (*sampling.CATEGORIES, sampling.OTHER):
+        for name in (*campaign.rules.categories(), sampling.OTHER):
             line[name] = strata[name].mines
         line["按比例至少抽取"] = result.levels[level]["required"]
         line["将抽取"] = result.levels[level]["drawn"]
@@ -257,6 +257,14 @@ def history(db: Database, campaign_id: int) -> pd.DataFrame:
 def record_history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:
     db.execute("INSERT INTO campaign_history (campaign_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
                [campaign_id, now(), actor, action, detail])
+
+
+def mine_tags(db: Database) -> list[str]:
+    """The priority categories the province has put on mines (for adding them to a campaign's rules)."""
+    found: dict[str, None] = {}
+    for (tags,) in db.execute("SELECT tags FROM mines WHERE tags != '' AND status = ?", [STATUS_LISTED]):
+        found.update(dict.fromkeys(tags.split("、")))
+    return sorted(found)
 
 
 def national_mines(db: Database) -> list[dict[str, Any]]:

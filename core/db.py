@@ -294,10 +294,16 @@ def _v3_inspectors_and_teams(db: Database) -> None:
     )
 
 
+def _v4_mine_tags(db: Database) -> None:
+    # Priority categories a province adds beyond the notice's three (e.g. 生态保护红线周边), as tags.
+    db.execute("ALTER TABLE mines ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
     (3, "inspector register, team draws, team members and mines", _v3_inspectors_and_teams),
+    (4, "province-defined priority categories of mines (tags)", _v4_mine_tags),
 ]
 
 

@@ -188,6 +188,7 @@ def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple
         "problem_source": lead[1] if lead else "",
         "flag_rectify": int(demand is not None),
         "rectify_demand": demand or "",
+        "tags": "生态保护红线周边" if rng.random() < 0.05 else "",
     }
 
 

@@ -53,6 +53,7 @@ FIELDS: tuple[Field, ...] = (
     Field("problem_source", "线索来源", ("问题线索来源",)),
     Field("flag_rectify", "回头看整改要求", ("回头看整改", "是否有整改要求", "回头看提出整改要求")),
     Field("rectify_demand", "整改要求内容", ("回头看整改要求内容", "整改要求", "整改内容")),
+    Field("tags", "其他重点核查类别", ("重点核查标签", "其他重点类别", "重点核查类别")),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 

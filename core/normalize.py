@@ -194,6 +194,14 @@ def coordinate(value: object) -> float | None:
     return -degrees if hemisphere in ("S", "W", "西", "南") else degrees
 
 
+def tags(value: object) -> str:
+    """'生态红线周边；长江岸线,  生态红线周边' → '生态红线周边、长江岸线' (in order, no repeats)."""
+    raw = text(value)
+    for separator in ("；", ";", "，", ",", "/", "|"):
+        raw = raw.replace(separator, "、")
+    return "、".join(dict.fromkeys(part.strip() for part in raw.split("、") if part.strip()))
+
+
 def header(value: object) -> str:
     """A column heading reduced to what matters for matching: no blanks, no '*' marks, no line breaks."""
     return unicodedata.normalize("NFKC", text(value)).replace(" ", "").replace("*", "").replace("＊", "")

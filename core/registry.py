@@ -21,7 +21,7 @@ EDITABLE = (
     "licence_no", "name", "owner", "level", "listing_year", "listing_batch",
     "province", "province_code", "city", "city_code", "county", "county_code",
     "mineral", "method", "scale_value", "scale_unit", "scale_class", "standard", "lon", "lat",
-    "flag_problem", "problem_desc", "problem_source", "flag_rectify", "rectify_demand",
+    "flag_problem", "problem_desc", "problem_source", "flag_rectify", "rectify_demand", "tags",
 )
 
 
@@ -73,7 +73,7 @@ class Filters:
 # What lists, tables and the map show (reading every column of 10,000 mines costs twice as much).
 LIST_COLUMNS = (
     "id", "licence_no", "name", "owner", "level", "city", "city_code", "county", "county_code", "mineral",
-    "method", "scale_value", "scale_unit", "scale_class", "lon", "lat", "status", "flag_problem", "flag_rectify",
+    "method", "scale_value", "scale_unit", "scale_class", "lon", "lat", "status", "flag_problem", "flag_rectify", "tags",
 )
 
 

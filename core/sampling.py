@@ -41,7 +41,7 @@ OTHER = "一般"
 CATEGORIES = (FLAG_PROBLEM, FLAG_RECTIFY, FLAG_OPEN_PIT)
 ALL = "all"  # policy: include every mine of the category (重点核查)
 # The fields of a mine the draw uses; the snapshot holds exactly these.
-SNAPSHOT_FIELDS = ("licence_no", "name", "level", "city_code", "method", "flag_problem", "flag_rectify")
+SNAPSHOT_FIELDS = ("licence_no", "name", "level", "city_code", "method", "flag_problem", "flag_rectify", "tags")
 
 REASON_PRIORITY = "重点核查（全部纳入）"
 REASON_PRIORITY_RATIO = "重点核查（按比例抽取）"
@@ -75,7 +75,7 @@ def ticket(seed: str, licence_no: str) -> str:
 
 def snapshot(mines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The mines in scope as the draw sees them: the snapshot fields only, ordered by licence number."""
-    rows = [{key: mine[key] for key in SNAPSHOT_FIELDS} for mine in mines]
+    rows = [{key: mine.get(key, "") if key == "tags" else mine[key] for key in SNAPSHOT_FIELDS} for mine in mines]
     return sorted(rows, key=lambda row: row["licence_no"])
 
 
@@ -94,12 +94,21 @@ def derive_seed(snapshot_sha256: str, nonce: str, witness_input: str) -> str:
     }))
 
 
-def category(mine: dict[str, Any]) -> str:
-    """The stratum category of a mine: its first priority category, or 一般."""
+def category(mine: dict[str, Any], extra: tuple[str, ...] = ()) -> str:
+    """The stratum category of a mine: its first priority category, or 一般.
+
+    ``extra`` are the categories the province added (tags on mines), ranked after the notice's
+    问题线索 and 回头看整改要求 and before 露天开采 (the largest and least specific group).
+    """
     if mine["flag_problem"]:
         return FLAG_PROBLEM
     if mine["flag_rectify"]:
         return FLAG_RECTIFY
+    if extra:
+        tags = set(str(mine.get("tags") or "").split("、"))
+        for name in extra:
+            if name in tags:
+                return name
     if mine["method"] == OPEN_PIT:
         return FLAG_OPEN_PIT
     return OTHER
@@ -113,6 +122,14 @@ class Rules:
     levels: tuple[str, ...] = LEVELS
     # category → "all" or a ratio (e.g. 0.5) for that category's mines
     policy: dict[str, Any] = field(default_factory=lambda: {name: ALL for name in CATEGORIES})
+
+    def extra_categories(self) -> tuple[str, ...]:
+        """Categories the province added, in the order the policy lists them."""
+        return tuple(name for name in self.policy if name not in CATEGORIES)
+
+    def categories(self) -> tuple[str, ...]:
+        """Every priority category, in the order a mine in several is counted in."""
+        return (FLAG_PROBLEM, FLAG_RECTIFY, *self.extra_categories(), FLAG_OPEN_PIT)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ratio": self.ratio, "levels": list(self.levels), "policy": dict(self.policy)}
@@ -160,13 +177,14 @@ def draw(rows: list[dict[str, Any]], seed: str, rules: Rules) -> DrawResult:
     for level in rules.levels:
         mines = [row for row in rows if row["level"] == level]
         tickets = {row["licence_no"]: ticket(seed, row["licence_no"]) for row in mines}
+        extra = rules.extra_categories()
         by_category: dict[str, list[dict[str, Any]]] = {}
         for row in mines:
-            by_category.setdefault(category(row), []).append(row)
+            by_category.setdefault(category(row, extra), []).append(row)
         required = minimum_sample(len(mines), rules.ratio)
         chosen: set[str] = set()
         level_strata = []
-        for name in (*CATEGORIES, OTHER):
+        for name in (*rules.categories(), OTHER):
             members = sorted(by_category.get(name, []), key=lambda r: tickets[r["licence_no"]])
             ordered = [(tickets[r["licence_no"]], r["licence_no"]) for r in members]
             policy = rules.policy.get(name, "remainder") if name != OTHER else "remainder"
@@ -185,7 +203,7 @@ def draw(rows: list[dict[str, Any]], seed: str, rules: Rules) -> DrawResult:
         # The rest of the level's minimum comes from its mines not yet drawn, in ticket order.
         missing = required - len(chosen)
         if missing > 0:
-            pool = sorted((tickets[r["licence_no"]], r["licence_no"], category(r)) for r in mines
+            pool = sorted((tickets[r["licence_no"]], r["licence_no"], category(r, extra)) for r in mines
                           if r["licence_no"] not in chosen)
             for number, licence, name in pool[:missing]:
                 chosen.add(licence)

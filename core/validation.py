@@ -124,6 +124,9 @@ def validate_mine(
     _validate_scale(c, raw, present, out)
     _validate_coordinates(c, raw, present, province, out)
 
+    if "tags" in present:
+        out["tags"] = normalize.tags(raw.get("tags"))
+
     for flag_key, detail_key in (("flag_problem", "problem_desc"), ("flag_rectify", "rectify_demand")):
         if flag_key in present:
             value = normalize.flag(raw.get(flag_key))

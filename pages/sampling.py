@@ -41,9 +41,14 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
                             key=f"rules_ratio_{campaign and campaign.id}",
                             help=f"通知要求不低于 20%；下限 {floor:.0%} 可在“设置”中调整。") / 100
     levels = c2.multiselect("纳入抽查的入库级别", LEVELS, list(rules.levels), key=f"rules_levels_{campaign and campaign.id}")
+    tags = sorted(set(campaigns.mine_tags(database)) | set(rules.extra_categories()))
+    extra = st.multiselect("本省增加的重点核查类别（名录中“其他重点核查类别”一栏的标签）", tags,
+                           default=list(rules.extra_categories()), key=f"rules_extra_{campaign and campaign.id}",
+                           placeholder="无") if tags else []
+    categories_in_order = (*sampling.CATEGORIES[:2], *extra, sampling.CATEGORIES[2])
     policy = {}
-    cols = st.columns(len(sampling.CATEGORIES))
-    for column, name in zip(cols, sampling.CATEGORIES):
+    cols = st.columns(len(categories_in_order))
+    for column, name in zip(cols, categories_in_order):
         current = rules.policy.get(name, sampling.ALL)
         kind = column.selectbox(f"{name}", list(POLICIES), format_func=POLICIES.get,
                                 index=0 if current == sampling.ALL else 1, key=f"rules_{name}_{campaign and campaign.id}")
@@ -96,11 +101,11 @@ with st.expander("新建另一个核查任务"):
     rules_form(None)
 
 st.subheader("一、抽取范围与分层")
-st.caption("每个入库级别分为四层：问题线索、“回头看”整改要求、露天开采（重点核查对象，橙色）和一般矿山；"
+st.caption("每个入库级别按重点核查类别分层：问题线索、“回头看”整改要求、本省增加的类别、露天开采（橙色），其余为一般矿山；"
            "一座矿山同时属于多个重点类别时计入靠前的一类。")
 table = campaigns.strata_table(database, campaign)
 st.dataframe(
-    table.style.map(lambda _: "background-color: #fff3e0; font-weight: 600", subset=list(sampling.CATEGORIES)),
+    table.style.map(lambda _: "background-color: #fff3e0; font-weight: 600", subset=list(campaign.rules.categories())),
     hide_index=True, width="stretch",
 )
 st.caption(f"合计：纳入范围 {int(table['在册（纳入范围）'].sum())} 座，按比例至少抽取 {int(table['按比例至少抽取'].sum())} 座，"

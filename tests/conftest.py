@@ -136,6 +136,7 @@ def valid_mine() -> Callable[..., dict[str, Any]]:
             "problem_source": "",
             "flag_rectify": "否",
             "rectify_demand": "",
+            "tags": "",
         }
         raw.update(changes)
         return raw

@@ -131,3 +131,15 @@ def test_rules_hold_on_random_registers(flags, ratio, seed) -> None:
         count = sum(1 for r in rows if r["level"] == level)
         assert sum(1 for s in result.selections if s.level == level) >= sampling.minimum_sample(count, ratio)
     assert {r["licence_no"] for r in rows if sampling.category(r) != sampling.OTHER} <= set(drawn)
+
+
+def test_a_category_the_province_adds_is_its_own_stratum() -> None:
+    rows = register(200)
+    for row in rows[::10]:
+        row["tags"] = "生态保护红线周边"
+    rules = Rules(policy={"问题线索": ALL, "回头看整改要求": ALL, "生态保护红线周边": ALL, "露天开采": 0.3})
+    result = sampling.draw(sampling.snapshot(rows), "seed", rules)
+    tagged = {r["licence_no"] for r in rows[::10] if sampling.category(r, ("生态保护红线周边",)) == "生态保护红线周边"}
+    assert tagged and tagged <= set(result.drawn_licences())
+    assert {s.category for s in result.strata} == {"问题线索", "回头看整改要求", "生态保护红线周边", "露天开采", "一般"}
+    assert rules.categories() == ("问题线索", "回头看整改要求", "生态保护红线周边", "露天开采")

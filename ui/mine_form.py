@@ -109,6 +109,7 @@ def edit_form(database: Database, mine: dict[str, Any] | None) -> None:
     c1, c2 = st.columns([1, 3])
     raw["flag_rectify"] = c1.checkbox("“回头看”提出整改要求", bool(current.get("flag_rectify")), key=f"{k}_fr")
     raw["rectify_demand"] = c2.text_input("整改要求内容", current.get("rectify_demand", ""), key=f"{k}_rd")
+    raw["tags"] = st.text_input("其他重点核查类别（本省增加的类别，多个用“、”分隔）", current.get("tags", ""), key=f"{k}_tags")
     raw["flag_problem"] = "是" if raw["flag_problem"] else "否"
     raw["flag_rectify"] = "是" if raw["flag_rectify"] else "否"
 
