@@ -159,13 +159,13 @@ def save_team_draw(db: Database, campaign: campaigns.Campaign, rules: TeamRules,
         team_draw_id = db.execute(
             "INSERT INTO team_draws (campaign_id, draw_id, record, drawn_at, drawn_by) VALUES (?, ?, ?, ?, ?)",
             [campaign.id, current["id"], sampling.canonical_json(record), now(), actor]).lastrowid
-        for team in teams:
-            for person in team.members:
-                db.execute("INSERT INTO team_members (team_draw_id, team_no, inspector_id, role) VALUES (?, ?, ?, ?)",
-                           [team_draw_id, team.no, person["id"], LEADER if person is team.leader else MEMBER])
-            for mine in team.mines:
-                db.execute("INSERT INTO team_mines (team_draw_id, team_no, licence_no) VALUES (?, ?, ?)",
-                           [team_draw_id, team.no, mine["licence_no"]])
+        db.conn.executemany(
+            "INSERT INTO team_members (team_draw_id, team_no, inspector_id, role) VALUES (?, ?, ?, ?)",
+            [(team_draw_id, team.no, person["id"], LEADER if person is team.leader else MEMBER)
+             for team in teams for person in team.members])
+        db.conn.executemany(
+            "INSERT INTO team_mines (team_draw_id, team_no, licence_no) VALUES (?, ?, ?)",
+            [(team_draw_id, team.no, mine["licence_no"]) for team in teams for mine in team.mines])
         campaigns.record_history(db, campaign.id, actor, "抽取核查组",
                                  f"{rules.teams} 组 × {rules.size} 人；种子 {current['seed']}")
     return team_draw_id
