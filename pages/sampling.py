@@ -119,24 +119,14 @@ if pending:
     reason = st.text_input("作废理由（如冻结后发现名录有误）", key="discard_reason")
     if ui.confirmed("作废本次冻结", "discard_freeze", "确认作废本次冻结？作废记录和随机数将记入任务历史。",
                     confirm_label="确认作废", disabled=not reason.strip()):
-        try:
-            campaigns.discard(database, pending["id"], reason, ui.actor())
-        except campaigns.CampaignError as exc:
-            st.error(str(exc))
-        else:
-            ui.flash("已作废本次冻结。")
-            st.rerun()
+        ui.write_then_rerun(lambda: campaigns.discard(database, pending["id"], reason, ui.actor()),
+                            "已作废本次冻结。", campaigns.CampaignError)
 elif current is None:
     st.write("冻结后，抽取只依据冻结时的名录快照；承诺值用于事后证明随机数在抽取前已经确定、没有被更换。")
     if ui.confirmed("冻结名录并生成承诺值", "freeze", "确认冻结当前名录？冻结后到抽取前不能修改抽取规则。",
                     confirm_label="确认冻结"):
-        try:
-            campaigns.freeze(database, campaign.id, ui.actor())
-        except campaigns.CampaignError as exc:
-            st.error(str(exc))
-        else:
-            ui.flash("名录已冻结。请公布快照 SHA-256 和承诺值。")
-            st.rerun()
+        ui.write_then_rerun(lambda: campaigns.freeze(database, campaign.id, ui.actor()),
+                            "名录已冻结。请公布快照 SHA-256 和承诺值。", campaigns.CampaignError)
 else:
     st.write(f"已完成第 {current['seq']} 次抽取（{current['confirmed_at']}）。")
 
@@ -147,13 +137,8 @@ if pending:
     if ui.confirmed("执行抽取", "do_draw", "抽取结果确认后不能修改或删除（如需重新抽取须书面说明理由）。确认执行抽取？",
                     confirm_label="确认抽取", disabled=not witness.strip()):
         with st.spinner("正在抽取…"):
-            try:
-                campaigns.confirm(database, pending["id"], witness, ui.actor(), here.name)
-            except campaigns.CampaignError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("抽取完成，结果已锁定。")
-                st.rerun()
+            ui.write_then_rerun(lambda: campaigns.confirm(database, pending["id"], witness, ui.actor(), here.name),
+                                "抽取完成，结果已锁定。", campaigns.CampaignError)
 elif current is None:
     st.caption("请先冻结名录。")
 
@@ -196,13 +181,8 @@ if current is not None:
         reason = st.text_area("重新抽取的理由", key="redraw_reason")
         if ui.confirmed("冻结名录，准备重新抽取", "redraw", "确认重新抽取？原抽取结果保留并可查看，理由记入任务历史。",
                         confirm_label="确认重新抽取", disabled=not reason.strip()):
-            try:
-                campaigns.freeze(database, campaign.id, ui.actor(), redraw_reason=reason)
-            except campaigns.CampaignError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("已冻结名录，请公布新的承诺值并组织重新抽取。")
-                st.rerun()
+            ui.write_then_rerun(lambda: campaigns.freeze(database, campaign.id, ui.actor(), redraw_reason=reason),
+                                "已冻结名录，请公布新的承诺值并组织重新抽取。", campaigns.CampaignError)
 
 if current is not None:
     st.subheader("五、抽取核查组")
@@ -222,13 +202,9 @@ if current is not None:
             size = int(c2.selectbox("每组人数（含组长）", (3, 4, 5)))
             recuse = c3.checkbox("本地人员回避本地矿山", True)
             if ui.confirmed("抽取核查组", "draw_teams", "确认按上述设置抽取核查组？结果记入任务历史。", confirm_label="确认抽取核查组"):
-                try:
-                    teams.save_team_draw(database, campaign, teams.TeamRules(team_count, size, recuse), ui.actor())
-                except teams.TeamError as exc:
-                    st.error(str(exc))
-                else:
-                    ui.flash("核查组已抽取。")
-                    st.rerun()
+                ui.write_then_rerun(
+                    lambda: teams.save_team_draw(database, campaign, teams.TeamRules(team_count, size, recuse), ui.actor()),
+                    "核查组已抽取。", teams.TeamError)
     else:
         st.dataframe(teams.teams_frame(database, team_draw["id"]), hide_index=True, width="stretch")
         with st.expander("调换核查人员（须说明理由）"):
@@ -242,13 +218,9 @@ if current is not None:
                                  format_func=lambda i: next(f"{p['name']}（{p['unit']}）" for p in others if p["id"] == i))
             swap_reason = st.text_input("调换理由", key="swap_reason")
             if st.button("调换", disabled=not swap_reason.strip() or in_id is None):
-                try:
-                    teams.swap_member(database, team_draw["id"], out_id, in_id, swap_reason, ui.actor())
-                except teams.TeamError as exc:
-                    st.error(str(exc))
-                else:
-                    ui.flash("已调换核查人员，记录已写入任务历史。")
-                    st.rerun()
+                ui.write_then_rerun(lambda: teams.swap_member(database, team_draw["id"], out_id, in_id, swap_reason,
+                                                              ui.actor()),
+                                    "已调换核查人员，记录已写入任务历史。", teams.TeamError)
 
 with st.expander("任务历史"):
     st.dataframe(campaigns.history(database, campaign.id), hide_index=True, width="stretch")

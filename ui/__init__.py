@@ -170,6 +170,17 @@ def confirmed(label: str, key: str, question: str, confirm_label: str = "确认"
     return False
 
 
+def write_then_rerun(write, message: str, *refusals: type[Exception]) -> None:
+    """Run a write; if core refuses it (one of ``refusals``), say why; else announce it after a rerun."""
+    try:
+        write()
+    except refusals as exc:
+        st.error(str(exc))
+        return
+    flash(message)
+    st.rerun()
+
+
 def flash(message: str) -> None:
     """A success message shown once, after the rerun that follows a write."""
     st.session_state["_flash"] = message

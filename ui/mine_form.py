@@ -171,8 +171,8 @@ def status_actions(database: Database, mine: dict[str, Any]) -> None:
         reason = st.text_area("恢复在册的原因（如移出决定被撤销）", key=f"restore_reason_{mine['id']}")
         if ui.confirmed("恢复在册", f"restore_{mine['id']}", f"确认将“{mine['name']}”恢复为在册？原因将记入修改记录。",
                         disabled=not reason.strip()):
-            _status_write(lambda: registry.restore_mine(database, mine["id"], reason, mine["version"], ui.actor()),
-                          f"已将“{mine['name']}”恢复为在册。")
+            ui.write_then_rerun(lambda: registry.restore_mine(database, mine["id"], reason, mine["version"], ui.actor()),
+                                f"已将“{mine['name']}”恢复为在册。", registry.RegistryError)
         return
     c1, c2 = st.columns([1, 2])
     on = c1.date_input("移出日期", date.today(), key=f"remove_date_{mine['id']}", format="YYYY-MM-DD")
@@ -182,18 +182,8 @@ def status_actions(database: Database, mine: dict[str, Any]) -> None:
     if ui.confirmed("移出名录", f"remove_{mine['id']}",
                     f"确认将“{mine['name']}”标记为已移出？矿山不会被删除，其资料和修改记录保留，可凭原因恢复。",
                     confirm_label="确认移出", disabled=not reason):
-        _status_write(lambda: registry.remove_mine(database, mine["id"], on, reason, mine["version"], ui.actor()),
-                      f"已将“{mine['name']}”标记为已移出。")
-
-
-def _status_write(write, message: str) -> None:
-    try:
-        write()
-    except registry.RegistryError as exc:
-        st.error(str(exc))
-        return
-    ui.flash(message)
-    st.rerun()
+        ui.write_then_rerun(lambda: registry.remove_mine(database, mine["id"], on, reason, mine["version"], ui.actor()),
+                            f"已将“{mine['name']}”标记为已移出。", registry.RegistryError)
 
 
 def history(database: Database, mine: dict[str, Any]) -> None:
