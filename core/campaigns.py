@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from core import sampling, settings
 from core.db import now, transaction
+from core.exports import chinese_time
 from core.labels import LEVELS, STATUS_LISTED
 
 FROZEN = "已冻结"
@@ -251,7 +252,9 @@ def drawn_mines(db: Database, campaign: Campaign) -> pd.DataFrame:
 def history(db: Database, campaign_id: int) -> pd.DataFrame:
     cursor = db.execute("SELECT at AS 时间, actor AS 操作人, action AS 操作, detail AS 说明 FROM campaign_history "
                         "WHERE campaign_id = ? ORDER BY id DESC", [campaign_id])
-    return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+    frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+    frame["时间"] = frame["时间"].map(chinese_time)
+    return frame
 
 
 def record_history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:

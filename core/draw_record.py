@@ -7,21 +7,17 @@ form for the file and for the witnesses to sign, with every stratum summarised a
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import xlsxwriter
 
 from core import pdf, sampling
-from core.exports import chinese_date
+from core.exports import chinese_date, chinese_time
 
 
 SHORT_REASONS = {sampling.REASON_PRIORITY: "重点·全部", sampling.REASON_PRIORITY_RATIO: "重点·比例",
                  sampling.REASON_RANDOM: "随机"}
-
-
-def _day(stamp: str) -> str:
-    return chinese_date(datetime.fromisoformat(stamp).date()) + f" {stamp[11:16]}" if stamp else ""
 
 
 def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf.Font) -> bytes:
@@ -29,7 +25,7 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
     meta = data["meta"]
     doc = pdf.Document(font, f"{meta.get('campaign', '')} · 抽签记录（第 {meta.get('draw', 1)} 次）")
     doc.add_page()
-    doc.title_block(f"{meta.get('campaign', '')}\n抽签记录", f"第 {meta.get('draw', 1)} 次抽取 · {_day(meta.get('drawn_at', ''))}")
+    doc.title_block(f"{meta.get('campaign', '')}\n抽签记录", f"第 {meta.get('draw', 1)} 次抽取 · {chinese_time(meta.get('drawn_at', ''))}")
     rules = data["rules"]
     policy = "；".join(f"{name}：{'全部纳入' if value == sampling.ALL else f'按 {float(value):.0%} 抽取'}"
                        for name, value in rules["policy"].items())
@@ -40,7 +36,7 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
         doc.paragraph(f"重新抽取理由：{meta['redraw_reason']}")
     doc.heading("二、随机性来源（可复核）")
     doc.paragraph(
-        f"名录冻结时间：{_day(meta.get('frozen_at', ''))}；快照矿山 {len(data['snapshot'])} 座。\n"
+        f"名录冻结时间：{chinese_time(meta.get('frozen_at', ''))}；快照矿山 {len(data['snapshot'])} 座。\n"
         f"名录快照 SHA-256：{data['snapshot_sha256']}\n"
         f"抽取前公布的承诺值：{data['commitment']}\n"
         f"随机数（抽取后公开）：{data['nonce']}\n"
@@ -79,7 +75,7 @@ def publication_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], team
     """What is made public (一公开): the drawn mines and, once drawn, the teams and their prefectures."""
     doc = pdf.Document(font, title)
     doc.add_page()
-    doc.title_block(title, f"抽取日期：{_day(data['meta'].get('drawn_at', ''))}　　种子：{data['seed'][:16]}…")
+    doc.title_block(title, f"抽取日期：{chinese_time(data['meta'].get('drawn_at', ''))}　　种子：{data['seed'][:16]}…")
     doc.paragraph(f"按照“双随机、一公开”要求，现将本次随机抽取的核查矿山{'和核查组' if team_rows else ''}公开如下。"
                   "抽取过程可凭抽签记录复核。")
     doc.heading(f"一、抽中矿山（{len(data['selections'])} 座）")

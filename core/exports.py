@@ -159,3 +159,10 @@ def import_template(province: regions.Region) -> bytes:
 def chinese_date(day: date) -> str:
     """2023-11-30 → '2023年11月30日', the way dates are written in official documents."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_time(stamp: str) -> str:
+    """A stored timestamp '2023-10-20T10:30:05' → '2023年10月20日 10:30' ('' stays '')."""
+    if not stamp:
+        return ""
+    return f"{chinese_date(date.fromisoformat(stamp[:10]))} {stamp[11:16]}".strip()

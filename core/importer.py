@@ -25,6 +25,7 @@ from sqlite_utils import Database
 
 from core import normalize, registry, settings
 from core.db import now, transaction
+from core.exports import chinese_time
 from core.labels import COLUMN_LABELS, FIELDS, STATUS_REMOVED
 from core.validation import ERROR, WARNING, Problem, validate_mine
 
@@ -260,7 +261,9 @@ def apply_import(db: Database, plan: ImportPlan, actor: str, progress: Progress 
 
 def recent_imports(db: Database, limit: int = 20) -> pd.DataFrame:
     """The latest imports, newest first, with Chinese column names."""
-    return pd.read_sql_query(
+    frame = pd.read_sql_query(
         "SELECT at AS 时间, actor AS 操作人, filename AS 文件, rows AS 行数, created AS 新增, updated AS 更新 "
         "FROM imports ORDER BY id DESC LIMIT ?", db.conn, params=[limit],
     )
+    frame["时间"] = frame["时间"].map(chinese_time)
+    return frame

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from core.db import now, transaction
+from core.exports import chinese_time
 from core.labels import COLUMN_LABELS, LEVELS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
 
 # Columns a user may set (through the form or an import); the rest are kept by the app.
@@ -118,6 +119,7 @@ def history(db: Database, mine_id: int) -> pd.DataFrame:
         db.conn, params=[mine_id],
     )
     frame["field"] = frame["field"].map(lambda k: COLUMN_LABELS.get(k, k))
+    frame["at"] = frame["at"].map(chinese_time)
     return frame.rename(columns={
         "at": "时间", "actor": "操作人", "action": "操作", "field": "字段",
         "old_value": "原值", "new_value": "新值", "note": "说明",

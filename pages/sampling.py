@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from core import campaigns, draw_record, inspectors, pdf, registry, sampling, teams
+from core.exports import chinese_time
 from core.labels import LEVELS
 
 database = ui.db()
@@ -40,7 +41,8 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
     ratio = c1.number_input("抽查比例（%）", int(floor * 100), 100, int(round(rules.ratio * 100)),
                             key=f"rules_ratio_{campaign and campaign.id}",
                             help=f"通知要求不低于 20%；下限 {floor:.0%} 可在“设置”中调整。") / 100
-    levels = c2.multiselect("纳入抽查的入库级别", LEVELS, list(rules.levels), key=f"rules_levels_{campaign and campaign.id}")
+    levels = c2.multiselect("纳入抽查的入库级别", LEVELS, list(rules.levels), key=f"rules_levels_{campaign and campaign.id}",
+                            placeholder="请选择入库级别")
     tags = sorted(set(campaigns.mine_tags(database)) | set(rules.extra_categories()))
     extra = st.multiselect("本省增加的重点核查类别（名录中“其他重点核查类别”一栏的标签）", tags,
                            default=list(rules.extra_categories()), key=f"rules_extra_{campaign and campaign.id}",
@@ -62,7 +64,8 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
     national = {m["licence_no"]: f"{m['name']}（{m['city']}）" for m in campaigns.national_mines(database)}
     direct = st.multiselect("部直接核查的国家级绿色矿山（不参加本省抽取）", list(national),
                             default=[x for x in (campaign.ministry_direct if campaign else []) if x in national],
-                            format_func=national.get, key=f"rules_direct_{campaign and campaign.id}")
+                            format_func=national.get, key=f"rules_direct_{campaign and campaign.id}",
+                            placeholder="无（部里未直接核查本省矿山时留空）")
     new_rules = sampling.Rules(ratio=ratio, levels=tuple(levels), policy=policy)
     label = "保存任务设置" if campaign else "创建核查任务"
     if st.button(label, type="primary", key=f"rules_save_{campaign and campaign.id}"):
@@ -113,7 +116,7 @@ st.caption(f"合计：纳入范围 {int(table['在册（纳入范围）'].sum())
 
 st.subheader("二、冻结名录，公布承诺值")
 if pending:
-    st.success(f"名录已于 {pending['frozen_at']} 冻结（第 {pending['seq']} 次），共 "
+    st.success(f"名录已于 {chinese_time(pending['frozen_at'])} 冻结（第 {pending['seq']} 次），共 "
                f"{len(json.loads(pending['snapshot']))} 座矿山。请在抽取前公布以下两个值：")
     st.code(f"名录快照 SHA-256：{pending['snapshot_sha256']}\n随机数承诺值：  {pending['commitment']}", language=None)
     reason = st.text_input("作废理由（如冻结后发现名录有误）", key="discard_reason")
@@ -128,7 +131,7 @@ elif current is None:
         ui.write_then_rerun(lambda: campaigns.freeze(database, campaign.id, ui.actor()),
                             "名录已冻结。请公布快照 SHA-256 和承诺值。", campaigns.CampaignError)
 else:
-    st.write(f"已完成第 {current['seq']} 次抽取（{current['confirmed_at']}）。")
+    st.write(f"已完成第 {current['seq']} 次抽取（{chinese_time(current['confirmed_at'])}）。")
 
 st.subheader("三、见证人输入并抽取")
 if pending:
@@ -141,13 +144,16 @@ if pending:
                                 "抽取完成，结果已锁定。", campaigns.CampaignError)
 elif current is None:
     st.caption("请先冻结名录。")
+else:
+    st.caption(f"已按见证输入“{current['witness_input']}”完成抽取，结果见下方。")
 
 if current is not None:
     st.subheader("四、抽取结果")
     record = json.loads(current["record"])
     cols = st.columns(len(record["levels"]) + 1)
     cols[0].metric("抽取矿山", f"{len(record['selections'])} 座")
-    for column, (level, counts) in zip(cols[1:], record["levels"].items()):
+    for column, level in zip(cols[1:], [lv for lv in LEVELS if lv in record["levels"]]):
+        counts = record["levels"][level]
         column.metric(level, f"{counts['drawn']} / {counts['listed']}",
                       help=f"抽取 {counts['drawn']} 座，在册 {counts['listed']} 座，按比例至少 {counts['required']} 座")
     drawn = campaigns.drawn_mines(database, campaign)

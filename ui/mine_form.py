@@ -70,13 +70,15 @@ def edit_form(database: Database, mine: dict[str, Any] | None) -> None:
         "owner": c3.text_input("采矿权人", current.get("owner", ""), key=f"{k}_owner"),
     }
     c1, c2, c3 = st.columns(3)
-    raw["level"] = c1.selectbox("入库级别 *", LEVELS, _index(LEVELS, current.get("level")), key=f"{k}_level")
+    raw["level"] = c1.selectbox("入库级别 *", LEVELS, _index(LEVELS, current.get("level")), key=f"{k}_level",
+                                 placeholder="请选择")
     raw["listing_year"] = c2.text_input("入库年份", registry.as_text(current.get("listing_year")), key=f"{k}_year")
     raw["listing_batch"] = c3.text_input("入库批次", current.get("listing_batch", ""), key=f"{k}_batch")
 
     prefectures = [r.name for r in regions.prefectures(here.code)]
     c1, c2, c3 = st.columns(3)
-    raw["city"] = c1.selectbox("市（州） *", prefectures, _index(prefectures, current.get("city")), key=f"{k}_city")
+    raw["city"] = c1.selectbox("市（州） *", prefectures, _index(prefectures, current.get("city")), key=f"{k}_city",
+                                placeholder="请选择")
     city = regions.find_prefecture(here.code, raw["city"] or "")
     county_names = [""] + [r.name for r in regions.counties(here.code, city.code)] if city else [""]
     if current.get("county") and current["county"] not in county_names:
@@ -85,10 +87,11 @@ def edit_form(database: Database, mine: dict[str, Any] | None) -> None:
                                  key=f"{k}_county", format_func=lambda n: n or "（未填写）")
     minerals = reference.mineral_names()
     raw["mineral"] = c3.selectbox("开采矿种 *", minerals, _index(minerals, current.get("mineral")),
-                                  key=f"{k}_mineral", accept_new_options=True)
+                                  key=f"{k}_mineral", accept_new_options=True, placeholder="请选择或输入矿种")
 
     c1, c2, c3, c4 = st.columns(4)
-    raw["method"] = c1.selectbox("开采方式 *", METHODS, _index(METHODS, current.get("method")), key=f"{k}_method")
+    raw["method"] = c1.selectbox("开采方式 *", METHODS, _index(METHODS, current.get("method")), key=f"{k}_method",
+                                  placeholder="请选择")
     raw["scale"] = c2.number_input("生产规模", min_value=0.0, value=current.get("scale_value"), step=1.0,
                                    format="%g", key=f"{k}_scale")
     units = ("",) + SCALE_UNITS
