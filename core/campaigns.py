@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import sampling, settings
+from core import registry, sampling, settings
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import LEVELS, STATUS_LISTED
@@ -260,6 +260,16 @@ def history(db: Database, campaign_id: int) -> pd.DataFrame:
 def record_history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:
     db.execute("INSERT INTO campaign_history (campaign_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
                [campaign_id, now(), actor, action, detail])
+
+
+def ministry_direct_mines(db: Database, campaign: Campaign) -> pd.DataFrame:
+    """The national-list mines the ministry checks itself in this campaign (shown, not drawn)."""
+    if not campaign.ministry_direct:
+        return pd.DataFrame(columns=list(registry.LIST_COLUMNS))
+    marks = ", ".join("?" for _ in campaign.ministry_direct)
+    cursor = db.execute(f"SELECT {', '.join(registry.LIST_COLUMNS)} FROM mines WHERE licence_no IN ({marks}) "
+                        "ORDER BY city_code, name", campaign.ministry_direct)
+    return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
 
 
 def mine_tags(db: Database) -> list[str]:

@@ -43,8 +43,19 @@ _RANK_WORDS = {"厅级": "厅级", "正厅": "厅级", "副厅": "厅级", "处�
                "科级": "科级", "正科": "科级", "副科": "科级", "无": "无", "": "无"}
 
 
-def is_leader_qualified(inspector: dict[str, Any]) -> bool:
-    return inspector["title"] in LEADER_TITLES or inspector["rank"] in LEADER_RANKS
+# Who may lead a team; the notice's rule is the default, a province may be stricter.
+LEADER_RULES = {
+    "title_or_rank": "高级职称或处级及以上（通知要求）",
+    "title": "仅限高级职称",
+    "rank": "仅限处级及以上",
+    "title_and_rank": "高级职称且处级及以上",
+}
+
+
+def is_leader_qualified(inspector: dict[str, Any], rule: str = "title_or_rank") -> bool:
+    senior, ranked = inspector["title"] in LEADER_TITLES, inspector["rank"] in LEADER_RANKS
+    return {"title_or_rank": senior or ranked, "title": senior, "rank": ranked,
+            "title_and_rank": senior and ranked}[rule]
 
 
 def conflicts_of(inspector: dict[str, Any]) -> set[str]:

@@ -33,9 +33,11 @@ class TeamRules:
     teams: int
     size: int = DEFAULT_SIZE  # members per team, leader included (3 to 5)
     recuse_home_prefecture: bool = True
+    leader_rule: str = "title_or_rank"  # one of inspectors.LEADER_RULES
 
     def as_dict(self) -> dict[str, Any]:
-        return {"teams": self.teams, "size": self.size, "recuse_home_prefecture": self.recuse_home_prefecture}
+        return {"teams": self.teams, "size": self.size, "recuse_home_prefecture": self.recuse_home_prefecture,
+                "leader_rule": self.leader_rule}
 
 
 @dataclass
@@ -84,9 +86,10 @@ def draw_teams(pool: list[dict[str, Any]], mines: list[dict[str, Any]], seed: st
     if len(pool) < needed:
         raise TeamError(f"需要 {needed} 名可抽取的核查人员（{rules.teams} 组 × {rules.size} 人），当前 {len(pool)} 名")
     ordered = sorted(pool, key=lambda p: inspector_ticket(seed, p))
-    qualified = [p for p in ordered if inspectors.is_leader_qualified(p)]
+    qualified = [p for p in ordered if inspectors.is_leader_qualified(p, rules.leader_rule)]
     if len(qualified) < rules.teams:
-        raise TeamError(f"需要至少 {rules.teams} 名符合组长条件（高级职称或处级及以上）的人员，当前 {len(qualified)} 名")
+        condition = inspectors.LEADER_RULES[rules.leader_rule].split("（")[0]
+        raise TeamError(f"需要至少 {rules.teams} 名符合组长条件（{condition}）的人员，当前 {len(qualified)} 名")
     teams = [Team(no, leader, [leader]) for no, leader in enumerate(qualified[:rules.teams], start=1)]
     rest = [p for p in ordered if p not in qualified[:rules.teams]]
     # Fill the teams in turns; each takes the first inspector (by ticket) of a specialty it lacks.
@@ -222,9 +225,10 @@ def swap_member(db: Database, team_draw_id: int, out_id: int, in_id: int, reason
         replacement = next(db.query("SELECT * FROM inspectors WHERE id = ?", [in_id]))
         outgoing = next(db.query("SELECT * FROM inspectors WHERE id = ?", [out_id]))
         team_no, role = slot[0]["team_no"], slot[0]["role"]
-        if role == LEADER and not inspectors.is_leader_qualified(replacement):
-            raise TeamError(f"{replacement['name']}不符合组长条件（高级职称或处级及以上）")
         rules = json.loads(draw_row["record"])["rules"]
+        leader_rule = rules.get("leader_rule", "title_or_rank")
+        if role == LEADER and not inspectors.is_leader_qualified(replacement, leader_rule):
+            raise TeamError(f"{replacement['name']}不符合组长条件（{inspectors.LEADER_RULES[leader_rule].split('（')[0]}）")
         team_mines = list(db.query(
             "SELECT m.* FROM team_mines t JOIN mines m ON m.licence_no = t.licence_no WHERE t.team_draw_id = ? AND t.team_no = ?",
             [team_draw_id, team_no]))

@@ -113,6 +113,9 @@ st.dataframe(
 )
 st.caption(f"合计：纳入范围 {int(table['在册（纳入范围）'].sum())} 座，按比例至少抽取 {int(table['按比例至少抽取'].sum())} 座，"
            f"按当前规则将抽取 {int(table['将抽取'].sum())} 座。部直接核查 {len(campaign.ministry_direct)} 座不参加本省抽取。")
+if campaign.ministry_direct:
+    with st.expander(f"部直接核查的国家级绿色矿山（{len(campaign.ministry_direct)} 座）"):
+        ui.mine_table(campaigns.ministry_direct_mines(database, campaign), key="ministry_direct_table")
 
 st.subheader("二、冻结名录，公布承诺值")
 if pending:
@@ -202,14 +205,16 @@ if current is not None:
             st.caption(f"用本次抽取的同一种子，从 {len(pool)} 名可抽取人员中随机组成核查组；"
                        "组长须具备高级职称或处级及以上职级；同一组尽量覆盖不同专业；矿山按地市分配、工作量均衡。")
             drawn_count = len(record["selections"])
-            c1, c2, c3 = st.columns(3)
+            c1, c2, c3, c4 = st.columns(4)
             team_count = int(c1.number_input("核查组数", 1, max(1, len(pool) // 3), min(max(1, -(-drawn_count // 25)),
                                                                                   max(1, len(pool) // 3))))
             size = int(c2.selectbox("每组人数（含组长）", (3, 4, 5)))
-            recuse = c3.checkbox("本地人员回避本地矿山", True)
+            leader_rule = c3.selectbox("组长条件", list(inspectors.LEADER_RULES), format_func=inspectors.LEADER_RULES.get)
+            recuse = c4.checkbox("本地人员回避本地矿山", True)
             if ui.confirmed("抽取核查组", "draw_teams", "确认按上述设置抽取核查组？结果记入任务历史。", confirm_label="确认抽取核查组"):
                 ui.write_then_rerun(
-                    lambda: teams.save_team_draw(database, campaign, teams.TeamRules(team_count, size, recuse), ui.actor()),
+                    lambda: teams.save_team_draw(database, campaign, teams.TeamRules(team_count, size, recuse, leader_rule),
+                                                  ui.actor()),
                     "核查组已抽取。", teams.TeamError)
     else:
         st.dataframe(teams.teams_frame(database, team_draw["id"]), hide_index=True, width="stretch")
@@ -227,6 +232,18 @@ if current is not None:
                 ui.write_then_rerun(lambda: teams.swap_member(database, team_draw["id"], out_id, in_id, swap_reason,
                                                               ui.actor()),
                                     "已调换核查人员，记录已写入任务历史。", teams.TeamError)
+
+earlier = [d for d in campaigns.draws(database, campaign.id) if d["status"] == campaigns.CONFIRMED
+           and (current is None or d["id"] != current["id"])]
+if earlier:
+    with st.expander(f"以前的抽取结果（{len(earlier)} 次，已由重新抽取取代，保留备查）"):
+        for old in earlier:
+            old_record = json.loads(old["record"])
+            st.markdown(f"**第 {old['seq']} 次**：{chinese_time(old['confirmed_at'])} 抽取 {len(old_record['selections'])} 座，"
+                        f"见证输入“{old['witness_input']}”。")
+            st.download_button(f"下载第 {old['seq']} 次抽签记录（JSON）", old["record"].encode("utf-8"),
+                               file_name=f"{campaign.title}抽签记录（第{old['seq']}次）.json", mime="application/json",
+                               key=f"old_record_{old['id']}")
 
 with st.expander("任务历史"):
     st.dataframe(campaigns.history(database, campaign.id), hide_index=True, width="stretch")

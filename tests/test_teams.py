@@ -131,3 +131,11 @@ def test_inspector_import_checks_everything_first(db) -> None:
     first = inspectors.list_inspectors(db)[0]
     assert (first["title"], first["rank"], first["prefecture_code"]) in {("副高级", "处级", "420500"), ("中级", "科级", "")}
     assert sum(inspectors.is_leader_qualified(p) for p in inspectors.list_inspectors(db)) == 1
+
+
+def test_a_stricter_leader_rule() -> None:
+    pool = [person(0, title="副高级"), person(1, rank="处级"), *[person(i) for i in range(2, 10)]]
+    drawn = teams.draw_teams(pool, [mine(1, 0)], "seed", TeamRules(teams=2, leader_rule="title_or_rank"))
+    assert {t.leader["id"] for t in drawn} == {0, 1}
+    with pytest.raises(TeamError, match="需要至少 2 名符合组长条件（仅限高级职称）的人员，当前 1 名"):
+        teams.draw_teams(pool, [mine(1, 0)], "seed", TeamRules(teams=2, leader_rule="title"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from core import campaigns, sampling
 from tests.pages.conftest import button
@@ -82,3 +83,23 @@ def test_draw_the_teams_after_the_mines(open_page, database) -> None:
     drawn = len(campaigns.drawn_mines(database, campaigns.get(database, campaign.id)))
     assert team_table["核查矿山数"].sum() == drawn
     assert all("（" in leader for leader in team_table["组长"])
+
+
+def test_an_earlier_draw_stays_visible_after_a_redraw(open_page, database) -> None:
+    create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    first = campaigns.freeze(database, campaign.id, "组织者")
+    campaigns.confirm(database, first["id"], "第一次 11 22", "组织者", "湖北省")
+    second = campaigns.freeze(database, campaign.id, "组织者", redraw_reason="名录更正后重新抽取")
+    campaigns.confirm(database, second["id"], "第二次 33 44", "组织者", "湖北省")
+    at = open_page(PAGE)
+    assert "下载第 1 次抽签记录（JSON）" in [b.label for b in at.download_button]
+    assert any("见证输入“第一次 11 22”" in m.value for m in at.markdown)
+
+
+def test_ministry_direct_mines_are_listed_not_drawn(open_page, database) -> None:
+    national = [m["licence_no"] for m in campaigns.national_mines(database)][:2]
+    campaigns.create(database, 2023, "任务", date(2023, 11, 30), sampling.Rules(), national, "组织者")
+    at = open_page(PAGE)
+    listed = next(d.value for d in at.dataframe if "采矿许可证号" in d.value.columns)
+    assert set(listed["采矿许可证号"]) == set(national)
