@@ -240,7 +240,8 @@ def drawn_mines(db: Database, campaign: Campaign) -> pd.DataFrame:
     if campaign.current_draw_id is None:
         return pd.DataFrame()
     cursor = db.execute(
-        "SELECT m.id, m.licence_no, m.name, m.level, m.city, m.county, m.mineral, m.method, m.lon, m.lat, "
+        "SELECT m.id, m.licence_no, m.name, m.owner, m.level, m.city, m.city_code, m.county, m.mineral, m.method, "
+        "m.lon, m.lat, "
         "m.flag_problem, m.flag_rectify, m.status, c.category, c.reason, c.ticket FROM campaign_mines c "
         "JOIN mines m ON m.id = c.mine_id WHERE c.draw_id = ? "
         "ORDER BY CASE c.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, c.ticket",

@@ -142,12 +142,7 @@ def team_record(teams: list[Team], seed: str, rules: TeamRules) -> dict[str, Any
 
 def drawn_mines_for_teams(db: Database, campaign: campaigns.Campaign) -> list[dict[str, Any]]:
     frame = campaigns.drawn_mines(db, campaign)
-    if frame.empty:
-        return []
-    owners = dict(db.execute("SELECT licence_no, owner FROM mines").fetchall())
-    cities = dict(db.execute("SELECT licence_no, city_code FROM mines").fetchall())
-    return [{**row, "owner": owners.get(row["licence_no"], ""), "city_code": cities.get(row["licence_no"], "")}
-            for row in frame.to_dict("records")]
+    return [] if frame.empty else frame.to_dict("records")
 
 
 def save_team_draw(db: Database, campaign: campaigns.Campaign, rules: TeamRules, actor: str) -> int:
