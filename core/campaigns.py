@@ -113,7 +113,7 @@ def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rul
              json.dumps(sorted(ministry_direct)), now(), campaign_id],
         )
         record_history(db, campaign_id, actor, "修改任务设置",
-                 f"比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；部直接核查 {len(ministry_direct)} 座")
+                       f"比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；部直接核查 {len(ministry_direct)} 座")
 
 
 def scope(db: Database, campaign: Campaign) -> list[dict[str, Any]]:
@@ -181,9 +181,17 @@ def freeze(db: Database, campaign_id: int, actor: str, redraw_reason: str = "") 
              redraw_reason.strip()],
         ).lastrowid
         record_history(db, campaign_id, actor, "冻结名录" if seq == 1 else "冻结名录（重新抽取）",
-                 f"第 {seq} 次；{len(rows)} 座矿山；快照 SHA-256 {digest}；承诺值 {sampling.commitment(nonce)}"
-                 + (f"；重新抽取理由：{redraw_reason.strip()}" if redraw_reason.strip() else ""))
+                       f"第 {seq} 次；{len(rows)} 座矿山；快照 SHA-256 {digest}；承诺值 {sampling.commitment(nonce)}"
+                       + (f"；重新抽取理由：{redraw_reason.strip()}" if redraw_reason.strip() else ""))
     return next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
+
+
+def _frozen(db: Database, draw_id: int) -> dict[str, Any]:
+    """A draw still waiting for the meeting, or CampaignError."""
+    draw_row = next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
+    if draw_row["status"] != FROZEN:
+        raise CampaignError("该冻结已抽取或已作废")
+    return draw_row
 
 
 def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
@@ -191,12 +199,10 @@ def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
     if not reason.strip():
         raise CampaignError("请填写作废理由")
     with transaction(db):
-        draw_row = next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
-        if draw_row["status"] != FROZEN:
-            raise CampaignError("只能作废尚未抽取的冻结")
+        draw_row = _frozen(db, draw_id)
         db.execute("UPDATE draws SET status = ? WHERE id = ?", [DISCARDED, draw_id])
         record_history(db, draw_row["campaign_id"], actor, "作废冻结",
-                 f"第 {draw_row['seq']} 次；理由：{reason.strip()}；随机数 {draw_row['nonce']}")
+                       f"第 {draw_row['seq']} 次；理由：{reason.strip()}；随机数 {draw_row['nonce']}")
 
 
 def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province_name: str) -> dict[str, Any]:
@@ -204,9 +210,7 @@ def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province
     if not witness_input.strip():
         raise CampaignError("请填写见证人现场提供的输入（如现场宣读的数字、公开开奖号码）")
     with transaction(db):
-        draw_row = next(db.query("SELECT * FROM draws WHERE id = ?", [draw_id]))
-        if draw_row["status"] != FROZEN:
-            raise CampaignError("该冻结已抽取或已作废")
+        draw_row = _frozen(db, draw_id)
         campaign = get(db, draw_row["campaign_id"])
         rows = json.loads(draw_row["snapshot"])
         stamp = now()
@@ -230,8 +234,8 @@ def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province
         db.execute("UPDATE campaigns SET current_draw_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
                    [draw_id, stamp, campaign.id])
         record_history(db, campaign.id, actor, "抽取矿山",
-                 f"第 {draw_row['seq']} 次；见证输入：{data['witness_input']}；种子 {data['seed']}；"
-                 f"抽取 {len(data['selections'])} 座")
+                       f"第 {draw_row['seq']} 次；见证输入：{data['witness_input']}；种子 {data['seed']}；"
+                       f"抽取 {len(data['selections'])} 座")
     return data
 
 

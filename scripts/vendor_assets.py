@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "static" / "vendor"
 MANIFEST = VENDOR / "manifest.json"
 
-# package, version, licence, {file in the npm tarball: CDN URL it replaces (or "" for a file it needs)}
+# package, version, licence, {file in the npm tarball: CDN URL it replaces (or "" for a file it needs)}.
+# The CDN URLs are the addresses folium's classes name; nothing fetches them: core/map_assets.py uses them
+# only as keys to point folium at the local copy.
 PACKAGES = [
     ("leaflet", "1.9.3", "BSD-2-Clause", {
         "dist/leaflet.js": "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",

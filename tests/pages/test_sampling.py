@@ -19,6 +19,15 @@ def create_campaign(open_page):
     return at
 
 
+def drawn_campaign(open_page, database, witness: str = "见证 11 22"):
+    """A campaign created on the page, then frozen and drawn (as the meeting would)."""
+    at = create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    frozen = campaigns.freeze(database, campaign.id, "组织者")
+    campaigns.confirm(database, frozen["id"], witness, "组织者", "湖北省")
+    return at.run(), campaign
+
+
 def test_create_freeze_and_draw(open_page, database) -> None:
     at = create_campaign(open_page)
     [campaign] = campaigns.list_campaigns(database)
@@ -56,11 +65,7 @@ def test_draw_needs_the_witness_input(open_page, database) -> None:
 
 
 def test_redraw_with_a_reason_keeps_the_first(open_page, database) -> None:
-    at = create_campaign(open_page)
-    [campaign] = campaigns.list_campaigns(database)
-    frozen = campaigns.freeze(database, campaign.id, "组织者")
-    campaigns.confirm(database, frozen["id"], "第一次 11 22", "组织者", "湖北省")
-    at.run()
+    at, campaign = drawn_campaign(open_page, database, "第一次 11 22")
     at.text_area(key="redraw_reason").set_value("冻结前 2 座矿山已被移出名录，未及时更新").run()
     button(at, "冻结名录，准备重新抽取").click().run()
     button(at, "确认重新抽取").click().run()
@@ -71,11 +76,7 @@ def test_redraw_with_a_reason_keeps_the_first(open_page, database) -> None:
 
 
 def test_draw_the_teams_after_the_mines(open_page, database) -> None:
-    at = create_campaign(open_page)
-    [campaign] = campaigns.list_campaigns(database)
-    frozen = campaigns.freeze(database, campaign.id, "组织者")
-    campaigns.confirm(database, frozen["id"], "见证 11 22", "组织者", "湖北省")
-    at.run()
+    at, campaign = drawn_campaign(open_page, database)
     button(at, "抽取核查组").click().run()
     button(at, "确认抽取核查组").click().run()
     assert not at.exception, at.exception
@@ -86,10 +87,7 @@ def test_draw_the_teams_after_the_mines(open_page, database) -> None:
 
 
 def test_an_earlier_draw_stays_visible_after_a_redraw(open_page, database) -> None:
-    create_campaign(open_page)
-    [campaign] = campaigns.list_campaigns(database)
-    first = campaigns.freeze(database, campaign.id, "组织者")
-    campaigns.confirm(database, first["id"], "第一次 11 22", "组织者", "湖北省")
+    _, campaign = drawn_campaign(open_page, database, "第一次 11 22")
     second = campaigns.freeze(database, campaign.id, "组织者", redraw_reason="名录更正后重新抽取")
     campaigns.confirm(database, second["id"], "第二次 33 44", "组织者", "湖北省")
     at = open_page(PAGE)
