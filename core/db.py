@@ -220,8 +220,9 @@ FINAL_TRIGGERS = {
                                    "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
 }
 # Every table of data, children first (what a reset to demo data empties).
-DATA_TABLES = ("team_mines", "team_members", "team_draws", "inspectors", "campaign_mines", "campaign_history",
-               "draws", "campaigns", "mine_history", "imports", "mines")
+DATA_TABLES = ("evidence", "record_signatures", "record_versions", "records", "team_mines", "team_members",
+               "team_draws", "inspectors", "campaign_mines", "campaign_history", "draws", "campaigns", "mine_history",
+               "imports", "mines")
 
 
 def erase_all_data(db: Database) -> None:
@@ -299,11 +300,97 @@ def _v4_mine_tags(db: Database) -> None:
     db.execute("ALTER TABLE mines ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
 
 
+def _v5_inspection_records(db: Database) -> None:
+    # One record (附件1) per mine and campaign. ``content`` holds the form's fields as JSON so that a
+    # draft can be saved field by field; ``version`` detects two people saving the same record.
+    db.execute(
+        """
+        CREATE TABLE records (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            mine_id INTEGER NOT NULL REFERENCES mines(id),
+            licence_no TEXT NOT NULL,
+            status TEXT NOT NULL,
+            content TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            submitted_at TEXT NOT NULL DEFAULT '',
+            submitted_by TEXT NOT NULL DEFAULT '',
+            UNIQUE (campaign_id, mine_id)
+        )
+        """
+    )
+    # The submitted record and every amendment after it, each with its full content and what changed.
+    db.execute(
+        """
+        CREATE TABLE record_versions (
+            id INTEGER PRIMARY KEY,
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            version INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            changes TEXT NOT NULL DEFAULT '{}',
+            content TEXT NOT NULL,
+            content_hash TEXT NOT NULL
+        )
+        """
+    )
+    # A member's confirmation covers the content as it was (its hash): a later change voids it.
+    db.execute(
+        """
+        CREATE TABLE record_signatures (
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            inspector_id INTEGER NOT NULL REFERENCES inspectors(id),
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            signed_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            PRIMARY KEY (record_id, inspector_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            sha256 TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ext TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            filename TEXT NOT NULL,
+            area TEXT NOT NULL,
+            caption TEXT NOT NULL DEFAULT '',
+            uploaded_by TEXT NOT NULL,
+            uploaded_at TEXT NOT NULL,
+            taken_at TEXT NOT NULL DEFAULT '',
+            lat REAL,
+            lon REAL,
+            device TEXT NOT NULL DEFAULT '',
+            width INTEGER,
+            height INTEGER,
+            phash TEXT NOT NULL DEFAULT '',
+            distance_km REAL,
+            UNIQUE (record_id, sha256)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_evidence_record ON evidence(record_id)")
+    db.execute("CREATE INDEX idx_records_campaign ON records(campaign_id, status)")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
     (3, "inspector register, team draws, team members and mines", _v3_inspectors_and_teams),
     (4, "province-defined priority categories of mines (tags)", _v4_mine_tags),
+    (5, "inspection records, their versions, signatures and evidence", _v5_inspection_records),
 ]
 
 

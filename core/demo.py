@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from core import config
 from core import db as dbmod
-from core import exports, inspectors, reference, registry, regions, settings
+from core import campaigns, exports, inspectors, reference, registry, regions, sampling, settings, teams
 from core.labels import LEVELS, METHODS
 
 DEFAULT_SEED = 20231017
@@ -246,6 +246,26 @@ def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEF
     if progress:
         progress(1.0)
     return len(rows)
+
+
+def start_campaign(db: Database, year: int = 2023, team_count: int = 3, witness: str = "演示见证 2023",
+                   actor: str = DEMO_ACTOR) -> campaigns.Campaign:
+    """A campaign with its draw confirmed and its teams drawn, as after the draw meeting."""
+    province_name = settings.province(db).name
+    campaign_id = campaigns.create(db, year, campaigns.default_title(province_name, year), date(year, 11, 30),
+                                   sampling.Rules(), [], actor)
+    frozen = campaigns.freeze(db, campaign_id, actor)
+    campaigns.confirm(db, frozen["id"], witness, actor, province_name)
+    campaign = campaigns.get(db, campaign_id)
+    # The seed is new each time, and a small demo pool cannot always staff every prefecture with
+    # recusal: the demo then takes one more team (a real coordinator reads the draw's message).
+    for count in range(team_count, team_count + 6):
+        try:
+            teams.save_team_draw(db, campaign, teams.TeamRules(teams=count), actor)
+            break
+        except teams.TeamError:
+            continue
+    return campaign
 
 
 def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:

@@ -79,3 +79,16 @@ NO = "否"
 
 def yes_no(value: bool | int) -> str:
     return YES if value else NO
+
+
+# The inspection record (附件1 国家级绿色矿山核查记录表).
+AREAS = ("矿区环境", "资源开发方式", "资源综合利用", "节能减排", "科技创新与数字化矿山", "企业管理与企业形象")
+FOUND = "发现问题"
+NONE_FOUND = "未发现问题"
+FINDINGS = (FOUND, NONE_FOUND)
+KEEP = "保留"
+RECTIFY = "整改"
+REMOVE = "移出"
+CONCLUSIONS = (KEEP, RECTIFY, REMOVE)
+DRAFT = "草稿"
+SUBMITTED = "已提交"

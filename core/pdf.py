@@ -64,9 +64,10 @@ def find_font(setting: str | None = None) -> Font:
 class Document(FPDF):
     """An A4 document with a CJK font, a running header and page numbers (第 n 页 / 共 m 页)."""
 
-    def __init__(self, font: Font, header_text: str, orientation: str = "P"):
+    def __init__(self, font: Font, header_text: str, orientation: str = "P", footer_note: str = ""):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.header_text = header_text
+        self.footer_note = footer_note
         self._char_widths: dict[float, dict[str, float]] = {}
         # One face only: a CJK font takes a second to load and another to subset, so headings are set
         # larger rather than in a second, bold font file.
@@ -90,7 +91,10 @@ class Document(FPDF):
         self.set_y(-12)
         self.set_font("cjk", size=8)
         self.set_text_color(110)
-        self.cell(0, 6, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+        if self.footer_note:
+            self.cell(0, 6, self.footer_note, align="L")
+            self.set_x(self.l_margin)
+        self.cell(0, 6, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="R" if self.footer_note else "C")
         self.set_text_color(0)
 
     def title_block(self, title: str, subtitle: str = "") -> None:

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import config, maps, pdf, regions, registry, settings
+from core import config, inspections, maps, pdf, record_pdf, regions, registry, settings
 from core import db as dbmod
-from core.exports import chinese_date
+from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
 
 ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
@@ -54,6 +54,25 @@ def mines_by_licence() -> dict[str, dict]:
 def pdf_font(database: Database) -> pdf.Font:
     """The CJK font for PDF documents (raises pdf.FontMissing with what to install)."""
     return pdf.find_font(settings.get(database, "pdf_font"))
+
+
+def record_pdf_bytes(record_id: int, font: pdf.Font) -> bytes:
+    """One inspection record as PDF, read on a connection of its own (built outside the script run)."""
+    database = dbmod.connect(config.db_path(), migrate_schema=False)
+    try:
+        return record_pdf.record_pdf(database, inspections.get(database, record_id), font)
+    finally:
+        database.close()
+
+
+def evidence_caption(photo: dict) -> str:
+    """What the page says under a photo: area, caption, capture time, position, distance, uploader."""
+    taken = chinese_time(photo["taken_at"]) if photo["taken_at"] else "无拍摄时间"
+    where = (f"{photo['lat']:.5f}, {photo['lon']:.5f}" if photo["lat"] is not None else "无GPS")
+    distance = f" · 距矿山 {photo['distance_km']:.1f} 公里" if photo["distance_km"] is not None else ""
+    return (f"{photo['caption'] or photo['filename']}  \n拍摄：{taken} · {where}{distance}  \n"
+            f"{photo['device'] or '设备未知'} · {photo['uploaded_by']}上传于{chinese_time(photo['uploaded_at'])}  \n"
+            f"SHA-256 {photo['sha256'][:16]}…")
 
 
 def actor() -> str:

@@ -1,0 +1,358 @@
+"""Inspection evidence (核查影像): checking, describing and storing photos and videos. Files only, no database.
+
+- :func:`inspect` checks an upload (type, size, that the bytes really are a photo or an MP4/MOV video) and
+  describes it: SHA-256, EXIF time, GPS position and device, perceptual hash. Refusals are
+  :class:`EvidenceError` with a Chinese message naming the file and what to do.
+- :func:`ingest` does the same and stores the file under a root directory, content-addressed so the
+  same bytes are kept once whoever uploads them and however often::
+
+      root/originals/ab/ab12…ef.jpg    the uploaded bytes, unchanged (the evidence itself)
+      root/thumbnails/ab/ab12…ef.jpg   a JPEG for display, upright, longest side THUMBNAIL_SIZE
+
+  Originals are written atomically and never overwritten, so a stored file always matches its name.
+  Videos get no thumbnail: nothing here decodes video.
+- :func:`hamming` tells how alike two photos look (distance of their perceptual hashes; at or below
+  NEAR_DUPLICATE_BITS they are the same picture re-saved or resized) and :func:`distance_km` how far
+  apart two GPS positions are.
+
+The perceptual hash is the DCT hash of ``imagehash.phash`` (the upright picture in grey, squashed to
+32×32, 2-D DCT-II, the 8×8 lowest frequencies compared with their median; bits row by row, first bit
+highest), computed in pure Python to avoid numpy/scipy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import re
+import struct
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PureWindowsPath
+
+import pillow_heif
+from PIL import Image, ImageOps
+
+pillow_heif.register_heif_opener()
+
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".heic", ".heif")
+VIDEO_EXTENSIONS = (".mp4", ".mov")
+MAX_PHOTO_BYTES = 30 * 1024 * 1024
+MAX_VIDEO_BYTES = 200 * 1024 * 1024
+THUMBNAIL_SIZE = 640  # longest side, px
+THUMBNAIL_QUALITY = 85
+PHOTO = "照片"
+VIDEO = "视频"
+# Measured on the test photos (tests/test_evidence.py): a copy re-saved at JPEG quality 60, halved in size
+# or brightened 10 % stays within 0–4 bits of its original; different pictures are 20 or more bits
+# apart (about 32 on average). 8 sits between the two with room on both sides.
+NEAR_DUPLICATE_BITS = 8
+
+_MB = 1024 * 1024
+# Pillow format → stored extension and MIME type. The extension comes from the bytes, not the upload's
+# name, so the same bytes always have one content address (and "photo.png" holding a JPEG is stored as .jpg).
+_PHOTO_FORMATS = {
+    "JPEG": (".jpg", "image/jpeg"),
+    "MPO": (".jpg", "image/jpeg"),  # JPEG with extra frames (depth maps), as many phones write them
+    "PNG": (".png", "image/png"),
+    "HEIF": (".heic", "image/heic"),
+}
+_OPENERS = ["JPEG", "PNG", "HEIF"]  # Pillow's JPEG opener also returns the MPO ones
+_MP4 = (".mp4", "video/mp4")
+_MOV = (".mov", "video/quicktime")
+# Files from before QuickTime had an 'ftyp' box start with one of these.
+_OLD_QUICKTIME_BOXES = (b"moov", b"mdat", b"wide")
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
+_DATETIME_ORIGINAL, _DATETIME_DIGITIZED = 0x9003, 0x9004
+_GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON = 1, 2, 3, 4
+_EXIF_DATETIME = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+
+_HASH_INPUT = 32  # side of the grey square the hash is taken of
+_HASH_SIDE = 8  # 8×8 lowest frequencies → 64 bits
+_COSINES = [[math.cos(math.pi * u * (2 * x + 1) / (2 * _HASH_INPUT)) for x in range(_HASH_INPUT)]
+            for u in range(_HASH_SIDE)]
+
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+
+
+class EvidenceError(ValueError):
+    """An upload that cannot be used as evidence; the message (Chinese) names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """What an upload is: ``kind`` PHOTO or VIDEO; ``ext``/``mime`` from its bytes (".jpg", ".png", ".heic",
+    ".mp4", ".mov"); ``width``/``height`` as displayed (EXIF orientation applied), None for videos;
+    ``taken_at`` ISO local time or ''; ``lat``/``lon`` decimal degrees or None; ``device`` "Make Model" or '';
+    ``phash`` 16 hex digits, '' for videos."""
+
+    sha256: str
+    kind: str
+    ext: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    taken_at: str
+    lat: float | None
+    lon: float | None
+    device: str
+    phash: str
+
+
+def inspect(data: bytes, filename: str) -> Inspected:
+    """Check an upload (its bytes and the name it came with) and describe it; raises :class:`EvidenceError`."""
+    return _examine(data, filename)[0]
+
+
+def ingest(data: bytes, filename: str, root: Path) -> Inspected:
+    """:func:`inspect` an upload, then store the original and, for a photo, its thumbnail under ``root``.
+
+    Storing what is already there changes nothing, so ingesting the same bytes twice is harmless.
+    """
+    inspected, upright = _examine(data, filename)
+    _write_once(original_path(root, inspected.sha256, inspected.ext), data, durable=True)
+    if upright is not None:
+        target = thumbnail_path(root, inspected.sha256)
+        if not target.exists():
+            _write_once(target, _thumbnail_jpeg(upright), durable=False)
+    return inspected
+
+
+def original_path(root: Path, sha256: str, ext: str) -> Path:
+    """Where the uploaded bytes with this SHA-256 are kept: ``root/originals/ab/ab…{ext}``."""
+    return root / "originals" / sha256[:2] / f"{sha256}{ext}"
+
+
+def thumbnail_path(root: Path, sha256: str) -> Path:
+    """Where the display JPEG of the photo with this SHA-256 is kept: ``root/thumbnails/ab/ab….jpg``."""
+    return root / "thumbnails" / sha256[:2] / f"{sha256}.jpg"
+
+
+def hamming(a: str, b: str) -> int:
+    """Number of differing bits between two perceptual hashes (16 hex digits each): 0 … 64."""
+    if len(a) != 2 * _HASH_SIDE or len(b) != 2 * _HASH_SIDE:
+        raise ValueError(f"感知哈希应为 16 位十六进制数，收到 {a!r} 和 {b!r}（视频没有感知哈希）")
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points in decimal degrees (haversine, mean earth radius)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    h = (math.sin((phi2 - phi1) / 2) ** 2
+         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def parse_exif_datetime(value: str) -> str:
+    """An EXIF time ("2023:11:02 10:31:05") as ISO ("2023-11-02T10:31:05"); '' when missing or not a real time.
+
+    Sub-seconds and a trailing time zone are ignored; cameras without a set clock write zeros or blanks.
+    """
+    match = _EXIF_DATETIME.match(str(value or "").strip("\x00 "))
+    if not match:
+        return ""
+    try:
+        return datetime(*map(int, match.groups())).isoformat()
+    except ValueError:
+        return ""
+
+
+# ── checking an upload ────────────────────────────────────────────────────────────────────────────
+
+
+def _examine(data: bytes, filename: str) -> tuple[Inspected, Image.Image | None]:
+    """The description of an upload and, for a photo, the upright picture (decoded once, reduced for JPEG)."""
+    name = PureWindowsPath(filename).name or filename  # also strips a "C:\…\" path some browsers send
+    suffix = PureWindowsPath(name).suffix.lower()
+    if not data:
+        raise EvidenceError(f"文件“{name}”是空的（0 字节）。请重新选择文件，或重新拍摄后上传。")
+    if suffix in PHOTO_EXTENSIONS:
+        kind, limit = PHOTO, MAX_PHOTO_BYTES
+    elif suffix in VIDEO_EXTENSIONS:
+        kind, limit = VIDEO, MAX_VIDEO_BYTES
+    else:
+        raise EvidenceError(
+            f"文件“{name}”的类型（{suffix or '无扩展名'}）不能作为核查影像。"
+            f"可上传的照片：{'、'.join(PHOTO_EXTENSIONS)}；视频：{'、'.join(VIDEO_EXTENSIONS)}。"
+        )
+    if len(data) > limit:
+        advice = "请压缩或降低分辨率后再上传" if kind == PHOTO else "请剪短或以较低清晰度导出后再上传"
+        raise EvidenceError(f"文件“{name}”有 {_megabytes(len(data))} MB，超过{kind}上限 {_megabytes(limit)} MB。{advice}。")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if kind == VIDEO:
+        ext, mime = _video_type(data, name)
+        return Inspected(sha256, VIDEO, ext, mime, len(data), None, None, "", None, None, "", ""), None
+    image, (ext, mime), stored_size = _decode(data, name)
+    taken_at, lat, lon, device, orientation = _metadata(image)
+    upright = ImageOps.exif_transpose(image)
+    width, height = stored_size[::-1] if orientation in (5, 6, 7, 8) else stored_size
+    inspected = Inspected(sha256, PHOTO, ext, mime, len(data), width, height, taken_at, lat, lon, device,
+                          _phash(upright))
+    return inspected, upright
+
+
+def _megabytes(size: int) -> str:
+    """Size in MB rounded up to 0.1, so a file just over the limit never reads as equal to it."""
+    return f"{math.ceil(size / _MB * 10) / 10:g}"
+
+
+def _video_type(data: bytes, name: str) -> tuple[str, str]:
+    """Extension and MIME type of an MP4/MOV container, from its first box; EvidenceError if it is not one."""
+    box_size = int.from_bytes(data[:4], "big") if len(data) >= 8 else -1
+    box_type = data[4:8]
+    if box_type == b"ftyp" and 16 <= box_size <= len(data):
+        return _MOV if data[8:12] == b"qt  " else _MP4
+    if box_type in _OLD_QUICKTIME_BOXES and (box_size in (0, 1) or box_size >= 8):
+        return _MOV
+    raise EvidenceError(
+        f"文件“{name}”不是有效的 MP4/MOV 视频（可能已损坏，或只是改了扩展名）。请上传手机或相机拍摄的原始视频文件。"
+    )
+
+
+def _decode(data: bytes, name: str) -> tuple[Image.Image, tuple[str, str], tuple[int, int]]:
+    """The decoded photo, its (extension, MIME type) and its stored pixel size; EvidenceError if not a photo.
+
+    A JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) to no less than THUMBNAIL_SIZE,
+    which is all the thumbnail and the hash need and ~10× faster than a full 12-megapixel decode.
+    """
+    try:
+        image = Image.open(io.BytesIO(data), formats=_OPENERS)
+        stored_size = image.size
+        kind = _PHOTO_FORMATS[image.format or ""]
+        if image.format in ("JPEG", "MPO"):
+            image.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        image.load()
+    except Image.DecompressionBombError as exc:
+        raise EvidenceError(
+            f"文件“{name}”的像素过多（超过 {Image.MAX_IMAGE_PIXELS * 2 // 10_000} 万像素），无法作为照片处理。"
+            "请用相机或手机的常规分辨率重新拍摄，或缩小后再上传。"
+        ) from exc
+    except (OSError, SyntaxError, ValueError, RuntimeError, EOFError, struct.error) as exc:
+        # Pillow and libheif report damaged or foreign bytes with any of these.
+        raise EvidenceError(
+            f"文件“{name}”不是能打开的照片（可能已损坏、没有传完整，或只是改了扩展名）。"
+            "请上传相机或手机拍摄的原始照片（JPG、PNG 或 HEIC）。"
+        ) from exc
+    return image, kind, stored_size
+
+
+# ── EXIF ──────────────────────────────────────────────────────────────────────────────────────────
+
+
+def _metadata(image: Image.Image) -> tuple[str, float | None, float | None, str, int]:
+    """(taken_at, lat, lon, device, orientation) from a photo's EXIF; blanks where absent."""
+    try:
+        exif = image.getexif()
+        exif_ifd, gps_ifd = exif.get_ifd(_EXIF_IFD), exif.get_ifd(_GPS_IFD)
+    except Exception:  # noqa: BLE001 — a damaged EXIF block must not make a good photo unusable
+        return "", None, None, "", 1
+    taken_at = next(filter(None, (parse_exif_datetime(_text(v)) for v in (
+        exif_ifd.get(_DATETIME_ORIGINAL), exif.get(_DATETIME_ORIGINAL),
+        exif_ifd.get(_DATETIME_DIGITIZED), exif.get(_DATETIME),
+    ))), "")
+    lat, lon = _gps(gps_ifd)
+    make, model = _text(exif.get(_MAKE)), _text(exif.get(_MODEL))
+    # Many phones repeat the make in the model ("HUAWEI" + "HUAWEI P30"); say it once.
+    device = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
+    orientation = exif.get(_ORIENTATION, 1)
+    return taken_at, lat, lon, device, orientation if isinstance(orientation, int) else 1
+
+
+def _text(value: object) -> str:
+    """An EXIF text field as str. Phones write UTF-8 into ASCII fields, which Pillow reads as Latin-1."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "replace")
+    else:
+        text = str(value)
+        try:
+            text = text.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return text.strip("\x00 \t\r\n")
+
+
+def _gps(gps_ifd: dict) -> tuple[float | None, float | None]:
+    """Decimal degrees (S and W negative) from the GPS IFD; (None, None) if missing, out of range or 0/0."""
+    lat = _degrees(gps_ifd.get(_GPS_LAT), gps_ifd.get(_GPS_LAT_REF), "S")
+    lon = _degrees(gps_ifd.get(_GPS_LON), gps_ifd.get(_GPS_LON_REF), "W")
+    # 0/0 is what a phone writes when it had no fix.
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180 or (lat == 0 and lon == 0):
+        return None, None
+    return round(lat, 7), round(lon, 7)
+
+
+def _degrees(value: object, ref: object, negative_ref: str) -> float | None:
+    """Degrees/minutes/seconds (or plain degrees) as one number, negative for ``negative_ref``; None if unusable."""
+    try:
+        parts = [float(p) for p in value] if isinstance(value, (tuple, list)) else [float(value)]  # type: ignore[arg-type]
+        degrees = sum(p / 60**i for i, p in enumerate(parts[:3]))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not math.isfinite(degrees) or any(p < 0 for p in parts):
+        return None
+    return -degrees if _text(ref).upper().startswith(negative_ref) else degrees
+
+
+# ── hash and thumbnail ────────────────────────────────────────────────────────────────────────────
+
+
+def _phash(upright: Image.Image) -> str:
+    """64-bit DCT perceptual hash of a picture as 16 hex digits (imagehash.phash's recipe)."""
+    grey = upright.convert("L").resize((_HASH_INPUT, _HASH_INPUT), Image.Resampling.LANCZOS)
+    pixels = grey.tobytes()
+    rows = [pixels[y * _HASH_INPUT:(y + 1) * _HASH_INPUT] for y in range(_HASH_INPUT)]
+    # Only the 8 lowest frequencies of each axis are needed: DCT down the columns, then along the rows.
+    columns = [[sum(c[y] * rows[y][x] for y in range(_HASH_INPUT)) for x in range(_HASH_INPUT)] for c in _COSINES]
+    low = [sum(cv[x] * column[x] for x in range(_HASH_INPUT)) for column in columns for cv in _COSINES]
+    median = sorted(low)[len(low) // 2 - 1:len(low) // 2 + 1]
+    threshold = (median[0] + median[1]) / 2
+    bits = 0
+    for coefficient in low:
+        bits = (bits << 1) | (coefficient > threshold)
+    return f"{bits:016x}"
+
+
+def _thumbnail_jpeg(upright: Image.Image) -> bytes:
+    """JPEG bytes of the upright picture in RGB, longest side at most THUMBNAIL_SIZE."""
+    if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+        # Transparent parts on white, as a viewer shows them, rather than on black.
+        rgba = upright.convert("RGBA")
+        rgb = Image.new("RGB", rgba.size, "white")
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        rgb = upright.convert("RGB")
+    rgb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    # Keep the colour profile: phone photos are often Display P3 and look dull without it.
+    rgb.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY, icc_profile=upright.info.get("icc_profile"))
+    return buffer.getvalue()
+
+
+# ── storage ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def _write_once(path: Path, data: bytes, *, durable: bool) -> None:
+    """Write ``data`` to ``path`` unless it exists: via a temporary file and os.replace, so that a reader
+    (or a crash) never sees half a file. ``durable`` also forces the bytes to disk before the rename."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,69 @@
+"""The record as PDF (附件1 layout), read back with pdftotext."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from core import demo, inspections, pdf, record_pdf
+from core.labels import AREAS
+from tests.photos import make_photo
+from tests.test_inspections import filled, sign_all
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "record.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def submitted(demo_db):
+    campaign = demo.start_campaign(demo_db)
+    first = inspections.campaign_records(demo_db, campaign).iloc[0]
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
+    current = filled(demo_db, record, conclusion="整改", rectify_measures="补种复绿，修复边坡",
+                     rectify_deadline="2024-05-03", opinions="堃喆犇赟：加强边坡治理", compliant="否")
+    lat, lon = demo_db.execute("SELECT lat, lon FROM mines WHERE id = ?", [record.mine_id]).fetchone()
+    for seed in range(3):
+        inspections.add_evidence(demo_db, record.id, make_photo(seed=seed, taken_at="2023-11-02T10:30:00",
+                                                                gps=(lat, lon)), f"IMG_{seed}.jpg", AREAS[seed],
+                                 f"现场照片{seed}", "李某明")
+    sign_all(demo_db, current)
+    inspections.submit(demo_db, record.id, current.version, "王某军")
+    record = inspections.get(demo_db, record.id)
+    inspections.amend(demo_db, record.id, {"remarks": "采矿权人名称已变更"}, "企业提供变更证明", record.version, "王某军")
+    return inspections.get(demo_db, record.id)
+
+
+def test_the_pdf_reproduces_the_form(demo_db, submitted, tmp_path) -> None:
+    text = pdf_text(record_pdf.record_pdf(demo_db, submitted, pdf.find_font()), tmp_path)
+    flat = "".join(text.split())
+    mine = demo_db.execute("SELECT name, licence_no, level FROM mines WHERE id = ?", [submitted.mine_id]).fetchone()
+    assert record_pdf.title_for(mine[2]) in flat
+    assert "时间：2023年11月2日—11月3日" in flat and "湖北省" in flat
+    assert mine[0] in flat and mine[1] in flat
+    for area in AREAS:
+        assert area in flat
+    assert "排土场东侧约2亩未复绿" in flat
+    assert "是否符合绿色矿山标准：□是■否" in flat
+    assert "处理结论：整改（整改措施：补种复绿，修复边坡；整改期限：2024年5月3日）" in flat
+    assert "堃喆犇赟" in flat
+    for member in inspections.team_of(demo_db, submitted):
+        assert member["name"] in flat
+    assert "更正记录" in flat and "企业提供变更证明" in flat
+    assert "附：核查影像（3个）" in flat
+    for row in inspections.evidence_of(demo_db, submitted):
+        assert row["sha256"] in flat
+    assert f"第{submitted.version}版·内容哈希{inspections.content_hash(demo_db, submitted)[:16]}" in flat
+
+
+def test_a_draft_says_so(demo_db, tmp_path) -> None:
+    campaign = demo.start_campaign(demo_db)
+    first = inspections.campaign_records(demo_db, campaign).iloc[0]
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
+    data = record_pdf.record_pdf(demo_db, record, pdf.find_font())
+    assert data.startswith(b"%PDF")
+    assert "（草稿，未提交）" in "".join(pdf_text(data, tmp_path).split())
