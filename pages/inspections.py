@@ -130,7 +130,8 @@ status_line = (f"已提交（{record.submitted_by}，{chinese_time(record.submit
 st.caption(f"{status_line} · 第 {record.version} 版 · 最后保存：{record.updated_by}，{chinese_time(record.updated_at)}")
 
 team = inspections.team_of(database, record)
-tabs = st.tabs(["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"])
+tabs = st.tabs(["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"],
+               key="rec_tabs")
 
 # --- 基本信息 ------------------------------------------------------------------------------------
 
@@ -346,8 +347,11 @@ with tabs[5]:
             st.error("还不能提交：\n" + "\n".join(f"- {p}" for p in problems))
         if ui.confirmed("提交核查记录", key="rec_submit", disabled=bool(problems),
                         question="提交后记录锁定，之后只能附理由更正。确认提交吗？", confirm_label="确认提交"):
-            ui.write_then_rerun(lambda: inspections.submit(database, record.id, state["base"], ui.actor()),
-                                "核查记录已提交并锁定", InspectionError)
+            def submit() -> None:
+                inspections.submit(database, record.id, state["base"], ui.actor())
+                state["base"] = inspections.get(database, record.id).version
+
+            ui.write_then_rerun(submit, "核查记录已提交并锁定", InspectionError)
     try:
         font = ui.pdf_font(database)
     except pdf.FontMissing as missing:
@@ -387,8 +391,10 @@ with tabs[6]:
             new = st.text_area("更正为", old, key=f"rec_amend_value_{field}")
         reason = st.text_input("更正理由", key="rec_amend_reason", placeholder="例：企业提供了名称变更的证明材料")
         if st.button("保存更正", key="rec_amend", type="primary"):
-            ui.write_then_rerun(
-                lambda: inspections.amend(database, record.id, {field: new or ""}, reason, record.version, ui.actor()),
-                f"已更正：{FIELDS[field]}", InspectionError)
+            def amend() -> None:
+                state["base"] = inspections.amend(database, record.id, {field: new or ""}, reason, record.version,
+                                                  ui.actor())
+
+            ui.write_then_rerun(amend, f"已更正：{FIELDS[field]}", InspectionError)
 
 st.caption(f"记录内容哈希（SHA-256）：{inspections.content_hash(database, record)}")

@@ -107,8 +107,11 @@ def encode(image: Image.Image, fmt: str = "JPEG", *, exif: Image.Exif | None = N
     if fmt == "JPEG":
         options["quality"] = quality
     elif fmt in ("HEIC", "HEIF"):
-        fmt, options["quality"] = "HEIF", quality
-    elif fmt != "PNG":
+        # x265's fastest preset: three times quicker, and the tests look at metadata, not compression.
+        fmt, options["quality"], options["enc_params"] = "HEIF", quality, {"preset": "ultrafast"}
+    elif fmt == "PNG":
+        options["compress_level"] = 1  # the grain makes full compression slow for nothing
+    else:
         raise ValueError(f"unsupported test format {fmt!r}")
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)

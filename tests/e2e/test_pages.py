@@ -23,6 +23,7 @@ PAGES = [
     ("settings", "设置"),
     ("sampling", "抽取核查矿山"),
     ("inspectors", "核查人员名录"),
+    ("inspections", "现场核查记录"),
     ("map", "绿色矿山分布图"),
 ]
 

@@ -1,0 +1,113 @@
+"""AppTest of the record page: the team's mines, autosave, conflicts, signing, submission, amendment."""
+
+from __future__ import annotations
+
+from core import demo, inspections
+from core.inspections import area_key
+from core.labels import AREAS, NONE_FOUND
+from tests.pages.conftest import button, widget
+from tests.test_inspections import complete_content, sign_all
+
+PAGE = "pages/inspections.py"
+
+
+def open_record(open_page, database):
+    """The page with the first drawn mine's record open; returns (at, campaign, record)."""
+    campaign = demo.start_campaign(database)
+    at = open_page(PAGE)
+    first = inspections.campaign_records(database, campaign).iloc[0]
+    at.selectbox(key="rec_mine").set_value(int(first["id"])).run()
+    assert not at.exception, at.exception
+    record = inspections.find(database, campaign.id, int(first["id"]))
+    return at, campaign, record
+
+
+def test_without_a_draw_the_page_says_what_to_do(open_page, database) -> None:
+    at = open_page(PAGE)
+    assert any("还没有完成抽取的核查任务" in i.value for i in at.info)
+
+
+def test_the_list_shows_a_teams_mines(open_page, database) -> None:
+    campaign = demo.start_campaign(database)
+    at = open_page(PAGE)
+    everything = inspections.campaign_records(database, campaign)
+    assert len(at.dataframe[0].value) == len(everything)
+    at.selectbox(key="rec_scope").set_value(1).run()
+    team_one = everything[everything["team_no"] == 1]
+    assert list(at.dataframe[0].value["矿山名称"]) == list(team_one["name"])
+    assert widget(at.metric, "待核查").value == str(len(team_one))
+
+
+def test_typing_saves_a_draft_that_a_new_session_sees(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    at.text_input(key=f"r{record.id}g0_{area_key(0, 'checked')}").set_value("查阅复垦方案，现场查看排土场").run()
+    at.radio(key=f"r{record.id}g0_{area_key(1, 'finding')}").set_value(NONE_FOUND).run()
+    assert not at.exception, at.exception
+    saved = inspections.get(database, record.id)
+    assert saved.content[area_key(0, "checked")] == "查阅复垦方案，现场查看排土场"
+    assert saved.content[area_key(1, "finding")] == NONE_FOUND
+
+    again = open_page(PAGE)  # a refresh, or another device
+    again.selectbox(key="rec_mine").set_value(record.mine_id).run()
+    assert again.text_input(key=f"r{record.id}g0_{area_key(0, 'checked')}").value == "查阅复垦方案，现场查看排土场"
+
+
+def test_a_save_over_someone_elses_shows_both_versions(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    inspections.save_draft(database, record.id, {"opinions": "另一台设备写的意见"}, record.version, "李某明")
+    at.text_area(key=f"r{record.id}g0_opinions").set_value("这台设备写的意见").run()
+    assert any("该记录已被李某明" in e.value for e in at.error)
+    both = next(d.value for d in at.dataframe if "您的修改（未保存）" in d.value.columns)
+    assert both.iloc[0].tolist() == ["意见建议", "这台设备写的意见", "另一台设备写的意见"]
+    assert inspections.get(database, record.id).content["opinions"] == "另一台设备写的意见"
+    button(at, "保留我的修改").click().run()
+    assert inspections.get(database, record.id).content["opinions"] == "这台设备写的意见"
+
+
+def test_submission_lists_what_is_missing_then_locks(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    assert any("还不能提交" in e.value and "处理结论未选择" in e.value for e in at.error)
+    assert button(at, "提交核查记录").disabled
+
+    inspections.save_draft(database, record.id, complete_content(), record.version, "张某华")
+    sign_all(database, inspections.get(database, record.id))
+    at = open_page(PAGE)
+    at.selectbox(key="rec_mine").set_value(record.mine_id).run()
+    button(at, "提交核查记录").click().run()
+    assert inspections.get(database, record.id).status == "草稿"  # asks first
+    button(at, "确认提交").click().run()
+    assert not at.exception, at.exception
+    assert inspections.get(database, record.id).status == "已提交"
+    assert any("核查记录已提交并锁定" in s.value for s in at.success)
+    assert at.text_area(key=f"r{record.id}g0_opinions").disabled
+    assert [b.label for b in at.download_button] == ["下载核查记录（PDF）"]
+
+    at.selectbox(key="rec_amend_field").set_value("remarks").run()
+    at.text_area(key="rec_amend_value_remarks").set_value("采矿权人名称已变更").run()
+    button(at, "保存更正").click().run()
+    assert any("必须填写理由" in e.value for e in at.error)
+    at.text_input(key="rec_amend_reason").set_value("企业提供变更证明").run()
+    button(at, "保存更正").click().run()
+    assert inspections.get(database, record.id).content["remarks"] == "采矿权人名称已变更"
+    versions = next(d.value for d in at.dataframe if "更正" in set(d.value.get("操作", [])))
+    assert versions["理由"].tolist() == ["", "企业提供变更证明"]
+
+
+def test_a_member_signs_by_typing_their_name(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    member = next(m for m in inspections.team_of(database, record) if m["role"] != "组长")
+    at.text_input(key=f"rec_sign_{record.id}_{member['inspector_id']}").set_value(member["name"]).run()
+    button_key = f"rec_signbtn_{member['inspector_id']}"
+    next(b for b in at.button if b.key == button_key).click().run()
+    assert not at.exception, at.exception
+    assert [s["name"] for s in inspections.signatures(database, record)] == [member["name"]]
+
+
+def test_a_photo_uploads_with_its_area(open_page, database) -> None:
+    from tests.photos import make_photo
+    at, campaign, record = open_record(open_page, database)
+    assert any("尚未上传核查影像" in i.value for i in at.info)
+    inspections.add_evidence(database, record.id, make_photo(seed=3), "IMG_3.jpg", AREAS[2], "尾矿库", "李某明")
+    at.run()
+    assert any("无拍摄时间（EXIF）" in w.value for w in at.warning)
+    assert any("尾矿库" in c.value for c in at.caption)
