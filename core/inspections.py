@@ -186,8 +186,7 @@ def team_leaders(db: Database, campaign: campaigns.Campaign) -> list[dict[str, A
     """Team number and leader's name of each team of the campaign's latest team draw."""
     return list(db.query(
         "SELECT t.team_no, i.name FROM team_members t JOIN inspectors i ON i.id = t.inspector_id "
-        "WHERE t.role = ? AND t.team_draw_id = (SELECT MAX(id) FROM team_draws WHERE campaign_id = ? AND draw_id = ?) "
-        "ORDER BY t.team_no", [LEADER, campaign.id, campaign.current_draw_id or 0]))
+        "WHERE t.role = ? AND t.team_draw_id = ? ORDER BY t.team_no", [LEADER, _team_draw_id(db, campaign)]))
 
 
 def mine_facts(db: Database, record: Record) -> list[dict[str, str]]:
@@ -209,27 +208,35 @@ def mine_facts(db: Database, record: Record) -> list[dict[str, str]]:
     return [{"项目": k, "内容": str(v or "—")} for k, v in facts]
 
 
+def _team_draw_id(db: Database, campaign: campaigns.Campaign) -> int:
+    """The campaign's latest team draw for its current draw of mines (0 when there is none)."""
+    found = db.execute("SELECT MAX(id) FROM team_draws WHERE campaign_id = ? AND draw_id = ?",
+                       [campaign.id, campaign.current_draw_id or 0]).fetchone()[0]
+    return found or 0
+
+
 def campaign_records(db: Database, campaign: campaigns.Campaign, team_no: int | None = None) -> pd.DataFrame:
-    """The drawn mines of the campaign with their team and record: one row per mine, in the draw's order."""
-    frame = campaigns.drawn_mines(db, campaign)
-    if frame.empty:
-        return frame
-    teams = dict(db.execute(
-        "SELECT licence_no, team_no FROM team_mines WHERE team_draw_id = (SELECT MAX(id) FROM team_draws "
-        "WHERE campaign_id = ? AND draw_id = ?)", [campaign.id, campaign.current_draw_id]).fetchall())
-    records = {row["mine_id"]: row for row in db.query(
-        "SELECT id, mine_id, status, content, updated_at, updated_by FROM records WHERE campaign_id = ?",
-        [campaign.id])}
-    frame["team_no"] = frame["licence_no"].map(teams)
-    frame["record_id"] = [records[m]["id"] if m in records else None for m in frame["id"]]
-    frame["record_status"] = [records[m]["status"] if m in records else "" for m in frame["id"]]
-    frame["conclusion"] = [json.loads(records[m]["content"]).get("conclusion", "") if m in records else ""
-                           for m in frame["id"]]
-    frame["updated_at"] = [records[m]["updated_at"] if m in records else "" for m in frame["id"]]
+    """The drawn mines of the campaign with their team and record: one row per mine, in the draw's order.
+
+    Columns: id, licence_no, name, level, city, method (the register's), category (the draw's),
+    ``team_no``, ``record_id``, ``record_status``, ``conclusion``, ``updated_at`` and ``progress``
+    (see :func:`progress_label`).
+    """
+    cursor = db.execute(
+        "SELECT m.id, m.licence_no, m.name, m.level, m.city, m.method, c.category, t.team_no, "
+        "r.id AS record_id, COALESCE(r.status, '') AS record_status, "
+        "COALESCE(json_extract(r.content, '$.conclusion'), '') AS conclusion, COALESCE(r.updated_at, '') AS updated_at "
+        "FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
+        "LEFT JOIN records r ON r.campaign_id = c.campaign_id AND r.mine_id = c.mine_id "
+        "LEFT JOIN team_mines t ON t.licence_no = c.licence_no AND t.team_draw_id = ? "
+        "WHERE c.draw_id = ? "
+        "ORDER BY CASE c.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, c.ticket",
+        [_team_draw_id(db, campaign), campaign.current_draw_id or 0])
+    frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
     frame["progress"] = [progress_label(s, c) for s, c in zip(frame["record_status"], frame["conclusion"])]
     if team_no is not None:
-        frame = frame[frame["team_no"] == team_no]
-    return frame.reset_index(drop=True)
+        frame = frame[frame["team_no"] == team_no].reset_index(drop=True)
+    return frame
 
 
 # Where a drawn mine stands in the campaign, as the map and the lists show it.
@@ -242,6 +249,29 @@ def progress_label(status: str, conclusion: str) -> str:
     if status == SUBMITTED:
         return conclusion
     return IN_PROGRESS if status == DRAFT else NOT_STARTED
+
+
+def progress_by_prefecture(db: Database, campaign: campaigns.Campaign) -> pd.DataFrame:
+    """Drawn mines of each prefecture by progress, with the share submitted (most behind first)."""
+    frame = campaign_records(db, campaign)
+    columns = ["市（州）", *PROGRESS, "合计", "完成率"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    table = pd.crosstab(frame["city"], frame["progress"]).reindex(columns=list(PROGRESS), fill_value=0)
+    table["合计"] = table.sum(axis=1)
+    table["完成率"] = (table[[KEEP, RECTIFY, REMOVE]].sum(axis=1) / table["合计"]).round(3)
+    table = table.reset_index().rename(columns={"city": "市（州）"})
+    return table.sort_values(["完成率", "合计"], ascending=[True, False])[columns].reset_index(drop=True)
+
+
+def current_campaign(db: Database) -> campaigns.Campaign | None:
+    """The latest campaign whose mines are drawn: the one the record page, the map and the overview follow."""
+    return next((c for c in campaigns.list_campaigns(db) if c.current_draw_id is not None), None)
+
+
+def data_version(db: Database) -> tuple:
+    """Changes whenever a record is created, saved or submitted: a cache key for progress views."""
+    return tuple(db.execute("SELECT COUNT(*), MAX(updated_at), SUM(version) FROM records").fetchone())
 
 
 def progress_by_licence(db: Database, campaign: campaigns.Campaign) -> dict[str, str]:

@@ -21,15 +21,20 @@ from folium.template import Template
 
 from core import basemap as basemaps
 from core import regions
-from core.labels import FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, LEVELS, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
+from core.labels import (FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, KEEP, LEVELS, OPEN_PIT, RECTIFY, REMOVE,
+                         STATUS_LISTED, STATUS_REMOVED)
 from core.map_assets import STATIC_FROM_COMPONENT, localize_folium
 
-DIMENSIONS = ("入库级别", "重点核查类别", "名录状态")
+DIMENSIONS = ("入库级别", "重点核查类别", "名录状态", "核查进度")
 OTHER = "其他"
+NOT_DRAWN = "未抽中"
 PALETTES: dict[str, dict[str, str]] = {
     "入库级别": dict(zip(LEVELS, ("#c62828", "#ef6c00", "#1565c0", "#6a1b9a"))),
     "重点核查类别": {FLAG_PROBLEM: "#d32f2f", FLAG_RECTIFY: "#f9a825", FLAG_OPEN_PIT: "#1976d2", OTHER: "#78909c"},
     "名录状态": {STATUS_LISTED: "#2e7d32", STATUS_REMOVED: "#9e9e9e"},
+    # The current campaign: each drawn mine's record (see core.inspections.progress_label).
+    "核查进度": {"待核查": "#8d6e63", "核查中": "#1e88e5", KEEP: "#2e7d32", RECTIFY: "#f9a825", REMOVE: "#c62828",
+              NOT_DRAWN: "#cfd8dc"},
 }
 TOOLTIP_LICENCE = re.compile(r"采矿许可证号：(.+?)入库级别：")
 
@@ -59,6 +64,10 @@ def categories(mines: pd.DataFrame, dimension: str) -> pd.Series:
         return mines["level"]
     if dimension == "名录状态":
         return mines["status"]
+    if dimension == "核查进度":
+        if "progress" not in mines:
+            return pd.Series(NOT_DRAWN, index=mines.index)
+        return mines["progress"].fillna(NOT_DRAWN).replace("", NOT_DRAWN)
     if dimension == "重点核查类别":
         chosen = pd.Series(OTHER, index=mines.index)
         chosen[mines["method"] == OPEN_PIT] = FLAG_OPEN_PIT
@@ -98,11 +107,13 @@ def point_rows(mines: pd.DataFrame, dimension: str) -> MapPoints:
     order = list(palette)
     index = category.map(lambda c: order.index(c) if c in order else len(order) - 1)
     notes = priority_note(located)
+    progress = category if dimension == "核查进度" else pd.Series("", index=located.index)
     lines = [
         f"入库级别：{level}<br>开采矿种：{mineral} · {method}<br>状态：{status}" + (f"<br>重点核查：{note}" if note else "")
-        for level, mineral, method, status, note in zip(
+        + (f"<br>核查进度：{step}" if step else "")
+        for level, mineral, method, status, note, step in zip(
             _escaped(located["level"]), _escaped(located["mineral"]), _escaped(located["method"]),
-            _escaped(located["status"]), notes)
+            _escaped(located["status"]), notes, progress)
     ]
     details = list(dict.fromkeys(lines))
     position = {line: i for i, line in enumerate(details)}

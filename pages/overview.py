@@ -1,11 +1,14 @@
-"""总览: where the register stands, at one glance (the campaign's progress joins here once campaigns exist)."""
+"""总览: where the register and the current campaign stand, at one glance."""
+
+from datetime import date
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from core import basemap, maps, regions, registry, sampling
-from core.labels import LEVELS, STATUS_LISTED
+from core import basemap, inspections, maps, regions, registry, sampling
+from core.exports import chinese_date
+from core.labels import CONCLUSIONS, LEVELS, STATUS_LISTED
 
 database = ui.db()
 here = ui.province(database)
@@ -32,6 +35,24 @@ cols[1].metric("重点核查：露天开采", summary["open_pit"])
 cols[2].metric("重点核查：有问题线索反映", summary["problem"])
 cols[3].metric("重点核查：“回头看”提出整改要求", summary["rectify"])
 
+campaign = inspections.current_campaign(database)
+if campaign is not None:
+    st.subheader(campaign.title)
+    progress = inspections.campaign_records(database, campaign)["progress"].value_counts()
+    drawn = int(progress.sum())
+    done = int(sum(progress.get(label, 0) for label in CONCLUSIONS))
+    days = (campaign.deadline - date.today()).days
+    st.progress(done / drawn if drawn else 0.0,
+                text=f"已提交核查记录 {done}/{drawn} 座 · 完成时限{chinese_date(campaign.deadline)}，"
+                     + (f"还有 {days} 天" if days >= 0 else f"已超过 {-days} 天"))
+    cols = st.columns(len(inspections.PROGRESS))
+    for column, label in zip(cols, inspections.PROGRESS):
+        column.metric(label, int(progress.get(label, 0)))
+    with st.expander("各市（州）核查进度（完成率低的在前）", expanded=done < drawn):
+        st.dataframe(inspections.progress_by_prefecture(database, campaign), hide_index=True, width="stretch",
+                     column_config={"完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+    st.page_link("pages/inspections.py", label="打开现场核查记录")
+
 by_prefecture = registry.by_prefecture(database)
 height = max(320, 26 * len(by_prefecture) + 90)  # one readable label per prefecture
 chart, where = st.columns([1, 1])
@@ -43,8 +64,9 @@ with chart:
                  color=list(maps.PALETTES["入库级别"].values()), x_label="", y_label="在册矿山（座）")
 with where:
     st.subheader("分布")
-    points = ui.map_points(database, registry.Filters(statuses=[STATUS_LISTED]), "入库级别")
-    fmap = maps.build_map(points, "入库级别", basemap.load(database), here, basemap.load_boundary(), height=height)
+    dimension = "入库级别" if campaign is None else "核查进度"
+    points = ui.map_points(database, registry.Filters(statuses=[STATUS_LISTED]), dimension)
+    fmap = maps.build_map(points, dimension, basemap.load(database), here, basemap.load_boundary(), height=height)
     st_folium(fmap, height=height, use_container_width=True, returned_objects=[], key="overview_map")
 
 with st.expander("各市（州）在册矿山明细"):

@@ -3,7 +3,8 @@
 import streamlit as st
 
 import ui
-from core import basemap, campaigns, config, db as dbmod, demo, pdf, reference, regions, registry, settings
+from core import (basemap, campaigns, config, db as dbmod, demo, indicators, inspections, pdf, reference, regions,
+                  registry, settings)
 
 database = ui.db()
 here = ui.province(database)
@@ -26,10 +27,12 @@ if chosen != here.code:
         st.rerun()
 
 st.subheader("抽查与文档")
-c1, c2 = st.columns([1, 3])
+c1, c2, c3 = st.columns([1, 1, 3])
 floor = c1.number_input("抽查比例下限（%）", 1, 100, int(round(campaigns.ratio_floor(database) * 100)),
                         help="核查任务的抽查比例不能低于此值。2023 年通知要求 20%，2024 年规定为不低于 10%。")
-font_setting = c2.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
+distance = c2.number_input("照片距矿山提示距离（公里）", 0.1, 100.0, inspections.max_photo_distance_km(database), 0.5,
+                           help="核查影像的GPS位置距矿山坐标超过此距离时，在记录上提示（不影响提交）。")
+font_setting = c3.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
                              placeholder="留空则自动查找；如 C:\\Windows\\Fonts\\simhei.ttf，字体集可写 路径#序号")
 try:
     found = pdf.find_font(font_setting or None)
@@ -39,6 +42,7 @@ except pdf.FontMissing as exc:
 if st.button("保存抽查与文档设置"):
     settings.put(database, "sampling_ratio_floor", floor / 100)
     settings.put(database, "pdf_font", font_setting.strip())
+    settings.put(database, "evidence_max_distance_km", float(distance))
     ui.flash("已保存抽查与文档设置。")
     st.rerun()
 
@@ -127,3 +131,10 @@ with st.expander("开采矿种 → 适用行业标准（data/mineral_standards.c
 with st.expander("生产规模分类（data/scale_classes.csv）"):
     st.dataframe([{"类别": r.category, "开采方式": r.method or "不限", "单位": r.unit, "大型不低于": r.large_min,
                    "中型不低于": r.medium_min} for r in reference.scale_rules()], hide_index=True, width="stretch")
+with st.expander("移出名录的情形（data/removal_reasons.csv）"):
+    st.dataframe([{"移出情形": reason} for reason in inspections.removal_reasons()], hide_index=True, width="stretch")
+for chosen_set in indicators.indicator_sets().values():
+    with st.expander(f"评价指标：{chosen_set.name}（data/indicator_sets/）"):
+        st.caption(chosen_set.source)
+        st.dataframe([{"类别": item.kind, "一级指标": item.group, "评价内容": item.text, "分值": item.points}
+                      for item in chosen_set.items], hide_index=True, width="stretch")

@@ -279,3 +279,26 @@ def test_evidence_is_covered_by_the_confirmations_and_locked_after_submission(de
     [row] = inspections.evidence_of(demo_db, current)
     with pytest.raises(RecordLocked):
         inspections.remove_evidence(demo_db, row["id"])
+
+
+def test_progress_by_prefecture_puts_the_slowest_first(demo_db, campaign, record) -> None:
+    current = filled(demo_db, record)
+    sign_all(demo_db, current)
+    inspections.submit(demo_db, record.id, current.version, "王某军")
+    table = inspections.progress_by_prefecture(demo_db, campaign)
+    assert table["合计"].sum() == len(inspections.campaign_records(demo_db, campaign))
+    done = table[table["保留"] == 1].iloc[0]
+    assert done["完成率"] == round(1 / done["合计"], 3)
+    assert table["完成率"].is_monotonic_increasing
+
+
+def test_the_map_colours_mines_by_the_campaigns_progress(demo_db, campaign, record) -> None:
+    from core import maps, registry
+    mines = registry.list_mines(demo_db, columns=registry.LIST_COLUMNS)
+    mines["progress"] = mines["licence_no"].map(inspections.progress_by_licence(demo_db, campaign))
+    points = maps.point_rows(mines, "核查进度")
+    legend = {entry.label: entry.count for entry in points.legend}
+    drawn = len(inspections.campaign_records(demo_db, campaign))
+    assert legend["核查中"] == 1 and legend["待核查"] == drawn - 1
+    assert legend["未抽中"] == len(mines[mines["lat"].notna()]) - drawn
+    assert any("核查进度：核查中" in line for line in points.details)

@@ -151,14 +151,23 @@ def register_filters(database: Database, key: str = "reg") -> registry.Filters:
 def _cached_points(path: str, version: tuple, filters: registry.Filters, dimension: str):
     database = dbmod.connect(path, migrate_schema=False)
     try:
-        return maps.point_rows(registry.list_mines(database, filters, registry.LIST_COLUMNS), dimension)
+        mines = registry.list_mines(database, filters, registry.LIST_COLUMNS)
+        if dimension == "核查进度":
+            campaign = inspections.current_campaign(database)
+            progress = inspections.progress_by_licence(database, campaign) if campaign else {}
+            mines["progress"] = mines["licence_no"].map(progress)
+        return maps.point_rows(mines, dimension)
     finally:
         database.close()
 
 
 def map_points(database: Database, filters: registry.Filters, dimension: str):
-    """The map's points for these filters, computed once per change of the register."""
-    return _cached_points(str(config.db_path()), registry.data_version(database), filters, dimension)
+    """The map's points for these filters, computed once per change of the register (or of the records,
+    when coloured by the campaign's progress)."""
+    version = registry.data_version(database)
+    if dimension == "核查进度":
+        version += inspections.data_version(database)
+    return _cached_points(str(config.db_path()), version, filters, dimension)
 
 
 def frame(database: Database) -> None:

@@ -111,3 +111,11 @@ def test_a_photo_uploads_with_its_area(open_page, database) -> None:
     at.run()
     assert any("无拍摄时间（EXIF）" in w.value for w in at.warning)
     assert any("尾矿库" in c.value for c in at.caption)
+
+
+def test_the_overview_follows_the_campaign(open_page, database) -> None:
+    campaign = demo.start_campaign(database)
+    drawn = len(inspections.campaign_records(database, campaign))
+    at = open_page("pages/overview.py")
+    assert any(f"已提交核查记录 0/{drawn} 座" in p.proto.text for p in at.get("progress"))
+    assert widget(at.metric, "待核查").value == str(drawn)
