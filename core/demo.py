@@ -13,11 +13,12 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import random
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,8 +26,8 @@ from sqlite_utils import Database
 
 from core import config
 from core import db as dbmod
-from core import campaigns, exports, inspectors, reference, registry, regions, sampling, settings, teams
-from core.labels import LEVELS, METHODS
+from core import campaigns, exports, inspections, inspectors, reference, registry, regions, sampling, settings, teams
+from core.labels import AREAS, FOUND, KEEP, LEVELS, METHODS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
 
 DEFAULT_SEED = 20231017
 DEFAULT_PROVINCE = "420000"
@@ -249,11 +250,11 @@ def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEF
 
 
 def start_campaign(db: Database, year: int = 2023, team_count: int = 3, witness: str = "演示见证 2023",
-                   actor: str = DEMO_ACTOR) -> campaigns.Campaign:
+                   actor: str = DEMO_ACTOR, deadline: date | None = None) -> campaigns.Campaign:
     """A campaign with its draw confirmed and its teams drawn, as after the draw meeting."""
     province_name = settings.province(db).name
-    campaign_id = campaigns.create(db, year, campaigns.default_title(province_name, year), date(year, 11, 30),
-                                   sampling.Rules(), [], actor)
+    campaign_id = campaigns.create(db, year, campaigns.default_title(province_name, year),
+                                   deadline or date(year, 11, 30), sampling.Rules(), [], actor)
     frozen = campaigns.freeze(db, campaign_id, actor)
     campaigns.confirm(db, frozen["id"], witness, actor, province_name)
     campaign = campaigns.get(db, campaign_id)
@@ -265,6 +266,96 @@ def start_campaign(db: Database, year: int = 2023, team_count: int = 3, witness:
             break
         except teams.TeamError:
             continue
+    return campaign
+
+
+# Findings the demo records draw from, per area of 附件1 (typical wording of inspection reports).
+DEMO_PROBLEMS = (
+    ("排土场局部边坡未复绿", "矿区道路扬尘治理不到位", "部分标识标牌缺失或破损", "工业场地物料堆放不规范"),
+    ("台阶高度、坡面角与开发利用方案不符", "采空区治理进度滞后", "未做到边开采边治理", "开采顺序与设计不一致"),
+    ("废石综合利用率偏低", "尾矿未开展综合利用", "共伴生资源未综合回收", "矿井水利用率偏低"),
+    ("未建立能耗核算体系", "粉尘在线监测设施未正常运行", "高耗能设备未按期淘汰", "生产废水未实现循环利用"),
+    ("数字化矿山建设停留在规划阶段", "研发投入未达到要求", "未建立安全生产在线监测系统"),
+    ("绿色矿山管理制度不健全", "未定期开展绿色矿山自评估", "与周边群众的沟通机制不完善", "档案资料不完整"),
+)
+DEMO_CHECKED = "查阅开发利用方案和土地复垦方案；现场查看采场、排土场和工业场地；询问矿山负责人"
+
+
+def demo_photo(rng: random.Random, taken: datetime, lat: float, lon: float) -> bytes:
+    """A fictitious site photo (coloured shapes) with EXIF capture time, GPS position and device."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (800, 600), tuple(rng.randrange(90, 200) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 380, 800, 600), fill=tuple(rng.randrange(60, 140) for _ in range(3)))
+    for _ in range(6):
+        x, y = rng.randrange(0, 700), rng.randrange(100, 500)
+        draw.ellipse((x, y, x + rng.randrange(40, 200), y + rng.randrange(30, 120)),
+                     fill=tuple(rng.randrange(0, 256) for _ in range(3)))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "示例".encode(), b"Phone 12"  # UTF-8, as Chinese phones write it
+    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+
+    def dms(value: float) -> tuple:
+        degrees, rest = divmod(abs(value) * 3600, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return (degrees, minutes, round(seconds, 2))
+
+    exif.get_ifd(0x8825).update({1: "N", 2: dms(lat), 3: "E", 4: dms(lon)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def demo_campaign(db: Database, today: date | None = None,
+                  progress: Callable[[float], None] | None = None) -> campaigns.Campaign:
+    """This year's campaign under way, for demonstrations: mines and teams drawn, inspections over the
+    last seven weeks, about half the records submitted (mostly 保留, some 整改, a few 移出; the first
+    ones with a site photo), some drafts."""
+    today = today or date.today()
+    deadline = date(today.year, 11, 30) if date(today.year, 11, 30) >= today else today + timedelta(days=30)
+    campaign = start_campaign(db, today.year, deadline=deadline)
+    mines = inspections.campaign_records(db, campaign)
+    rng = random.Random(DEFAULT_SEED + 2)
+    submitted, drafts = int(len(mines) * 0.45), int(len(mines) * 0.15)
+    for number, row in enumerate(mines.head(submitted + drafts).itertuples()):
+        record = inspections.open_record(db, campaign, int(row.id), DEMO_ACTOR)
+        day = today - timedelta(days=rng.randrange(2, 50))
+        conclusion = _weighted(rng, ((KEEP, 0.72), (RECTIFY, 0.22), (REMOVE, 0.06)))
+        content = {"date_from": day.isoformat(), "date_to": (day + timedelta(days=rng.choice((0, 1)))).isoformat()}
+        found = []
+        for index, choices in enumerate(DEMO_PROBLEMS):
+            problem = rng.choice(choices) if rng.random() < (0.15 if conclusion == KEEP else 0.55) else ""
+            content[inspections.area_key(index, "finding")] = FOUND if problem else NONE_FOUND
+            content[inspections.area_key(index, "problems")] = problem
+            content[inspections.area_key(index, "checked")] = DEMO_CHECKED
+            found += [problem] if problem else []
+        content.update(opinions="督促企业对照标准逐项整改，按期报送整改材料。" if found else "继续保持绿色矿山建设水平。",
+                       main_problems="；".join(found), compliant=NO if conclusion == REMOVE else YES,
+                       conclusion=conclusion)
+        if conclusion == RECTIFY:
+            content.update(rectify_measures="；".join(f"整改{p}" for p in found) or "完善绿色矿山管理制度",
+                           rectify_deadline=inspections.default_deadline(content, day).isoformat())
+        if conclusion == REMOVE:
+            content["removal_reason"] = inspections.removal_reasons()[7]
+        if number >= submitted:  # a draft: the first areas filled in, no conclusion yet
+            content = {k: v for k, v in content.items() if k.startswith(("date", "area0", "area1", "area2"))}
+        inspections.save_draft(db, record.id, content, record.version, DEMO_ACTOR)
+        if number < 40:
+            lat, lon = db.execute("SELECT lat, lon FROM mines WHERE id = ?", [int(row.id)]).fetchone()
+            if lat is not None:
+                taken = datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=rng.randrange(0, 420))
+                photo = demo_photo(rng, taken, lat + rng.uniform(-0.004, 0.004), lon + rng.uniform(-0.004, 0.004))
+                inspections.add_evidence(db, record.id, photo, f"IMG_{number + 1:04d}.jpg", AREAS[0], "矿区全貌",
+                                         DEMO_ACTOR)
+        if number < submitted:
+            record = inspections.get(db, record.id)
+            team = inspections.team_of(db, record)
+            for member in sorted(team, key=lambda m: m["role"] == teams.LEADER):
+                inspections.sign(db, record.id, member["inspector_id"], member["name"], member["name"])
+            inspections.submit(db, record.id, record.version, DEMO_ACTOR)
+        if progress:
+            progress((number + 1) / (submitted + drafts))
     return campaign
 
 
@@ -282,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-if-empty", action="store_true", help="名录库为空时写入演示数据")
     parser.add_argument("--reset", action="store_true", help="清空名录库并写入演示数据")
     parser.add_argument("--yes", action="store_true", help="--reset 时不再询问")
+    parser.add_argument("--campaign", action="store_true",
+                        help="写入演示数据时另建一个进行中的核查任务（已抽取矿山和核查组，部分核查记录已提交）")
     args = parser.parse_args(argv)
     codes = tuple(c.strip() for c in args.provinces.split(",") if c.strip())
 
@@ -299,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("已取消。")
                 return 1
         count = load_demo(database, args.mines, codes[0], args.seed)
+        if args.campaign:
+            campaign = demo_campaign(database)
+            print(f"已建立演示核查任务“{campaign.title}”，部分核查记录已提交。")
         province_name = regions.region_by_code(codes[0]).name
         sample = config.data_dir() / f"{province_name}绿色矿山名录（演示数据）.xlsx"
         write_xlsx(generate(args.mines, codes[:1], args.seed), sample)

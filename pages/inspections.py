@@ -131,13 +131,14 @@ st.caption(f"{status_line} · 第 {record.version} 版 · 最后保存：{record
 
 team = inspections.team_of(database, record)
 tabs = st.tabs(["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"],
-               key="rec_tabs")
+               key="rec_tabs", on_change="rerun")
 
 # --- 基本信息 ------------------------------------------------------------------------------------
 
 with tabs[0]:
     mine = inspections.mine_facts(database, record)
-    st.dataframe(mine, hide_index=True, width="stretch", key="rec_facts")
+    st.dataframe(mine, hide_index=True, width="stretch", key="rec_facts", height=38 + 35 * len(mine),
+                 column_config={"项目": st.column_config.TextColumn(width="small")})
     st.caption("名录信息按采矿许可证填写，此处只读；如有变化请在“备注”中说明，并在名录库中更正。")
     d1, d2 = st.columns(2)
     d1.date_input("核查开始日期", date.fromisoformat(content["date_from"]) if content["date_from"] else None,

@@ -108,15 +108,21 @@ st.markdown(
 )
 
 st.subheader("演示数据")
-st.write(f"用于演示和培训：清空名录库和核查任务，写入 {demo.DEFAULT_MINES} 座虚构的{regions.region_by_code(demo.DEFAULT_PROVINCE).name}"
-         "绿色矿山（名称均含“示例”字样）。命令行：`python -m core.demo --reset`。")
+st.write(f"用于演示和培训：清空名录库、核查任务和核查记录，写入 {demo.DEFAULT_MINES} 座虚构的"
+         f"{regions.region_by_code(demo.DEFAULT_PROVINCE).name}绿色矿山（名称均含“示例”字样）和 45 名虚构的核查人员。"
+         "命令行：`python -m core.demo --reset`（加 `--campaign` 同时建立演示核查任务）。")
+st.checkbox("同时建立进行中的演示核查任务（已抽取矿山和核查组，约一半核查记录已提交）", value=True,
+            key="reset_demo_campaign")
 if ui.confirmed("重置为演示数据", "reset_demo",
                 f"确认清空名录库中的全部 {registry.count_mines(database)} 座矿山及其修改记录、全部核查任务和抽取记录，"
                 "并写入演示数据？此操作不能撤销。",
                 confirm_label="确认重置"):
     progress = st.progress(0.0, text="正在写入演示数据…")
-    count = demo.load_demo(database, progress=lambda share: progress.progress(share, text="正在写入演示数据…"))
-    ui.flash(f"已载入 {count} 座演示矿山。")
+    count = demo.load_demo(database, progress=lambda share: progress.progress(share * 0.5, text="正在写入演示数据…"))
+    if st.session_state.get("reset_demo_campaign"):
+        demo.demo_campaign(database, progress=lambda share: progress.progress(0.5 + share / 2,
+                                                                              text="正在生成演示核查任务和核查记录…"))
+    ui.flash(f"已载入 {count} 座演示矿山" + ("，并建立了进行中的演示核查任务。" if st.session_state.get("reset_demo_campaign") else "。"))
     st.rerun()
 
 st.subheader("参考数据")

@@ -4,6 +4,7 @@
   ever touches the project's ``var/``;
 - ``db``: a migrated in-memory database (province setting: the default, 湖北省 420000);
 - ``demo_db``: the same, loaded with 60 demo mines;
+- draws are reproducible: the freeze's secret nonce comes from a counter (see ``_reproducible_draws``);
 - ``make_xlsx`` / ``make_csv``: build real spreadsheet bytes from a list of rows;
 - ``valid_mine`` / ``header_labels``: one valid Hubei mine, as raw values keyed by field key.
 """
@@ -11,12 +12,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import itertools
 from typing import Any, Callable, Sequence
 
 import pytest
 import xlsxwriter
 
+from core import campaigns
 from core import db as dbmod
 from core import demo
 from core.labels import FIELDS
@@ -30,6 +34,15 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     path = tmp_path_factory.mktemp("greenmine-data")
     monkeypatch.setenv("GREENMINE_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _reproducible_draws(monkeypatch: pytest.MonkeyPatch):
+    """The secret nonce of each freeze, from a counter instead of the OS: a draw (and the teams drawn
+    from its seed) comes out the same on every run, so a test never depends on a lucky draw."""
+    counter = itertools.count()
+    monkeypatch.setattr(campaigns.secrets, "token_hex",
+                        lambda nbytes=32: hashlib.sha256(f"test nonce {next(counter)}".encode()).hexdigest()[:2 * nbytes])
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from collections import Counter
 
 import pytest
@@ -181,3 +182,20 @@ def test_command_line_seeds_an_empty_database_once(tmp_path, monkeypatch, capsys
     database = dbmod.connect(tmp_path / "greenmine.db")
     assert registry.count_mines(database) == 15
     database.close()
+
+
+def test_the_demo_campaign_is_under_way(demo_db):
+    from core import inspections
+
+    campaign = demo.demo_campaign(demo_db, today=date(2026, 11, 10))
+    assert campaign.year == 2026 and campaign.deadline == date(2026, 11, 30)
+    frame = inspections.campaign_records(demo_db, campaign)
+    progress = frame["progress"].value_counts()
+    assert progress.get("保留", 0) > 0 and progress.get("核查中", 0) > 0 and progress.get("待核查", 0) > 0
+    submitted = [inspections.get(demo_db, int(i)) for i in frame["record_id"].dropna()]
+    for record in submitted:
+        if record.locked:
+            assert inspections.submission_problems(demo_db, record) == []
+            assert record.content["date_to"] < "2026-11-10"
+    photos = demo_db.execute("SELECT COUNT(*), SUM(taken_at != ''), SUM(lat IS NOT NULL) FROM evidence").fetchone()
+    assert photos[0] > 0 and photos[0] == photos[1] == photos[2]

@@ -26,8 +26,9 @@ def test_readme_documents_every_setting() -> None:
 
 
 def test_readme_names_every_reference_data_file() -> None:
-    for path in (ROOT / "data").glob("*.csv"):
+    for path in [*(ROOT / "data").glob("*.csv"), *(ROOT / "data/indicator_sets").glob("*.csv")]:
         assert path.name in README, path.name
+    assert "data/indicator_sets/" in README
 
 
 def test_streamlit_config_keeps_the_app_offline() -> None:

@@ -44,13 +44,17 @@ def assert_all_local(requests: list[str]) -> None:
     assert not outside, f"requests left the machine: {outside}"
 
 
-def map_frame(page: Page, index: int = 0):
-    """The map's component frame, once Leaflet has drawn mines in it (clusters or single markers)."""
+def map_frame(page: Page, index: int = 0, selector: str = ".marker-cluster, path.gm-mine"):
+    """The map's component frame, once Leaflet has drawn mines in it (clusters or single markers; pass
+    ``selector="path.gm-mine"`` to wait for a map of single markers, e.g. after a search, rather than
+    the previous map still on screen)."""
     page.wait_for_function(
-        "(i) => { const f = document.querySelectorAll(\"iframe[title*='st_folium']\")[i];"
+        "([i, selector]) => { const f = document.querySelectorAll(\"iframe[title*='st_folium']\")[i];"
         " if (!f || !f.contentDocument) return false;"
-        " return f.contentDocument.querySelectorAll('.marker-cluster, path.gm-mine').length > 0; }",
-        arg=index, timeout=30_000,
+        " const d = f.contentDocument;"
+        " return d.querySelectorAll(selector).length > 0"
+        "   && (selector.includes('cluster') || d.querySelectorAll('.marker-cluster').length === 0); }",
+        arg=[index, selector], timeout=30_000,
     )
     frames = [f for f in page.frames if "st_folium" in f.url]
     return frames[index]

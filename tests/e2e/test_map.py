@@ -68,7 +68,7 @@ def test_a_mine_named_like_html_shows_as_text(page: Page, app: App, requests_see
     wait_for_app(page)
     search(page, licence)
     expect(page.get_by_text("地图上显示 1 座矿山")).to_be_visible()
-    frame = map_frame(page)
+    frame = map_frame(page, selector="path.gm-mine")
     marker = frame.locator("path.gm-mine")
     marker.hover(force=True)
     expect(frame.locator(".leaflet-tooltip:not(.gm-seat)")).to_contain_text(XSS)

@@ -52,7 +52,8 @@ def test_reset_to_demo_data_asks_first(open_page, database) -> None:
     button(at, "确认重置").click().run()
     assert not at.exception, at.exception
     assert registry.count_mines(database) == 400
-    assert any("已载入 400 座演示矿山" in s.value for s in at.success)
+    assert any("已载入 400 座演示矿山，并建立了进行中的演示核查任务" in s.value for s in at.success)
+    assert database.execute("SELECT COUNT(*) FROM records WHERE status = '已提交'").fetchone()[0] > 0
 
 
 def test_settings_show_the_data_directory(open_page, database, data_dir) -> None:
