@@ -218,6 +218,7 @@ if current is not None:
                     "核查组已抽取。", teams.TeamError)
     else:
         st.dataframe(teams.teams_frame(database, team_draw["id"]), hide_index=True, width="stretch")
+        st.page_link("pages/inspections.py", label="下一步：各核查组到现场核查，填写核查记录")
         with st.expander("调换核查人员（须说明理由）"):
             members = teams.members(database, team_draw["id"])
             others = [p for p in pool if p["id"] not in {m["inspector_id"] for m in members}]
