@@ -23,6 +23,7 @@ navigation = st.navigation({
     "核查": [
         st.Page("pages/sampling.py", title="抽取核查矿山与核查组", url_path="sampling"),
         st.Page("pages/inspections.py", title="现场核查记录", url_path="inspections"),
+        st.Page("pages/reports.py", title="核查结果与报告", url_path="reports"),
         st.Page("pages/inspectors.py", title="核查人员名录", url_path="inspectors"),
     ],
     "系统": [

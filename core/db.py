@@ -220,7 +220,7 @@ FINAL_TRIGGERS = {
                                    "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
 }
 # Every table of data, children first (what a reset to demo data empties).
-DATA_TABLES = ("evidence", "record_signatures", "record_versions", "records", "team_mines", "team_members",
+DATA_TABLES = ("campaign_reports", "evidence", "record_signatures", "record_versions", "records", "team_mines", "team_members",
                "team_draws", "inspectors", "campaign_mines", "campaign_history", "draws", "campaigns", "mine_history",
                "imports", "mines")
 
@@ -385,12 +385,28 @@ def _v5_inspection_records(db: Database) -> None:
     db.execute("CREATE INDEX idx_records_campaign ON records(campaign_id, status)")
 
 
+def _v6_campaign_reports(db: Database) -> None:
+    # The provincial report's text (附件2), as the coordinator edited it, kept with the campaign.
+    db.execute(
+        """
+        CREATE TABLE campaign_reports (
+            campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+            sections TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
     (3, "inspector register, team draws, team members and mines", _v3_inspectors_and_teams),
     (4, "province-defined priority categories of mines (tags)", _v4_mine_tags),
     (5, "inspection records, their versions, signatures and evidence", _v5_inspection_records),
+    (6, "the provincial report's text per campaign", _v6_campaign_reports),
 ]
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import config, inspections, maps, pdf, record_pdf, regions, registry, settings
+from core import campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
 from core import db as dbmod
 from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
@@ -63,6 +63,43 @@ def record_pdf_bytes(record_id: int, font: pdf.Font) -> bytes:
         return record_pdf.record_pdf(database, inspections.get(database, record_id), font)
     finally:
         database.close()
+
+
+def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Font) -> bytes:
+    """The provincial report as PDF, read on a connection of its own."""
+    database = dbmod.connect(config.db_path(), migrate_schema=False)
+    try:
+        return report_pdf.report_pdf(database, campaigns.get(database, campaign_id), font, sections)
+    finally:
+        database.close()
+
+
+PACKAGE_DOWNLOAD_LIMIT = 300 * 1024 * 1024  # larger packages are fetched from the server's disk
+
+
+def build_package(campaign, font: pdf.Font, progress) -> Path:
+    """Write the ministry package into the data directory's ``exports/`` and return its path."""
+    database = dbmod.connect(config.db_path(), migrate_schema=False)
+    try:
+        target = config.data_dir() / "exports" / package.package_name(province(database).name, campaign)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        package.build_package(database, campaign, font, target, progress)
+        return target
+    finally:
+        database.close()
+
+
+def package_download(path: str) -> None:
+    """A download button for the package, or where to find it on the server when it is very large."""
+    target = Path(path)
+    if not target.is_file():
+        return
+    size = target.stat().st_size
+    if size <= PACKAGE_DOWNLOAD_LIMIT:
+        st.download_button(f"下载报部材料（{size / 2**20:.1f} MB）", target.read_bytes(), file_name=target.name,
+                           mime="application/zip", key="package_download", on_click="ignore")
+    else:
+        st.info(f"报部材料共 {size / 2**30:.2f} GB，超过网页下载上限，已保存在服务器：{target}。请由管理员复制。")
 
 
 def evidence_caption(photo: dict) -> str:

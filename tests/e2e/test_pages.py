@@ -24,6 +24,7 @@ PAGES = [
     ("sampling", "抽取核查矿山"),
     ("inspectors", "核查人员名录"),
     ("inspections", "现场核查记录"),
+    ("reports", "核查结果与报告"),
     ("map", "绿色矿山分布图"),
 ]
 

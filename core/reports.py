@@ -1,0 +1,418 @@
+"""The campaign's results: the summary table (附表 XX省绿色矿山抽查核查结果汇总表) with its Excel and
+CSV exports, the statistics of the provincial report (附件2), the report's narrative drafted from the
+records (and edited by the coordinator, kept with the campaign), and the public results (一公开).
+
+Only submitted records count, unless the caller includes drafts (they are marked as such).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from sqlite_utils import Database
+
+from core import campaigns, inspections, registry, settings
+from core.db import now, transaction
+from core.exports import chinese_date
+from core.labels import AREAS, CONCLUSIONS, DRAFT, FOUND, KEEP, LEVELS, RECTIFY, REMOVE, SUBMITTED
+
+COLUMNS = ("序号", "入库级别", "采矿许可证号", "矿山名称", "开采矿种", "开采方式", "生产规模", "存在的主要问题", "处理结论", "备注")
+WIDTHS = (6, 9, 25, 36, 14, 12, 16, 44, 9, 24)
+NOTES = (
+    "填表说明：",
+    "1. 入库级别填写国家级、省级、市级、县级。",
+    "2. 采矿许可证号、矿山名称、开采矿种、开采方式、生产规模按采矿许可证填写。",
+    "3. 处理结论填写保留、整改、移出。",
+    "4. 备注填写其他情况，如矿山名称、采矿权人等发生变化。",
+)
+SECTIONS = {
+    "overview": "一、工作概况",
+    "construction": "二、绿色矿山建设情况",
+    "problems": "三、发现的问题与不足",
+    "suggestions": "四、意见建议",
+}
+
+
+class ReportError(Exception):
+    """A request the report refuses (e.g. a save over someone else's edit); the message is in Chinese."""
+
+
+def table_title(province_name: str) -> str:
+    return f"{province_name}绿色矿山抽查核查结果汇总表"
+
+
+def file_stem(province_name: str, campaign: campaigns.Campaign, what: str) -> str:
+    """'湖北省2023年度绿色矿山抽查核查结果汇总表' and the like, for downloads."""
+    return f"{province_name}{campaign.year}年度{what}"
+
+
+# --- the summary table ---------------------------------------------------------------------------
+
+def result_rows(db: Database, campaign: campaigns.Campaign) -> pd.DataFrame:
+    """Every drawn mine with its register data and record: the source of the table and the report.
+
+    Columns: licence_no, name, level, city, county, mineral, method, scale, scale_class, record_id,
+    record_status ('' when no record yet), conclusion, main_problems, remarks, rectify_deadline,
+    removal_reason, compliant, date_from, date_to, team_no and the six areas' findings
+    (``area{i}_finding``, ``area{i}_problems``), plus ``opinions``.
+    """
+    cursor = db.execute(
+        "SELECT m.licence_no, m.name, m.level, m.city, m.city_code, m.county, m.mineral, m.method, m.scale_value, "
+        "m.scale_unit, m.scale_class, r.id AS record_id, COALESCE(r.status, '') AS record_status, r.content, t.team_no "
+        "FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
+        "LEFT JOIN records r ON r.campaign_id = c.campaign_id AND r.mine_id = c.mine_id "
+        "LEFT JOIN team_mines t ON t.licence_no = c.licence_no AND t.team_draw_id = "
+        "(SELECT MAX(id) FROM team_draws WHERE campaign_id = c.campaign_id AND draw_id = c.draw_id) "
+        "WHERE c.draw_id = ? ORDER BY CASE m.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, "
+        "m.city_code, m.name", [campaign.current_draw_id or 0])
+    rows = []
+    for row in cursor.fetchall():
+        values = dict(zip([d[0] for d in cursor.description], row))
+        content = inspections.empty_content()
+        content.update(json.loads(values.pop("content") or "{}"))
+        values["scale"] = registry.as_text(values.pop("scale_value")) + values.pop("scale_unit")
+        values.update({k: content[k] for k in ("conclusion", "main_problems", "remarks", "rectify_deadline",
+                                                 "removal_reason", "compliant", "date_from", "date_to", "opinions")})
+        for index in range(len(AREAS)):
+            for part in ("finding", "problems"):
+                values[inspections.area_key(index, part)] = content[inspections.area_key(index, part)]
+        rows.append(values)
+    return pd.DataFrame(rows)
+
+
+def _counted(frame: pd.DataFrame, include_drafts: bool) -> pd.DataFrame:
+    statuses = (SUBMITTED, DRAFT) if include_drafts else (SUBMITTED,)
+    return frame[frame["record_status"].isin(statuses)] if not frame.empty else frame
+
+
+def summary_table(db: Database, campaign: campaigns.Campaign, include_drafts: bool = False,
+                  levels: list[str] | None = None, city_codes: list[str] | None = None,
+                  conclusions: list[str] | None = None) -> pd.DataFrame:
+    """The 附表 with exactly the form's columns (plus 提交状态 and 市（州） for the page to filter on).
+
+    Submitted records only, unless ``include_drafts`` (then drafts are marked in 备注).
+    """
+    frame = _counted(result_rows(db, campaign), include_drafts)
+    if frame.empty:
+        return pd.DataFrame(columns=[*COLUMNS, "提交状态", "市（州）"])
+    if levels:
+        frame = frame[frame["level"].isin(levels)]
+    if city_codes:
+        frame = frame[frame["city_code"].isin(city_codes)]
+    if conclusions:
+        frame = frame[frame["conclusion"].isin(conclusions)]
+    table = pd.DataFrame({
+        "序号": range(1, len(frame) + 1),
+        "入库级别": frame["level"].values,
+        "采矿许可证号": frame["licence_no"].values,
+        "矿山名称": frame["name"].values,
+        "开采矿种": frame["mineral"].values,
+        "开采方式": frame["method"].values,
+        "生产规模": frame["scale"].values,
+        "存在的主要问题": [problems or ("无" if status == SUBMITTED else "") for problems, status
+                          in zip(frame["main_problems"], frame["record_status"])],
+        "处理结论": frame["conclusion"].values,
+        "备注": [_remark(row) for row in frame.to_dict("records")],
+        "提交状态": frame["record_status"].values,
+        "市（州）": frame["city"].values,
+    })
+    return table
+
+
+def _remark(row: dict[str, Any]) -> str:
+    parts = []
+    if row["record_status"] == DRAFT:
+        parts.append("核查记录尚未提交（草稿）")
+    if row["conclusion"] == RECTIFY and row["rectify_deadline"]:
+        parts.append(f"整改期限{chinese_date(date.fromisoformat(row['rectify_deadline']))}")
+    if row["conclusion"] == REMOVE and row["removal_reason"]:
+        parts.append(f"移出原因：{row['removal_reason']}")
+    if row["remarks"].strip():
+        parts.append(row["remarks"].strip())
+    return "；".join(parts)
+
+
+def totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Mines in the table by level and conclusion, with a total row and column."""
+    frame = pd.crosstab(table["入库级别"], table["处理结论"]).reindex(
+        index=[lv for lv in LEVELS if lv in set(table["入库级别"])], columns=list(CONCLUSIONS), fill_value=0)
+    frame["合计"] = frame.sum(axis=1)
+    frame.loc["合计"] = frame.sum(axis=0)
+    return frame.reset_index().rename(columns={"入库级别": "入库级别"})
+
+
+def summary_xlsx(table: pd.DataFrame, province_name: str) -> bytes:
+    """The 附表 as the ministry's form: title, header, wrapped text, borders, frozen header, A4 landscape
+    with the header repeated on every printed page, and the form's notes under the table."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    sheet = book.add_worksheet("汇总表")
+    title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter",
+                             "font_name": "宋体"})
+    head = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
+                            "bg_color": "#E2EFDA", "font_name": "宋体"})
+    cell = book.add_format({"border": 1, "valign": "vcenter", "text_wrap": True, "font_name": "宋体"})
+    centred = book.add_format({"border": 1, "valign": "vcenter", "align": "center", "text_wrap": True,
+                               "font_name": "宋体"})
+    note = book.add_format({"font_name": "宋体", "text_wrap": False})
+    last = len(COLUMNS) - 1
+    sheet.merge_range(0, 0, 0, last, table_title(province_name), title)
+    sheet.set_row(0, 30)
+    sheet.write_row(1, 0, COLUMNS, head)
+    for col, width in enumerate(WIDTHS):
+        sheet.set_column(col, col, width)
+    for offset, row in enumerate(table[list(COLUMNS)].itertuples(index=False), start=2):
+        for col, value in enumerate(row):
+            fmt = centred if COLUMNS[col] in ("序号", "入库级别", "处理结论") else cell
+            if COLUMNS[col] == "序号":
+                sheet.write_number(offset, col, int(value), fmt)
+            else:
+                sheet.write_string(offset, col, str(value), fmt)
+    below = len(table) + 3
+    for number, line in enumerate(NOTES):
+        sheet.write_string(below + number, 0, line, note)
+    sheet.freeze_panes(2, 0)
+    sheet.repeat_rows(1)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_footer("&C第 &P 页 共 &N 页")
+    book.close()
+    return buffer.getvalue()
+
+
+def summary_csv(table: pd.DataFrame) -> bytes:
+    """The 附表's columns as CSV, UTF-8 with BOM so that Excel opens it in Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(table[list(COLUMNS)].itertuples(index=False))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+PUBLIC_COLUMNS = ("序号", "矿山名称", "入库级别", "市（州）", "处理结论", "存在的主要问题")
+
+
+def public_results(db: Database, campaign: campaigns.Campaign) -> pd.DataFrame:
+    """What may be published (一公开): mine, level, prefecture, conclusion and main problems of the
+    submitted records — no licence holder's internal notes, no inspectors, no remarks."""
+    table = summary_table(db, campaign)
+    public = table[["矿山名称", "入库级别", "市（州）", "处理结论", "存在的主要问题"]].copy()
+    public.insert(0, "序号", range(1, len(public) + 1))
+    return public
+
+
+def public_xlsx(public: pd.DataFrame, title: str) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    sheet = book.add_worksheet("核查结果")
+    bold = book.add_format({"bold": True, "font_size": 14})
+    head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    sheet.merge_range(0, 0, 0, len(PUBLIC_COLUMNS) - 1, title, bold)
+    sheet.write_row(1, 0, PUBLIC_COLUMNS, head)
+    for col, width in enumerate((6, 44, 9, 14, 9, 60)):
+        sheet.set_column(col, col, width)
+    for offset, row in enumerate(public[list(PUBLIC_COLUMNS)].itertuples(index=False), start=2):
+        sheet.write_row(offset, 0, [int(row[0]), *map(str, row[1:])], cell)
+    sheet.freeze_panes(2, 0)
+    sheet.repeat_rows(1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+# --- statistics of the report -------------------------------------------------------------------
+
+@dataclass
+class Statistics:
+    """What the report counts, from the register, the draw, the teams and the records."""
+
+    province: str
+    campaign: str
+    year: int
+    listed: dict[str, int]                   # level → mines listed
+    drawn: dict[str, int]                    # level → mines drawn
+    checked: dict[str, int]                  # level → records counted (submitted, or with drafts)
+    cities: dict[str, int]                   # prefecture → records counted
+    first_day: str
+    last_day: str
+    conclusions: dict[str, dict[str, int]]   # level → conclusion → mines
+    minerals: list[tuple[str, int]]
+    methods: list[tuple[str, int]]
+    scales: list[tuple[str, int]]
+    area_problems: dict[str, list[tuple[str, int]]]   # area → (problem, mines), most frequent first
+    area_counts: dict[str, int]              # area → mines with a problem found there
+    teams: list[dict[str, Any]] = field(default_factory=list)  # team_no, leader, members (names, units)
+    national: list[dict[str, Any]] = field(default_factory=list)  # national mines: name, conclusion, problems
+    progress: pd.DataFrame = field(default_factory=pd.DataFrame)  # by prefecture (see inspections)
+    opinions: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def total_checked(self) -> int:
+        return sum(self.checked.values())
+
+    def conclusion_total(self, conclusion: str) -> int:
+        return sum(by.get(conclusion, 0) for by in self.conclusions.values())
+
+
+def _split_problems(text: str) -> list[str]:
+    parts = [p.strip(" 。；;，,") for p in text.replace("\n", "；").replace(";", "；").split("；")]
+    return [p for p in parts if p]
+
+
+def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool = False) -> Statistics:
+    rows = result_rows(db, campaign)
+    counted = _counted(rows, include_drafts)
+    listed = registry.counts_by_level(db)
+    by_level = lambda frame: {lv: int((frame["level"] == lv).sum()) for lv in LEVELS if (frame["level"] == lv).any()}  # noqa: E731
+    dates = sorted(d for d in [*counted.get("date_from", []), *counted.get("date_to", [])] if d)
+    conclusions = {lv: {c: int(((counted["level"] == lv) & (counted["conclusion"] == c)).sum()) for c in CONCLUSIONS}
+                   for lv in LEVELS if not counted.empty and (counted["level"] == lv).any()}
+    area_problems, area_counts = {}, {}
+    for index, area in enumerate(AREAS):
+        if counted.empty:
+            area_problems[area], area_counts[area] = [], 0
+            continue
+        found = counted[counted[inspections.area_key(index, "finding")] == FOUND]
+        area_counts[area] = len(found)
+        counter = Counter(p for text in found[inspections.area_key(index, "problems")] for p in _split_problems(text))
+        area_problems[area] = counter.most_common()
+    leaders = []
+    team_draw = db.execute("SELECT MAX(id) FROM team_draws WHERE campaign_id = ? AND draw_id = ?",
+                           [campaign.id, campaign.current_draw_id or 0]).fetchone()[0]
+    if team_draw:
+        members = db.execute(
+            "SELECT t.team_no, t.role, i.name, i.unit FROM team_members t JOIN inspectors i ON i.id = t.inspector_id "
+            "WHERE t.team_draw_id = ? ORDER BY t.team_no, CASE t.role WHEN '组长' THEN 0 ELSE 1 END, i.name",
+            [team_draw]).fetchall()
+        for no in sorted({m[0] for m in members}):
+            people = [m for m in members if m[0] == no]
+            leaders.append({"team_no": no, "leader": f"{people[0][2]}（{people[0][3]}）",
+                            "members": "、".join(f"{m[2]}（{m[3]}）" for m in people[1:]),
+                            "mines": int((rows["team_no"] == no).sum()) if not rows.empty else 0})
+    national = [] if counted.empty else [
+        {"name": r["name"], "licence_no": r["licence_no"], "conclusion": r["conclusion"],
+         "compliant": r["compliant"], "problems": r["main_problems"] or "无"}
+        for r in counted[counted["level"] == LEVELS[0]].to_dict("records")]
+    opinions = Counter(p for text in (counted["opinions"] if not counted.empty else []) for p in _split_problems(text))
+    return Statistics(
+        province=settings.province(db).name, campaign=campaign.title, year=campaign.year,
+        listed={lv: listed.get(lv, 0) for lv in LEVELS}, drawn=by_level(rows) if not rows.empty else {},
+        checked=by_level(counted) if not counted.empty else {},
+        cities=dict(Counter(counted["city"])) if not counted.empty else {},
+        first_day=dates[0] if dates else "", last_day=dates[-1] if dates else "",
+        conclusions=conclusions,
+        minerals=Counter(counted["mineral"]).most_common() if not counted.empty else [],
+        methods=Counter(counted["method"]).most_common() if not counted.empty else [],
+        scales=Counter(counted["scale_class"].replace("", "未分类")).most_common() if not counted.empty else [],
+        area_problems=area_problems, area_counts=area_counts, teams=leaders, national=national,
+        progress=inspections.progress_by_prefecture(db, campaign), opinions=opinions.most_common(),
+    )
+
+
+# --- the narrative: drafted from the records, edited by the coordinator ---------------------------
+
+def _listing(pairs: list[tuple[str, int]], limit: int = 5, unit: str = "座") -> str:
+    shown = [f"{name}{count}{unit}" for name, count in pairs[:limit]]
+    return "、".join(shown) + ("等" if len(pairs) > limit else "")
+
+
+def _day(value: str) -> str:
+    return chinese_date(date.fromisoformat(value)) if value else "（未填）"
+
+
+def draft_sections(stats: Statistics) -> dict[str, str]:
+    """A first text for each section of 附件2, written from the numbers; the coordinator edits it."""
+    levels = "、".join(f"{lv}{n}座" for lv, n in stats.checked.items()) or "0座"
+    drawn = "、".join(f"{lv}{n}座" for lv, n in stats.drawn.items())
+    overview = (
+        f"按照《自然资源部办公厅关于开展{stats.year}年度绿色矿山实地抽查核查工作的通知》要求，{stats.province}自然资源主管部门"
+        f"组织开展了{stats.year}年度绿色矿山实地抽查核查。按照“双随机、一公开”要求，从全省在册绿色矿山中随机抽取{drawn}，"
+        f"对露天开采、有问题线索反映和“回头看”提出整改要求的矿山开展重点核查；从核查人员名录中随机抽取人员组成"
+        f"{len(stats.teams)}个核查组，每组3至5人，实行本地人员回避。\n"
+        f"核查工作于{_day(stats.first_day)}至{_day(stats.last_day)}开展，共完成实地核查{stats.total_checked}座（{levels}），"
+        f"涉及{len(stats.cities)}个市（州）。核查组对照行业标准和评价指标，查阅资料、现场查看、询问人员，逐矿填写核查记录表，"
+        f"同步记录核查影像。\n"
+        f"核查矿山的开采矿种以{_listing(stats.minerals)}为主；开采方式为{_listing(stats.methods)}；"
+        f"生产规模为{_listing(stats.scales)}。"
+    )
+    construction = [
+        f"本次核查的{stats.total_checked}座矿山中，{stats.conclusion_total(KEEP)}座符合要求予以保留，"
+        f"{stats.conclusion_total(RECTIFY)}座需要整改，{stats.conclusion_total(REMOVE)}座建议移出名录。"
+        "总体上，多数矿山能够按照绿色矿山建设标准开展建设，矿容矿貌、生态修复和规范管理取得成效。"]
+    for number, area in enumerate(AREAS):
+        found = stats.area_counts.get(area, 0)
+        top = stats.area_problems.get(area, [])
+        construction.append(
+            f"（{'一二三四五六'[number]}）{area}。{found}座矿山发现问题"
+            + (f"，主要是{_listing(top, 3)}。" if top else "。")
+            if found else f"（{'一二三四五六'[number]}）{area}。核查矿山均未发现明显问题。")
+    if stats.national:
+        construction.append(f"承担国家级绿色矿山核查任务{len(stats.national)}座，各矿山核查结论见下表。")
+    problems_all = Counter()
+    for area in AREAS:
+        problems_all.update(dict(stats.area_problems.get(area, [])))
+    problems = (
+        f"一是部分矿山存在{_listing(problems_all.most_common(), 4, '座次')}等问题。"
+        f"二是{stats.conclusion_total(RECTIFY)}座矿山需限期整改，{stats.conclusion_total(REMOVE)}座矿山不符合绿色矿山标准要求。"
+        "三是个别矿山绿色矿山建设重创建、轻管护，日常管理和资料档案不够规范。"
+        if problems_all else "核查中未发现明显问题。")
+    suggestions = (
+        "（一）对需要整改的矿山，督促企业对照问题清单制定整改方案，在6个月内完成整改并报送整改材料，逾期未完成的按程序移出名录。\n"
+        "（二）对不符合绿色矿山标准要求的矿山，按程序移出名录；属于国家级绿色矿山的，报部确定。\n"
+        "（三）加强绿色矿山日常监管，将核查发现的共性问题纳入年度监管重点，推动绿色矿山建设常态化。"
+        + (f"\n核查组提出的主要意见建议：{_listing(stats.opinions, 3, '次')}。" if stats.opinions else "")
+    )
+    return {"overview": overview, "construction": "\n".join(construction), "problems": problems,
+            "suggestions": suggestions}
+
+
+def saved_sections(db: Database, campaign_id: int) -> dict[str, Any] | None:
+    """The coordinator's text of the report (sections, version, who, when), or None before the first save."""
+    row = db.execute("SELECT sections, version, updated_at, updated_by FROM campaign_reports WHERE campaign_id = ?",
+                     [campaign_id]).fetchone()
+    if row is None:
+        return None
+    return {"sections": json.loads(row[0]), "version": row[1], "updated_at": row[2], "updated_by": row[3]}
+
+
+def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expected_version: int, actor: str) -> int:
+    """Keep the edited text with the campaign; refuses to overwrite a save made in between."""
+    unknown = set(sections) - set(SECTIONS) - {"unit", "date"}
+    if unknown:
+        raise ValueError(f"unknown report sections: {sorted(unknown)}")
+    with transaction(db):
+        current = saved_sections(db, campaign_id)
+        version = current["version"] if current else 0
+        if version != expected_version:
+            raise ReportError(f"报告文本已被{current['updated_by']}修改（第 {version} 版），请刷新后再编辑，以免覆盖。")
+        if current is None:
+            db.execute("INSERT INTO campaign_reports (campaign_id, sections, version, updated_at, updated_by) "
+                       "VALUES (?, ?, 1, ?, ?)", [campaign_id, json.dumps(sections, ensure_ascii=False), now(), actor])
+        else:
+            db.execute("UPDATE campaign_reports SET sections = ?, version = version + 1, updated_at = ?, updated_by = ? "
+                       "WHERE campaign_id = ?", [json.dumps(sections, ensure_ascii=False), now(), actor, campaign_id])
+        campaigns.record_history(db, campaign_id, actor, "编辑核查报告", f"第 {version + 1} 版")
+    return version + 1
+
+
+def report_sections(db: Database, campaign: campaigns.Campaign, stats: Statistics) -> dict[str, str]:
+    """The saved text where there is one, the draft for what has not been written yet."""
+    saved = saved_sections(db, campaign.id)
+    draft = draft_sections(stats)
+    draft.update({"unit": f"{stats.province}自然资源厅", "date": date.today().isoformat()})
+    if saved:
+        draft.update({k: v for k, v in saved["sections"].items() if v})
+    return draft
