@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 
-from core.labels import LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS
+from core.labels import METHODS, SCALE_CLASSES, SCALE_UNITS
 
 # Free text keeps its Chinese punctuation (，：（）…); only full-width letters, digits and blanks are folded.
 _BLANKS = {0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None}

@@ -6,10 +6,10 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import campaigns, evidence, indicators, inspections, pdf, record_pdf
+from core import evidence, indicators, inspections, pdf, record_pdf
 from core.exports import chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
-from core.labels import AREAS, CONCLUSIONS, FINDINGS, FOUND, NO, NONE_FOUND, RECTIFY, REMOVE, YES
+from core.labels import AREAS, CONCLUSIONS, FINDINGS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
 from core.teams import LEADER
 
 database = ui.db()
@@ -19,14 +19,8 @@ st.caption("核查组对照附件1《国家级绿色矿山核查记录表》逐�
            "全组成员确认、组长最后签字后提交，提交后记录锁定，只能附理由更正。")
 ui.show_flash()
 
-ready = [c for c in campaigns.list_campaigns(database) if c.current_draw_id is not None]
-if not ready:
-    st.info("还没有完成抽取的核查任务。请先在“抽取核查矿山与核查组”页抽取矿山和核查组，再来填写核查记录。")
-    st.page_link("pages/sampling.py", label="去抽取核查矿山")
-    st.stop()
-
-campaign = ready[0] if len(ready) == 1 else st.selectbox(
-    "核查任务", ready, format_func=lambda c: c.title, key="rec_campaign")
+campaign = ui.drawn_campaign(database, "rec_campaign", "还没有完成抽取的核查任务。请先在“抽取核查矿山与核查组”页"
+                                                       "抽取矿山和核查组，再来填写核查记录。")
 mines = inspections.campaign_records(database, campaign)
 
 # --- which mines: a team's, or all of them for the coordinator ---------------------------------

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import campaigns, inspections, pdf, regions, reports
+from core import inspections, pdf, regions, reports
 from core.exports import chinese_time
 from core.labels import CONCLUSIONS, DRAFT, LEVELS
 
@@ -18,13 +18,8 @@ st.caption("核查结束后报部的材料：结果汇总表（附表）、绿�
            "以及可向社会公开的核查结果。")
 ui.show_flash()
 
-ready = [c for c in campaigns.list_campaigns(database) if c.current_draw_id is not None]
-if not ready:
-    st.info("还没有完成抽取的核查任务，暂无核查结果。请先抽取核查矿山和核查组，再由核查组填写核查记录。")
-    st.page_link("pages/sampling.py", label="去抽取核查矿山")
-    st.stop()
-campaign = ready[0] if len(ready) == 1 else st.selectbox("核查任务", ready, format_func=lambda c: c.title,
-                                                         key="rep_campaign")
+campaign = ui.drawn_campaign(database, "rep_campaign", "还没有完成抽取的核查任务，暂无核查结果。请先抽取核查矿山和核查组，"
+                                                       "再由核查组填写核查记录。")
 
 everything = reports.summary_table(database, campaign, include_drafts=True)
 submitted = int((everything["提交状态"] != DRAFT).sum())

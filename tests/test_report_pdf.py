@@ -29,6 +29,6 @@ def test_the_report_has_the_outline_the_tables_and_every_mine(demo_db, campaign,
 
 def test_an_empty_campaign_still_gives_a_report(demo_db, tmp_path) -> None:
     from core import demo
-    campaign = demo.start_campaign(demo_db)
-    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
+    drawn = demo.start_campaign(demo_db)
+    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, drawn, pdf.find_font()), tmp_path).split())
     assert "共完成实地核查0座" in text and "附表" in text

@@ -56,6 +56,19 @@ def pdf_font(database: Database) -> pdf.Font:
     return pdf.find_font(settings.get(database, "pdf_font"))
 
 
+def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Campaign":
+    """The campaign a page works on: the one with drawn mines (a choice when there are several, latest
+    first). With none, says ``missing`` with a link to the draw and stops the page."""
+    ready = [c for c in campaigns.list_campaigns(database) if c.current_draw_id is not None]
+    if not ready:
+        st.info(missing)
+        st.page_link("pages/sampling.py", label="去抽取核查矿山")
+        st.stop()
+    if len(ready) == 1:
+        return ready[0]
+    return st.selectbox("核查任务", ready, format_func=lambda c: c.title, key=key)
+
+
 def record_pdf_bytes(record_id: int, font: pdf.Font) -> bytes:
     """One inspection record as PDF, read on a connection of its own (built outside the script run)."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
