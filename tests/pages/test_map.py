@@ -60,3 +60,27 @@ def test_empty_register_says_what_to_do(open_page, empty_database) -> None:
     at = open_page(PAGE)
     assert any("地图上暂无内容" in i.value for i in at.info)
     assert not at.get("component_instance")
+
+
+def test_the_map_follows_the_campaigns_records(open_page, database) -> None:
+    from core import demo, inspections, maps
+    from tests.test_inspections import complete_content, sign_all
+
+    campaign = demo.demo_campaign(database)
+    at = open_page(PAGE)
+    at.segmented_control(key="map_dimension").set_value("核查进度").run()
+    progress = inspections.progress_by_licence(database, campaign)
+    order = list(maps.PALETTES["核查进度"])
+    rows = map_rows(at)
+    assert rows and all(row[2] == order.index(progress.get(row[5], "未抽中")) for row in rows)
+    assert any("核查进度：保留" in row[6] for row in rows)
+    # A record submitted elsewhere shows at once (the cached points follow the records).
+    waiting = next(r for r in inspections.campaign_records(database, campaign).itertuples() if r.progress == "核查中")
+    record = inspections.get(database, int(waiting.record_id))
+    inspections.save_draft(database, record.id, complete_content("整改") | {"rectify_measures": "补种复绿",
+                                                                          "rectify_deadline": "2024-05-03"},
+                           record.version, "李某明")
+    sign_all(database, inspections.get(database, record.id))
+    inspections.submit(database, record.id, inspections.get(database, record.id).version, "李某明")
+    at.run()
+    assert next(row for row in map_rows(at) if row[5] == waiting.licence_no)[2] == order.index("整改")
