@@ -2,7 +2,7 @@
 
 Prints: the time to ingest one 12-megapixel JPEG (SHA-256, EXIF, thumbnail, perceptual hash), the
 rerun of the record page with a record open (AppTest; an edit of one field, saved as a draft), and
-the PDF of one record with 8 photos (font loading included).
+the PDF of one record with 8 photos (median of three in one process: the font file is read by the first only).
 Targets on a 2-core machine: ingest < 1 s, record page rerun < 300 ms, record PDF < 2 s.
 
     .venv/bin/python bench/record_bench.py [--records 2000] [--photos 8000]

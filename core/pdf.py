@@ -2,18 +2,26 @@
 
 Font search order: the environment variable ``GREENMINE_PDF_FONT`` or the ``pdf_font`` setting (a
 font file, ``path`` or ``path#index`` for a collection), then fonts commonly installed on Linux
-(Noto Sans CJK, WenQuanYi) and on a Windows server (黑体 SimHei, 微软雅黑, 宋体 SimSun).
+(Noto Sans CJK, WenQuanYi) and on a Windows server (黑体 SimHei, 微软雅黑, 宋体 SimSun), then the Noto
+Sans CJK that pip installs with the requirements, then what fontconfig lists for Chinese.
+
+A process reads each font file once (:func:`_parsed`); every document then makes its own subset of it.
 """
 
 from __future__ import annotations
 
+import copy
 import os
+import shutil
+import subprocess
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF, XPos, YPos
-
-from core.exports import chinese_date
+from fpdf.fonts import SubsetMap, TTFFont
 
 ENV_FONT = "GREENMINE_PDF_FONT"
 
@@ -23,10 +31,12 @@ CANDIDATES = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf", 0),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("C:/Windows/Fonts/simhei.ttf", 0),
-    ("C:/Windows/Fonts/msyh.ttc", 0),
-    ("C:/Windows/Fonts/simsun.ttc", 0),
 )
+
+
+# Of a CID-keyed CFF font such as Noto Sans CJK, fpdf2 embeds the subset's CFF table alone (fpdf/output.py,
+# _add_fonts), but fontTools reads and subsets every table of the font first. These are all it needs.
+CFF_TABLES = ("CFF ", "head", "maxp")
 
 
 class FontMissing(Exception):
@@ -44,21 +54,127 @@ def parse_font_setting(value: str) -> Font:
     return Font(path, int(index or 0))
 
 
+# Fonts fontconfig may list for Chinese that cannot write every name: no ASCII digits (Droid Sans
+# Fallback) or GB2312 only (AR PL UMing/UKai: 堃喆犇赟 missing).
+UNSUITABLE = ("droidsansfallback", "uming", "ukai")
+
+
+def windows_candidates() -> list[tuple[str, int]]:
+    """黑体, 微软雅黑 and 宋体 in the Windows fonts folder (wherever Windows is installed)."""
+    folder = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
+    return [(str(folder / name), 0) for name in ("simhei.ttf", "msyh.ttc", "simsun.ttc")]
+
+
+def bundled_candidates() -> list[tuple[str, int]]:
+    """Noto Sans CJK from the PyPI package ``noto-cjk-sans-otc`` (a requirement): there after pip alone."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return []
+    return [(str(noto_cjk_sans_otc.FONT_PATH), 2)]
+
+
+def fontconfig_candidates() -> list[tuple[str, int]]:
+    """Other fonts for Chinese that fontconfig knows on this server (e.g. Source Han Sans)."""
+    if shutil.which("fc-list") is None:
+        return []
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "-f", "%{file}|%{index}\n"], capture_output=True,
+                                text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    found = []
+    for line in sorted(set(listed.splitlines())):
+        path, _, index = line.partition("|")
+        if path and not any(word in path.lower() for word in UNSUITABLE):
+            found.append((path, int(index or 0)))
+    return found
+
+
 def find_font(setting: str | None = None) -> Font:
-    """The CJK font to use, or FontMissing with what to do."""
+    """The CJK font to use, or FontMissing with what to do.
+
+    In order: ``GREENMINE_PDF_FONT`` or the setting; Noto CJK or WenQuanYi where Debian installs them;
+    黑体/微软雅黑/宋体 on Windows; the Noto CJK that pip installed; any other suitable font fontconfig knows.
+    """
     chosen = os.environ.get(ENV_FONT) or setting
     if chosen:
         font = parse_font_setting(chosen)
         if not Path(font.path).is_file():
             raise FontMissing(f"指定的 PDF 字体文件不存在：{font.path}。请在“设置”中改为已安装的中文字体文件。")
         return font
-    for path, index in CANDIDATES:
-        if Path(path).is_file():
-            return Font(path, index)
+    for candidates in (lambda: CANDIDATES, windows_candidates, bundled_candidates, fontconfig_candidates):
+        for path, index in candidates():
+            if Path(path).is_file():
+                return Font(path, index)
     raise FontMissing(
-        "未找到可用于生成 PDF 的中文字体。Linux 服务器请安装 Noto CJK 字体（apt-get install fonts-noto-cjk），"
-        "Windows 服务器一般自带黑体（C:\\Windows\\Fonts\\simhei.ttf）；也可在“设置”中指定字体文件。"
+        "未找到可用于生成 PDF 的中文字体。请重新执行 bash scripts/run.sh 安装依赖（含 Noto CJK 字体包 noto-cjk-sans-otc）；"
+        "或在 Linux 服务器安装 Noto CJK 字体（apt-get install fonts-noto-cjk），Windows 服务器一般自带黑体"
+        "（C:\\Windows\\Fonts\\simhei.ttf）；也可在“设置”中指定字体文件。"
     )
+
+
+@lru_cache(maxsize=4)
+def _parsed(path: str, index: int) -> TTFFont | None:
+    """fpdf2's reading of a font file (cmap, widths, glyph ids, descriptor), once per process and face.
+
+    None when fpdf2 does more to the font than read it (colour glyphs, WOFF, a TrueType font without
+    a .notdef glyph, which fpdf2 draws one for): such a font is read by each document instead. The
+    template is never written out itself, so nothing in it changes after this; its file is closed.
+    """
+    probe = ttLib.TTFont(path, fontNumber=index, lazy=True)
+    patched = "glyf" in probe and ".notdef" not in probe.getGlyphOrder()
+    probe.close()
+    reader = FPDF()
+    reader.add_font("cjk", "", path, collection_font_number=index)
+    template = reader.fonts["cjk"]
+    template.ttfont.close()
+    if patched or template.color_font is not None or template.is_compressed:
+        return None
+    return template
+
+
+def _add_font(doc: FPDF, family: str, font: Font) -> None:
+    """``doc.add_font(family, "", font)``, taking what fpdf2 reads from the file from :func:`_parsed`.
+
+    Reading the 20 MB Noto CJK collection and measuring its 65,000 glyphs took a third of every
+    document's time. What the document changes is made fresh for it, as fpdf2's own ``add_font``
+    would: the subset (glyphs used and their codes), the missing-glyph list, the widths dict (a
+    defaultdict that grows on lookups), the font descriptor (the output fills in its object number
+    and font file), and the fontTools font, which the output subsets in place and then closes.
+    The cmap and glyph-id tables are only read and are shared.
+    """
+    template = _parsed(font.path, font.index)
+    if template is None:
+        doc.add_font(family, "", font.path, collection_font_number=font.index)
+        return
+    fresh = TTFFont.__new__(TTFFont)
+    for name in TTFFont.__slots__:
+        if hasattr(template, name):
+            setattr(fresh, name, getattr(template, name))
+    fresh.i = len(doc.fonts) + 1
+    fresh.fontkey = family
+    fresh.cw = defaultdict(template.cw.default_factory, template.cw)
+    fresh.desc = copy.copy(template.desc)
+    fresh.missing_glyphs = []
+    fresh.biggest_size_pt = 0
+    fresh._hbfont = None
+    fresh.ttfont = ttLib.TTFont(template.ttffile, recalcTimestamp=False, fontNumber=font.index, lazy=True)
+    # The subset's bounding boxes are not recomputed on output (a tenth of a second per document): the
+    # embedded font keeps the whole font's box, which contains the subset's, as fontTools' own subsetter
+    # does by default; the PDF's font descriptor has always carried the whole font's box.
+    fresh.ttfont.recalcBBoxes = False
+    # The other tables of a CID-keyed CFF font would be read and subset only to be left out of the PDF
+    # (a third of the output's time for Noto CJK: its cmap, metrics and layout tables cover 65,000
+    # glyphs). Any other font goes into the PDF whole and keeps them.
+    if fresh.is_cff and fresh.is_cid_keyed:
+        for tag in list(fresh.ttfont.keys()):
+            if tag != "GlyphOrder" and tag not in CFF_TABLES:
+                del fresh.ttfont[tag]
+    fresh.subset = SubsetMap(fresh)
+    doc.fonts[family] = fresh
+    if fresh.is_cff and fresh.is_cid_keyed:
+        doc._set_min_pdf_version("1.6")
 
 
 class Document(FPDF):
@@ -69,9 +185,9 @@ class Document(FPDF):
         self.header_text = header_text
         self.footer_note = footer_note
         self._char_widths: dict[float, dict[str, float]] = {}
-        # One face only: a CJK font takes a second to load and another to subset, so headings are set
-        # larger rather than in a second, bold font file.
-        self.add_font("cjk", "", font.path, collection_font_number=font.index)
+        # One face only: subsetting a CJK font is most of a document's time, once per face, so headings
+        # are set larger rather than in a second, bold font file.
+        _add_font(self, "cjk", font)
         self.set_font("cjk", size=10.5)
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages("{nb}")

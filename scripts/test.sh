@@ -6,12 +6,13 @@ cd "$(dirname "$0")/.."
 . scripts/_common.sh
 ensure_venv requirements-dev.txt
 
-# Debian packages the tests use: the browser, a CJK font and pdftotext. Installed when missing and
+# Debian packages the tests use: the browser, a CJK font, a TrueType font and pdftotext. Installed when missing and
 # possible (root with apt-get); otherwise the run stops here with what to install.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)  # a TrueType font for the PDF tests
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "安装测试所需的系统软件包：${missing[*]}"
