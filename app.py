@@ -28,6 +28,7 @@ navigation = st.navigation({
     ],
     "系统": [
         st.Page("pages/settings.py", title="设置", url_path="settings"),
+        st.Page("pages/audit.py", title="审计日志", url_path="audit"),
     ],
 })
 ui.frame(database)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import registry, sampling, settings
+from core import audit, registry, sampling, settings
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import LEVELS, STATUS_LISTED
@@ -263,8 +263,10 @@ def history(db: Database, campaign_id: int) -> pd.DataFrame:
 
 
 def record_history(db: Database, campaign_id: int, actor: str, action: str, detail: str) -> None:
+    """The campaign's own history, and the same step in the audit trail."""
     db.execute("INSERT INTO campaign_history (campaign_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
                [campaign_id, now(), actor, action, detail])
+    audit.log(db, actor, f"任务：{action}", f"核查任务 {campaign_id}", new=detail)
 
 
 def ministry_direct_mines(db: Database, campaign: Campaign) -> pd.DataFrame:

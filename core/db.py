@@ -400,6 +400,29 @@ def _v6_campaign_reports(db: Database) -> None:
     )
 
 
+def _v7_audit_log(db: Database) -> None:
+    # The audit trail (core.audit): append-only, hash-chained. Not a data table: a reset keeps it.
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_audit_at ON audit_log(at)")
+    db.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能修改'); END")
+    db.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能删除'); END")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
@@ -407,6 +430,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (4, "province-defined priority categories of mines (tags)", _v4_mine_tags),
     (5, "inspection records, their versions, signatures and evidence", _v5_inspection_records),
     (6, "the provincial report's text per campaign", _v6_campaign_reports),
+    (7, "the audit trail, append-only and hash-chained", _v7_audit_log),
 ]
 
 

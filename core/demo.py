@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from core import config
 from core import db as dbmod
-from core import campaigns, exports, inspections, inspectors, reference, registry, regions, sampling, settings, teams
+from core import audit, campaigns, exports, inspections, inspectors, reference, registry, regions, sampling, settings, teams
 from core.labels import AREAS, FOUND, KEEP, LEVELS, METHODS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
 
 DEFAULT_SEED = 20231017
@@ -233,10 +233,11 @@ def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEF
     removed = rng.sample(range(len(rows)), k=max(1, len(rows) // 50))
     with dbmod.transaction(db):
         dbmod.erase_all_data(db)
+        audit.log(db, DEMO_ACTOR, "重置为演示数据", province_code, new={"mines": len(rows)})
         settings.set_province(db, province_code)
         registry.upsert_mines(db, rows, DEMO_ACTOR, "演示数据")
         for person in generate_inspectors(province_code, seed=seed):
-            inspectors.save(db, person)
+            inspectors.save(db, person, actor=DEMO_ACTOR)
         if progress:
             progress(0.8)
         for index in removed:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import campaigns, config, evidence, indicators, reference, registry, settings
+from core import audit, campaigns, config, evidence, indicators, reference, registry, settings
 from core.config import DATA_FILES
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
@@ -136,6 +136,11 @@ def default_deadline(content: dict[str, Any], today: date) -> date:
     raise AssertionError("unreachable")
 
 
+def _target(licence_no: str, campaign_id: int) -> str:
+    """How the audit trail names a record: the mine's licence number and the campaign."""
+    return f"{licence_no}（核查任务 {campaign_id}）"
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 def get(db: Database, record_id: int) -> Record:
@@ -161,10 +166,12 @@ def open_record(db: Database, campaign: campaigns.Campaign, mine_id: int, actor:
         raise InspectionError("该矿山不在本次抽取结果中，不能填写核查记录")
     stamp = now()
     with transaction(db):
-        db.execute(
+        created = db.execute(
             "INSERT OR IGNORE INTO records (campaign_id, mine_id, licence_no, status, content, created_at, created_by, "
             "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [campaign.id, mine_id, drawn[0], DRAFT, canonical(empty_content()), stamp, actor, stamp, actor])
+            [campaign.id, mine_id, drawn[0], DRAFT, canonical(empty_content()), stamp, actor, stamp, actor]).rowcount
+        if created:
+            audit.log(db, actor, "核查记录：建立草稿", _target(drawn[0], campaign.id))
     found = find(db, campaign.id, mine_id)
     assert found is not None
     return found
@@ -318,6 +325,8 @@ def save_draft(db: Database, record_id: int, patch: dict[str, Any], expected_ver
         content = {**record.content, **changed}
         db.execute("UPDATE records SET content = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                    [canonical(content), now(), actor, record_id])
+        audit.log(db, actor, "核查记录：保存草稿", _target(record.licence_no, record.campaign_id),
+                  old={k: record.content.get(k) for k in changed}, new=changed, version=record.version + 1)
         return record.version + 1
 
 
@@ -384,6 +393,8 @@ def sign(db: Database, record_id: int, inspector_id: int, typed_name: str, actor
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, inspector_id) DO UPDATE SET "
             "signed_at = excluded.signed_at, content_hash = excluded.content_hash",
             [record_id, inspector_id, member["name"], member["role"], now(), content_hash(db, record)])
+        audit.log(db, actor, "核查记录：签字确认", _target(record.licence_no, record.campaign_id),
+                  new={"name": member["name"], "role": member["role"], "content_hash": content_hash(db, record)})
 
 
 def submission_problems(db: Database, record: Record) -> list[str]:
@@ -445,7 +456,10 @@ def submit(db: Database, record_id: int, expected_version: int, actor: str) -> N
         stamp = now()
         db.execute("UPDATE records SET status = ?, version = version + 1, submitted_at = ?, submitted_by = ?, "
                    "updated_at = ?, updated_by = ? WHERE id = ?", [SUBMITTED, stamp, actor, stamp, actor, record_id])
-        _keep_version(db, get(db, record_id), actor, SUBMIT, "", {})
+        submitted = get(db, record_id)
+        _keep_version(db, submitted, actor, SUBMIT, "", {})
+        audit.log(db, actor, "核查记录：提交", _target(record.licence_no, record.campaign_id),
+                  new={"version": submitted.version, "content_hash": content_hash(db, submitted)})
 
 
 def _keep_version(db: Database, record: Record, actor: str, action: str, reason: str,
@@ -475,6 +489,9 @@ def amend(db: Database, record_id: int, patch: dict[str, Any], reason: str, expe
         db.execute("UPDATE records SET content = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                    [canonical(content), now(), actor, record_id])
         _keep_version(db, get(db, record_id), actor, AMEND, reason.strip(), changes)
+        audit.log(db, actor, "核查记录：更正", _target(record.licence_no, record.campaign_id),
+                  old={k: old for k, (old, _) in changes.items()}, new={k: new for k, (_, new) in changes.items()},
+                  reason=reason.strip())
         return record.version + 1
 
 
@@ -517,6 +534,8 @@ def add_evidence(db: Database, record_id: int, data: bytes, filename: str, area:
             raise RecordLocked("该核查记录已提交，不能再添加影像")
         if db.execute("SELECT 1 FROM evidence WHERE record_id = ? AND sha256 = ?", [record_id, found.sha256]).fetchone():
             raise InspectionError(f"“{filename}”已上传到本记录，无需重复上传")
+        audit.log(db, actor, "核查影像：上传", _target(record.licence_no, record.campaign_id),
+                  new={"sha256": found.sha256, "filename": filename, "area": area, "caption": caption.strip()})
         return db.execute(
             "INSERT INTO evidence (record_id, sha256, kind, ext, mime, size, filename, area, caption, uploaded_by, "
             "uploaded_at, taken_at, lat, lon, device, width, height, phash, distance_km) "
@@ -526,15 +545,18 @@ def add_evidence(db: Database, record_id: int, data: bytes, filename: str, area:
              found.phash, distance]).lastrowid
 
 
-def remove_evidence(db: Database, evidence_id: int) -> None:
+def remove_evidence(db: Database, evidence_id: int, actor: str = "管理员") -> None:
     """Take a photo off a draft record (the stored original stays: other records may share it)."""
     with transaction(db):
-        row = db.execute("SELECT record_id FROM evidence WHERE id = ?", [evidence_id]).fetchone()
+        row = db.execute("SELECT record_id, sha256, filename FROM evidence WHERE id = ?", [evidence_id]).fetchone()
         if row is None:
             return
-        if get(db, row[0]).locked:
+        record = get(db, row[0])
+        if record.locked:
             raise RecordLocked("该核查记录已提交，不能删除影像")
         db.execute("DELETE FROM evidence WHERE id = ?", [evidence_id])
+        audit.log(db, actor, "核查影像：删除", _target(record.licence_no, record.campaign_id),
+                  old={"sha256": row[1], "filename": row[2]})
 
 
 def evidence_of(db: Database, record: Record) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import importer, normalize, regions, settings
+from core import audit, importer, normalize, regions, settings
 from core.db import now, transaction
 from core.validation import ERROR, WARNING, Problem
 
@@ -153,7 +153,7 @@ def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
     return plan
 
 
-def apply_import(db: Database, plan: InspectorImport) -> tuple[int, int]:
+def apply_import(db: Database, plan: InspectorImport, actor: str = "管理员") -> tuple[int, int]:
     if not plan.ok:
         raise importer.ImportFileError("文件还有错误，修改后重新上传才能导入。")
     stamp = now()
@@ -168,10 +168,12 @@ def apply_import(db: Database, plan: InspectorImport) -> tuple[int, int]:
                 "conflicts = excluded.conflicts, active = excluded.active, version = version + 1, updated_at = :at",
                 {**values, "at": stamp},
             )
+        audit.log(db, actor, "核查人员：导入", f"{len(plan.rows)} 人", new={"new": plan.new, "updated": plan.updated})
     return plan.new, plan.updated
 
 
-def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, expected_version: int | None = None) -> int:
+def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, expected_version: int | None = None,
+         actor: str = "管理员") -> int:
     """Add an inspector or change one (validated values); refuses a stale edit."""
     stamp = now()
     duplicate = db.execute("SELECT id FROM inspectors WHERE name = ? AND unit = ?", [values["name"], values["unit"]]).fetchone()
@@ -179,10 +181,16 @@ def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, 
         raise ValueError(f"{values['unit']}已有名为“{values['name']}”的人员。")
     with transaction(db):
         if inspector_id is None:
+            audit.log(db, actor, "核查人员：新增", f"{values['name']}（{values['unit']}）", new=values)
             return db.execute(
                 "INSERT INTO inspectors (name, unit, title, rank, specialty, prefecture, prefecture_code, conflicts, "
                 "active, created_at, updated_at) VALUES (:name, :unit, :title, :rank, :specialty, :prefecture, "
                 ":prefecture_code, :conflicts, :active, :at, :at)", {**values, "at": stamp}).lastrowid
+        before = db.execute("SELECT * FROM inspectors WHERE id = ?", [inspector_id])
+        old = dict(zip([d[0] for d in before.description], before.fetchone() or ()))
+        audit.log(db, actor, "核查人员：修改", f"{values['name']}（{values['unit']}）",
+                  old={k: old.get(k) for k in values if old.get(k) != values[k]},
+                  new={k: v for k, v in values.items() if old.get(k) != v})
         changed = db.execute(
             "UPDATE inspectors SET name = :name, unit = :unit, title = :title, rank = :rank, specialty = :specialty, "
             "prefecture = :prefecture, prefecture_code = :prefecture_code, conflicts = :conflicts, active = :active, "

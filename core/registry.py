@@ -13,6 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 from sqlite_utils import Database
 
+from core import audit
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import COLUMN_LABELS, LEVELS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
@@ -163,7 +164,9 @@ def _record(db: Database, mine_id: int, actor: str, action: str, diff: dict[str,
 def create_mine(db: Database, values: dict[str, Any], actor: str, note: str = "") -> int:
     """Add a mine (values already validated). Raises RegistryError if the licence number exists."""
     with transaction(db):
-        return _insert(db, values, actor, "新增", note, now())
+        mine_id = _insert(db, values, actor, "新增", note, now())
+        audit.log(db, actor, "名录：新增矿山", values["licence_no"], new={k: v for k, v in values.items() if k in EDITABLE})
+        return mine_id
 
 
 def _insert(db: Database, values: dict[str, Any], actor: str, action: str, note: str, stamp: str) -> int:
@@ -183,7 +186,11 @@ def update_mine(db: Database, mine_id: int, values: dict[str, Any], expected_ver
                 note: str = "", action: str = "编辑") -> dict[str, tuple[str, str]]:
     """Change a mine; returns what changed. Raises ConflictError if someone saved it in between."""
     with transaction(db):
-        return _update(db, mine_id, values, expected_version, actor, action, note, now())
+        diff = _update(db, mine_id, values, expected_version, actor, action, note, now())
+        if diff:
+            audit.log(db, actor, f"名录：{action}", values.get("licence_no") or str(mine_id),
+                      old={k: old for k, (old, _) in diff.items()}, new={k: new for k, (_, new) in diff.items()})
+        return diff
 
 
 def _update(db: Database, mine_id: int, values: dict[str, Any], expected_version: int, actor: str,
@@ -237,6 +244,8 @@ def _set_status(db: Database, mine_id: int, status: str, on: str, reason: str, e
         stamp = now()
         db["mines"].update(mine_id, {**new, "version": current["version"] + 1, "updated_at": stamp})
         _record(db, mine_id, actor, action, diff, note or reason, stamp)
+        audit.log(db, actor, f"名录：{action}", current["licence_no"], old={k: o for k, (o, _) in diff.items()},
+                  new={k: n for k, (_, n) in diff.items()}, reason=note or reason)
 
 
 def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str,
@@ -263,6 +272,8 @@ def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str
                 expected = row.get("_expected_version", current["version"])
                 if _update(db, current["id"], values, expected, actor, "导入更新", note, stamp):
                     updated += 1
+        # One entry per import: each mine's changes are in its own history (mine_history).
+        audit.log(db, actor, "名录：导入", note, new={"rows": len(rows), "created": created, "updated": updated})
     return created, updated
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from core import regions
+from core import audit, regions
 from core.db import transaction
 
 DEFAULTS: dict[str, Any] = {
@@ -20,8 +20,11 @@ def get(db: Database, key: str) -> Any:
     return json.loads(row[0]) if row else DEFAULTS.get(key)
 
 
-def put(db: Database, key: str, value: Any) -> None:
+def put(db: Database, key: str, value: Any, actor: str = "管理员") -> None:
     with transaction(db):
+        old = get(db, key)
+        if old != value:
+            audit.log(db, actor, "设置", key, old=old, new=value)
         db.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -310,7 +310,7 @@ with tabs[4]:
                 for warning in photo["warnings"]:
                     st.warning(warning, icon="⚠️")
                 if not locked and st.button("删除", key=f"rec_del_{photo['id']}"):
-                    ui.write_then_rerun(lambda: inspections.remove_evidence(database, photo["id"]),
+                    ui.write_then_rerun(lambda: inspections.remove_evidence(database, photo["id"], ui.actor()),
                                         f"已删除影像 {photo['filename']}", InspectionError)
 
 # --- 签字与提交 ---------------------------------------------------------------------------------
@@ -352,7 +352,8 @@ with tabs[5]:
     except pdf.FontMissing as missing:
         st.warning(str(missing))
     else:
-        st.download_button("下载核查记录（PDF）", lambda: ui.record_pdf_bytes(record.id, font),
+        who = ui.actor()
+        st.download_button("下载核查记录（PDF）", lambda: ui.record_pdf_bytes(record.id, font, who),
                            file_name=record_pdf.filename(mine_row["name"], mine_row["level"]), mime="application/pdf",
                            key="rec_pdf", on_click="ignore")
 

@@ -41,7 +41,7 @@ if upload is not None:
         if not plan.ok:
             st.error("文件有错误，本次不能导入，名录没有任何改动。请按“修改方法”改好后重新上传。")
         elif st.button(f"确认导入（新增 {plan.new} 名，更新 {plan.updated} 名）", type="primary"):
-            created, updated = inspectors.apply_import(database, plan)
+            created, updated = inspectors.apply_import(database, plan, ui.actor())
             ui.flash(f"导入完成：新增 {created} 名，更新 {updated} 名。")
             st.rerun()
 
@@ -73,7 +73,7 @@ if st.button("保存人员信息", type="primary", key=f"{k}_save"):
         st.error("；".join(f"{p.column}：{p.message}" for p in errors))
     else:
         try:
-            inspectors.save(database, values, chosen, current.get("version"))
+            inspectors.save(database, values, chosen, current.get("version"), ui.actor())
         except ValueError as exc:
             st.error(str(exc))
         else:

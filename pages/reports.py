@@ -63,9 +63,9 @@ with tab_table:
         d1, d2, _ = st.columns([1, 1, 2])
         d1.download_button("下载汇总表（Excel）", reports.summary_xlsx(table, here.name), file_name=f"{stem}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rep_xlsx",
-                           on_click="ignore")
+                           on_click=ui.logged_export(database, "结果汇总表 Excel", f"核查任务 {campaign.id}"))
         d2.download_button("下载汇总表（CSV）", reports.summary_csv(table), file_name=f"{stem}.csv", mime="text/csv",
-                           key="rep_csv", on_click="ignore")
+                           key="rep_csv", on_click=ui.logged_export(database, "结果汇总表 CSV", f"核查任务 {campaign.id}"))
 
 # --- 附件2 ---------------------------------------------------------------------------------------
 
@@ -140,4 +140,4 @@ with tab_public:
         name = reports.file_stem(here.name, campaign, "绿色矿山抽查核查结果（公开）")
         st.download_button("下载公开结果（Excel）", reports.public_xlsx(public, name), file_name=f"{name}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rep_public_xlsx",
-                           on_click="ignore")
+                           on_click=ui.logged_export(database, "公开结果 Excel", f"核查任务 {campaign.id}"))

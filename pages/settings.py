@@ -40,9 +40,9 @@ try:
 except pdf.FontMissing as exc:
     st.warning(str(exc))
 if st.button("保存抽查与文档设置"):
-    settings.put(database, "sampling_ratio_floor", floor / 100)
-    settings.put(database, "pdf_font", font_setting.strip())
-    settings.put(database, "evidence_max_distance_km", float(distance))
+    settings.put(database, "sampling_ratio_floor", floor / 100, ui.actor())
+    settings.put(database, "pdf_font", font_setting.strip(), ui.actor())
+    settings.put(database, "evidence_max_distance_km", float(distance), ui.actor())
     ui.flash("已保存抽查与文档设置。")
     st.rerun()
 

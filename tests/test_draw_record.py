@@ -48,6 +48,9 @@ def test_drawn_mines_xlsx_for_publication() -> None:
 
 def test_a_missing_font_says_what_to_install(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(pdf, "CANDIDATES", ((str(tmp_path / "none.ttc"), 0),))
+    monkeypatch.setenv("WINDIR", str(tmp_path))
+    monkeypatch.setattr(pdf, "bundled_candidates", lambda: [])
+    monkeypatch.setattr(pdf, "fontconfig_candidates", lambda: [])
     with pytest.raises(pdf.FontMissing, match="fonts-noto-cjk"):
         pdf.find_font()
     with pytest.raises(pdf.FontMissing, match="不存在"):

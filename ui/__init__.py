@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
+from core import audit, campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
 from core import db as dbmod
 from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
@@ -69,19 +69,27 @@ def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Cam
     return st.selectbox("核查任务", ready, format_func=lambda c: c.title, key=key)
 
 
-def record_pdf_bytes(record_id: int, font: pdf.Font) -> bytes:
+def record_pdf_bytes(record_id: int, font: pdf.Font, who: str) -> bytes:
     """One inspection record as PDF, read on a connection of its own (built outside the script run)."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
     try:
-        return record_pdf.record_pdf(database, inspections.get(database, record_id), font)
+        record = inspections.get(database, record_id)
+        audit.log(database, who, "导出：核查记录 PDF", record.licence_no, new={"version": record.version})
+        return record_pdf.record_pdf(database, record, font)
     finally:
         database.close()
+
+
+def logged_export(database: Database, what: str, target: str):
+    """An ``on_click`` for a download button: the export goes into the audit trail."""
+    return lambda: audit.log(database, actor(), f"导出：{what}", target)
 
 
 def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Font) -> bytes:
     """The provincial report as PDF, read on a connection of its own."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
     try:
+        audit.log(database, actor(), "导出：核查报告 PDF", f"核查任务 {campaign_id}")
         return report_pdf.report_pdf(database, campaigns.get(database, campaign_id), font, sections)
     finally:
         database.close()
@@ -96,7 +104,9 @@ def build_package(campaign, font: pdf.Font, progress) -> Path:
     try:
         target = config.data_dir() / "exports" / package.package_name(province(database).name, campaign)
         target.parent.mkdir(parents=True, exist_ok=True)
-        package.build_package(database, campaign, font, target, progress)
+        manifest = package.build_package(database, campaign, font, target, progress)
+        audit.log(database, actor(), "导出：报部材料", f"核查任务 {campaign.id}",
+                  new={"file": target.name, "counts": manifest.get("counts")})
         return target
     finally:
         database.close()

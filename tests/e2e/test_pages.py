@@ -25,6 +25,7 @@ PAGES = [
     ("inspectors", "核查人员名录"),
     ("inspections", "现场核查记录"),
     ("reports", "核查结果与报告"),
+    ("audit", "审计日志"),
     ("map", "绿色矿山分布图"),
 ]
 
