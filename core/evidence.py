@@ -25,16 +25,16 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import os
 import re
 import struct
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PureWindowsPath
 
 import pillow_heif
 from PIL import Image, ImageOps
+
+from core import storage
 
 pillow_heif.register_heif_opener()
 
@@ -345,15 +345,5 @@ def _write_once(path: Path, data: bytes, *, durable: bool) -> None:
     (or a crash) never sees half a file. ``durable`` also forces the bytes to disk before the rename."""
     if path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with storage.replacing(path, durable) as f:
+        f.write(data)

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import queue
 import re
-import tempfile
 import threading
 import time
 import zipfile
@@ -38,7 +36,7 @@ from typing import Any, Self
 
 from sqlite_utils import Database
 
-from core import campaigns, evidence, inspections, pdf, record_pdf, report_pdf, reports, settings
+from core import campaigns, evidence, inspections, pdf, record_pdf, report_pdf, reports, settings, storage
 from core.db import now
 from core.exports import chinese_time
 from core.labels import DRAFT, LEVELS, SUBMITTED
@@ -104,19 +102,8 @@ def build_package(db: Database, campaign: campaigns.Campaign, font: pdf.Font, ta
     as it was.
     """
     advance = progress or (lambda share, text: None)
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            with _snapshot(db):
-                manifest = _write(db, campaign, font, raw, advance, include_drafts)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with storage.replacing(Path(target)) as raw, _snapshot(db):
+        manifest = _write(db, campaign, font, raw, advance, include_drafts)
     advance(1.0, f"报部材料已生成：{manifest['counts']['records']} 座国家级绿色矿山的核查记录，"
                 f"{manifest['counts']['photos']} 张照片、{manifest['counts']['videos']} 个视频")
     return manifest
