@@ -330,6 +330,12 @@ def save_draft(db: Database, record_id: int, patch: dict[str, Any], expected_ver
         return record.version + 1
 
 
+def checklist_from_rows(item_ids: list[str], rows: list[tuple[Any, Any]]) -> dict[str, dict[str, str]]:
+    """The checklist as stored: item id → mark and note, for the items that have either."""
+    return {item: {"mark": mark or "", "note": note or ""} for item, (mark, note) in zip(item_ids, rows)
+            if mark or note}
+
+
 def conflict_rows(conflict: RecordConflict) -> pd.DataFrame:
     """The fields where the user's unsaved input differs from the latest saved version, side by side."""
     rows = [{"内容": FIELDS[key], "您的修改（未保存）": display_value(key, value),

@@ -184,23 +184,19 @@ with tabs[2]:
         table = [{"类别": item.group if item.kind == indicators.INDICATOR else item.kind, "评价内容": item.text,
                   "分值": item.points, "结论": checklist.get(item.id, {}).get("mark"),
                   "说明": checklist.get(item.id, {}).get("note", "")} for item in chosen.items]
-        editor_key = f"r{record.id}v{record.version}_checklist"
-
-        def save_checklist() -> None:
-            edits = st.session_state[editor_key]["edited_rows"]
-            latest = dict(inspections.get(database, record.id).content["checklist"])
-            for row, change in edits.items():
-                item = chosen.items[int(row)]
-                entry = dict(latest.get(item.id, {}))
-                entry.update({"mark" if k == "结论" else "note": v or "" for k, v in change.items() if k in ("结论", "说明")})
-                latest[item.id] = entry
-            save({"checklist": latest})
-
-        st.data_editor(table, key=editor_key, on_change=save_checklist, disabled=locked or ["类别", "评价内容", "分值"],
-                       hide_index=True, width="stretch", column_config={
-                           "结论": st.column_config.SelectboxColumn(options=list(indicators.MARKS)),
-                           "评价内容": st.column_config.TextColumn(width="large"),
-                           "分值": st.column_config.NumberColumn(format="%g")})
+        # Keyed by version: after a save the editor starts again from what is stored.
+        edited = st.data_editor(table, key=f"r{record.id}v{record.version}_checklist",
+                                disabled=locked or ["类别", "评价内容", "分值"], hide_index=True, width="stretch",
+                                column_config={"结论": st.column_config.SelectboxColumn(options=list(indicators.MARKS)),
+                                               "评价内容": st.column_config.TextColumn(width="large"),
+                                               "分值": st.column_config.NumberColumn(format="%g")})
+        marked = inspections.checklist_from_rows([item.id for item in chosen.items],
+                                                 [(row["结论"], row["说明"]) for row in edited])
+        stored = inspections.checklist_from_rows(list(checklist), [(e.get("mark"), e.get("note")) for e in checklist.values()])
+        if not locked and marked != stored and conflict_key not in st.session_state:
+            save({"checklist": marked})
+            if conflict_key not in st.session_state:  # saved: show the editor again from what is stored
+                st.rerun()
         result = indicators.score(chosen, {k: v.get("mark", "") for k, v in checklist.items() if v.get("mark")})
         if result.vetoes or result.passed is False:
             st.error(indicators.summary_text(chosen, result))

@@ -119,3 +119,18 @@ def test_the_overview_follows_the_campaign(open_page, database) -> None:
     at = open_page("pages/overview.py")
     assert any(f"已提交核查记录 0/{drawn} 座" in p.proto.text for p in at.get("progress"))
     assert widget(at.metric, "待核查").value == str(drawn)
+
+
+def test_the_indicator_checklist_is_scored_and_saved(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    at.selectbox(key=f"r{record.id}g0_indicator_set").set_value("2020").run()
+    record = inspections.get(database, record.id)
+    assert record.content["indicator_set"] == "2020"
+    editor = f"r{record.id}v{record.version}_checklist"
+    at.session_state[editor] = {"edited_rows": {0: {"结论": "不符合", "说明": "采矿许可证已过期"}},
+                                "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    saved = inspections.get(database, record.id).content["checklist"]
+    assert saved["P1"] == {"mark": "不符合", "note": "采矿许可证已过期"}
+    assert any("一票否决" in e.value for e in at.error)
