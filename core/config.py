@@ -6,7 +6,7 @@ Everything the app writes (the database, later photos and generated files) lives
 2. else ``data_dir`` in ``greenmine.toml`` at the project root (a file an installer writes once);
 3. else ``var/`` at the project root.
 
-Backing up the app is copying that directory while the app is stopped.
+Back it up with ``python -m core.backup create`` (a consistent copy while the app runs; see core.backup).
 """
 
 from __future__ import annotations

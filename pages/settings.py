@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from core.exports import chinese_time
 from core import (basemap, campaigns, config, db as dbmod, demo, indicators, inspections, pdf, reference, regions,
                   registry, settings)
 
@@ -104,8 +105,48 @@ st.markdown(
     f"数据库、照片和生成的文件都保存在：`{config.data_dir()}`（由{config.data_dir_source()}决定）。  \n"
     f"数据库文件 `{db_file.name}` 当前 {db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。  \n"
     f"更换数据目录：启动前设置环境变量 `{config.ENV_DATA_DIR}`，或在项目目录的 `{config.SETTINGS_FILE.name}` 中写 "
-    "`data_dir = \"路径\"`。备份：停止程序后复制整个数据目录。"
+    "`data_dir = \"路径\"`。"
 )
+
+st.subheader("数据备份与检查")
+st.caption("备份包含数据库（在线备份，程序运行时也是同一时刻的完整数据）、全部核查影像和上传的边界，保存在数据目录的 "
+           "backups/ 下。请定期把备份文件复制到另一台机器或介质上。")
+b1, b2, _ = st.columns([1, 1, 2])
+if b1.button("立即备份", type="primary", key="backup_now"):
+    progress = st.progress(0.0, text="正在备份…")
+    made = ui.make_backup(lambda share, text: progress.progress(share, text=text))
+    st.success(f"备份完成：{made['path'].name}（{made['path'].stat().st_size / 2**20:.1f} MB；矿山 {made['counts'].get('mines', 0)} 座、"
+               f"核查记录 {made['counts'].get('records', 0)} 份、影像 {made['counts'].get('evidence_rows', 0)} 个）")
+    for warning in made["warnings"]:
+        st.warning(warning)
+if b2.button("检查当前数据", key="check_data"):
+    with st.spinner("正在检查数据库、核查影像原件和审计日志…"):
+        report = ui.check_data()
+    for error in report.errors:
+        st.error(error)
+    for note in report.notes:
+        st.info(note)
+    if report.ok:
+        st.success("数据完好：" + "、".join(report.checks) + "均通过检查。")
+found = ui.list_backups()
+if found:
+    st.dataframe([{"备份文件": item["path"].name, "备份时间": chinese_time(item.get("created_at", "")),
+                   "矿山": item.get("counts", {}).get("mines"), "核查记录": item.get("counts", {}).get("records"),
+                   "影像": item.get("counts", {}).get("evidence_rows"), "大小（MB）": round(item["size"] / 2**20, 1),
+                   "说明": item.get("error", "")} for item in found], hide_index=True, width="stretch", key="backup_list")
+    chosen = st.selectbox("检查备份文件", [item["path"] for item in found], format_func=lambda p: p.name,
+                          key="backup_chosen")
+    if st.button("检查所选备份", key="backup_check"):
+        with st.spinner("正在逐个文件核对…"):
+            problems = ui.check_backup(chosen)
+        if problems:
+            st.error("该备份有问题，不能用于恢复：\n" + "\n".join(f"- {p}" for p in problems))
+        else:
+            st.success(f"备份完好：{chosen.name}")
+else:
+    st.info("还没有备份。点“立即备份”，或在服务器上执行 `.venv/bin/python -m core.backup create`（可用定时任务每天执行）。")
+st.caption("恢复备份须先停止程序，然后在服务器上执行 `.venv/bin/python -m core.backup restore 备份文件`："
+           "恢复前会逐个文件检查备份，当前数据先移到 backups/恢复前-时间/，可以撤销。")
 
 st.subheader("演示数据")
 st.write(f"用于演示和培训：清空名录库、核查任务和核查记录，写入 {demo.DEFAULT_MINES} 座虚构的"

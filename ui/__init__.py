@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import audit, campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
+from core import audit, backup, campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
 from core import db as dbmod
 from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
@@ -123,6 +123,25 @@ def package_download(path: str) -> None:
                            mime="application/zip", key="package_download", on_click="ignore")
     else:
         st.info(f"报部材料共 {size / 2**30:.2f} GB，超过网页下载上限，已保存在服务器：{target}。请由管理员复制。")
+
+
+def make_backup(progress) -> dict:
+    """A backup of the database and the evidence into the data directory's ``backups/``."""
+    target = backup.default_target(config.data_dir())
+    manifest = backup.create_backup(config.db_path(), config.data_dir(), target, progress, actor())
+    return {"path": target, "counts": manifest["counts"], "warnings": manifest["warnings"]}
+
+
+def list_backups() -> list[dict]:
+    return backup.list_backups(config.data_dir())
+
+
+def check_backup(path: Path) -> list[str]:
+    return backup.check_backup(path)
+
+
+def check_data():
+    return backup.check_data(config.db_path(), config.data_dir())
 
 
 def evidence_caption(photo: dict) -> str:

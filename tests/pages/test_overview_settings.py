@@ -82,3 +82,17 @@ def test_a_bad_boundary_file_is_refused_in_chinese(open_page, empty_database) ->
     button(at, "保存边界").click().run()
     assert any("不是有效的 GeoJSON" in e.value for e in at.error)
     assert basemap.load_boundary() is None
+
+
+def test_back_up_and_check_from_the_settings_page(open_page, database, data_dir) -> None:
+    at = open_page("pages/settings.py")
+    assert any("还没有备份" in i.value for i in at.info)
+    button(at, "立即备份").click().run()
+    assert not at.exception, at.exception
+    [made] = list((data_dir / "backups").glob("绿矿核查备份-*.zip"))
+    assert any(made.name in s.value for s in at.success)
+    assert any(len(d.value) and d.value.iloc[0].get("备份文件") == made.name for d in at.dataframe)
+    button(at, "检查所选备份").click().run()
+    assert any(f"备份完好：{made.name}" in s.value for s in at.success)
+    button(at, "检查当前数据").click().run()
+    assert any("数据完好" in s.value and "审计日志链" in s.value for s in at.success)
