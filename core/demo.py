@@ -319,7 +319,9 @@ def demo_campaign(db: Database, today: date | None = None,
     mines = inspections.campaign_records(db, campaign)
     rng = random.Random(DEFAULT_SEED + 2)
     submitted, drafts = int(len(mines) * 0.45), int(len(mines) * 0.15)
-    for number, row in enumerate(mines.head(submitted + drafts).itertuples()):
+    # Teams work through their mines in their own order: every level has records at every stage.
+    order = sorted(range(len(mines)), key=lambda i: rng.random())
+    for number, row in enumerate(mines.iloc[order[:submitted + drafts]].itertuples()):
         record = inspections.open_record(db, campaign, int(row.id), DEMO_ACTOR)
         day = today - timedelta(days=rng.randrange(2, 50))
         conclusion = _weighted(rng, ((KEEP, 0.72), (RECTIFY, 0.22), (REMOVE, 0.06)))

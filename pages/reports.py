@@ -46,7 +46,7 @@ with tab_table:
     cities = f2.multiselect("市（州）", list(prefectures), format_func=prefectures.get, key="rep_cities",
                             placeholder="全部地市")
     conclusions = f3.multiselect("处理结论", CONCLUSIONS, key="rep_conclusions", placeholder="全部结论")
-    include_drafts = f4.toggle("包含尚未提交的记录（草稿）", key="rep_drafts",
+    include_drafts = f4.toggle("包含草稿", key="rep_drafts",
                                help="默认只统计已提交的核查记录；包含时草稿在“备注”中注明。")
     table = reports.summary_table(database, campaign, include_drafts, levels, cities, conclusions)
     if table.empty:
