@@ -325,8 +325,8 @@ def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool 
 # --- the narrative: drafted from the records, edited by the coordinator ---------------------------
 
 def _listing(pairs: list[tuple[str, int]], limit: int = 5, unit: str = "座") -> str:
-    shown = [f"{name}{count}{unit}" for name, count in pairs[:limit]]
-    return "、".join(shown) + ("等" if len(pairs) > limit else "")
+    """'建筑石料用灰岩（47座）、水泥用灰岩（25座）' — the most frequent first; the sentence adds 等."""
+    return "、".join(f"{name}（{count}{unit}）" for name, count in pairs[:limit])
 
 
 def _day(value: str) -> str:
@@ -345,7 +345,7 @@ def draft_sections(stats: Statistics) -> dict[str, str]:
         f"核查工作于{_day(stats.first_day)}至{_day(stats.last_day)}开展，共完成实地核查{stats.total_checked}座（{levels}），"
         f"涉及{len(stats.cities)}个市（州）。核查组对照行业标准和评价指标，查阅资料、现场查看、询问人员，逐矿填写核查记录表，"
         f"同步记录核查影像。\n"
-        f"核查矿山的开采矿种以{_listing(stats.minerals)}为主；开采方式为{_listing(stats.methods)}；"
+        f"核查矿山的开采矿种以{_listing(stats.minerals)}等为主；开采方式为{_listing(stats.methods)}；"
         f"生产规模为{_listing(stats.scales)}。"
     )
     construction = [
@@ -357,7 +357,7 @@ def draft_sections(stats: Statistics) -> dict[str, str]:
         top = stats.area_problems.get(area, [])
         construction.append(
             f"（{'一二三四五六'[number]}）{area}。{found}座矿山发现问题"
-            + (f"，主要是{_listing(top, 3)}。" if top else "。")
+            + (f"，主要是{_listing(top, 3)}等。" if top else "。")
             if found else f"（{'一二三四五六'[number]}）{area}。核查矿山均未发现明显问题。")
     if stats.national:
         construction.append(f"承担国家级绿色矿山核查任务{len(stats.national)}座，各矿山核查结论见下表。")
@@ -373,7 +373,7 @@ def draft_sections(stats: Statistics) -> dict[str, str]:
         "（一）对需要整改的矿山，督促企业对照问题清单制定整改方案，在6个月内完成整改并报送整改材料，逾期未完成的按程序移出名录。\n"
         "（二）对不符合绿色矿山标准要求的矿山，按程序移出名录；属于国家级绿色矿山的，报部确定。\n"
         "（三）加强绿色矿山日常监管，将核查发现的共性问题纳入年度监管重点，推动绿色矿山建设常态化。"
-        + (f"\n核查组提出的主要意见建议：{_listing(stats.opinions, 3, '次')}。" if stats.opinions else "")
+        + (f"\n核查组提出的主要意见建议：{_listing(stats.opinions, 3, '次')}等。" if stats.opinions else "")
     )
     return {"overview": overview, "construction": "\n".join(construction), "problems": problems,
             "suggestions": suggestions}

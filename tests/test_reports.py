@@ -91,7 +91,7 @@ def test_the_draft_text_comes_from_the_numbers(demo_db, campaign) -> None:
     assert "共完成实地核查2座" in text["overview"]
     assert "2023年11月2日至2023年11月3日" in text["overview"]
     assert "1座需要整改" in text["construction"]
-    assert "（一）矿区环境。2座矿山发现问题，主要是排土场东侧约 2 亩未复绿2座。" in text["construction"]
+    assert "（一）矿区环境。2座矿山发现问题，主要是排土场东侧约 2 亩未复绿（2座）等。" in text["construction"]
 
 
 def test_edited_text_is_kept_with_the_campaign_and_not_overwritten(demo_db, campaign) -> None:
