@@ -78,7 +78,10 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
     wait_for_app(page)
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(make_photo(seed=11, taken_at="2023-11-02T10:30:00"))
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(photo))
+    # The browser sends the file to the server as soon as it is chosen; the form is submitted after that.
+    with page.expect_response(lambda response: "upload_file" in response.url and response.ok):
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(photo))
+    expect(page.get_by_test_id("stFileChipName").filter(has_text="IMG_0001.jpg")).to_be_visible()
     page.get_by_role("button", name="上传").click()
     wait_for_app(page)
     assert eventually(lambda: query(app, "SELECT COUNT(*) FROM evidence")[0][0] == 1)
