@@ -54,10 +54,15 @@ def fill_records(database, campaign, records: int, photos: int) -> None:
         database.conn.executemany(
             "INSERT INTO records (id, campaign_id, mine_id, licence_no, status, content, created_at, created_by, "
             "updated_at, updated_by, submitted_at, submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        database.conn.executemany(
-            "INSERT INTO evidence (record_id, sha256, kind, ext, mime, size, filename, area, caption, uploaded_by, "
-            "uploaded_at, taken_at, lat, lon, device, width, height, phash, distance_km) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", evidence_rows)
+        insert_evidence(database, evidence_rows)
+
+
+def insert_evidence(database, rows: list[tuple]) -> None:
+    """Evidence rows in bulk, in the table's column order (record_id … distance_km)."""
+    database.conn.executemany(
+        "INSERT INTO evidence (record_id, sha256, kind, ext, mime, size, filename, area, caption, uploaded_by, "
+        "uploaded_at, taken_at, lat, lon, device, width, height, phash, distance_km) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from core import db as dbmod  # noqa: E402
 from core import demo, evidence, inspections, package, pdf, reports, settings  # noqa: E402
 from core.db import now, transaction  # noqa: E402
 from core.labels import AREAS, CONCLUSIONS, LEVELS, SUBMITTED  # noqa: E402
+from bench.record_bench import insert_evidence  # noqa: E402
 from tests.photos import make_photo  # noqa: E402
 from tests.test_inspections import complete_content  # noqa: E402
 
@@ -79,10 +80,7 @@ def add_photos(database, record_ids: list[int], per_record: int, width: int, hei
                          AREAS[index % len(AREAS)], "现场照片", "bench", now(), found.taken_at, found.lat, found.lon,
                          found.device, found.width, found.height, found.phash, 0.2))
     with transaction(database):
-        database.conn.executemany(
-            "INSERT INTO evidence (record_id, sha256, kind, ext, mime, size, filename, area, caption, uploaded_by, "
-            "uploaded_at, taken_at, lat, lon, device, width, height, phash, distance_km) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_evidence(database, rows)
     return total
 
 
