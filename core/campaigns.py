@@ -61,6 +61,11 @@ def list_campaigns(db: Database) -> list[Campaign]:
     return [_load(row) for row in db.query("SELECT * FROM campaigns ORDER BY year DESC, id DESC")]
 
 
+def with_draws(db: Database) -> list[Campaign]:
+    """The campaigns whose mines are drawn, latest first: those records and reports are about."""
+    return [c for c in list_campaigns(db) if c.current_draw_id is not None]
+
+
 def get(db: Database, campaign_id: int) -> Campaign:
     rows = list(db.query("SELECT * FROM campaigns WHERE id = ?", [campaign_id]))
     if not rows:

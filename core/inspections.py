@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import audit, campaigns, config, evidence, indicators, reference, registry, settings
+from core import audit, campaigns, config, evidence, indicators, reference, registry, settings, teams
 from core.config import DATA_FILES
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
@@ -183,17 +183,13 @@ def team_of(db: Database, record: Record) -> list[dict[str, Any]]:
         "SELECT t.team_no, t.role, t.inspector_id, i.name, i.unit, i.title, i.specialty FROM team_mines m "
         "JOIN team_members t ON t.team_draw_id = m.team_draw_id AND t.team_no = m.team_no "
         "JOIN inspectors i ON i.id = t.inspector_id "
-        "WHERE m.licence_no = ? AND m.team_draw_id = (SELECT MAX(d.id) FROM team_draws d JOIN campaigns c "
-        "ON c.id = d.campaign_id AND c.current_draw_id = d.draw_id WHERE c.id = ?) "
-        "ORDER BY CASE t.role WHEN ? THEN 0 ELSE 1 END, i.name",
-        [record.licence_no, record.campaign_id, LEADER]))
+        "WHERE m.licence_no = ? AND m.team_draw_id = ? ORDER BY CASE t.role WHEN ? THEN 0 ELSE 1 END, i.name",
+        [record.licence_no, teams.latest_team_draw_id(db, campaigns.get(db, record.campaign_id)), LEADER]))
 
 
 def team_leaders(db: Database, campaign: campaigns.Campaign) -> list[dict[str, Any]]:
     """Team number and leader's name of each team of the campaign's latest team draw."""
-    return list(db.query(
-        "SELECT t.team_no, i.name FROM team_members t JOIN inspectors i ON i.id = t.inspector_id "
-        "WHERE t.role = ? AND t.team_draw_id = ? ORDER BY t.team_no", [LEADER, _team_draw_id(db, campaign)]))
+    return [m for m in teams.members(db, teams.latest_team_draw_id(db, campaign)) if m["role"] == LEADER]
 
 
 def mine_facts(db: Database, record: Record) -> list[dict[str, str]]:
@@ -215,13 +211,6 @@ def mine_facts(db: Database, record: Record) -> list[dict[str, str]]:
     return [{"项目": k, "内容": str(v or "—")} for k, v in facts]
 
 
-def _team_draw_id(db: Database, campaign: campaigns.Campaign) -> int:
-    """The campaign's latest team draw for its current draw of mines (0 when there is none)."""
-    found = db.execute("SELECT MAX(id) FROM team_draws WHERE campaign_id = ? AND draw_id = ?",
-                       [campaign.id, campaign.current_draw_id or 0]).fetchone()[0]
-    return found or 0
-
-
 def campaign_records(db: Database, campaign: campaigns.Campaign, team_no: int | None = None) -> pd.DataFrame:
     """The drawn mines of the campaign with their team and record: one row per mine, in the draw's order.
 
@@ -238,7 +227,7 @@ def campaign_records(db: Database, campaign: campaigns.Campaign, team_no: int | 
         "LEFT JOIN team_mines t ON t.licence_no = c.licence_no AND t.team_draw_id = ? "
         "WHERE c.draw_id = ? "
         "ORDER BY CASE c.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, c.ticket",
-        [_team_draw_id(db, campaign), campaign.current_draw_id or 0])
+        [teams.latest_team_draw_id(db, campaign), campaign.current_draw_id or 0])
     frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
     frame["progress"] = [progress_label(s, c) for s, c in zip(frame["record_status"], frame["conclusion"])]
     if team_no is not None:
@@ -273,7 +262,7 @@ def progress_by_prefecture(db: Database, campaign: campaigns.Campaign) -> pd.Dat
 
 def current_campaign(db: Database) -> campaigns.Campaign | None:
     """The latest campaign whose mines are drawn: the one the record page, the map and the overview follow."""
-    return next((c for c in campaigns.list_campaigns(db) if c.current_draw_id is not None), None)
+    return next(iter(campaigns.with_draws(db)), None)
 
 
 def data_version(db: Database) -> tuple:

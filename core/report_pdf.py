@@ -27,9 +27,10 @@ def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, secti
                include_drafts: bool = False) -> bytes:
     """The report as PDF. ``sections``: the text of 一 to 四 (and ``unit``, ``date``); saved text or the draft
     when not given."""
-    stats = reports.statistics(db, campaign, include_drafts)
+    rows = reports.result_rows(db, campaign)
+    stats = reports.statistics(db, campaign, include_drafts, rows)
     text = sections or reports.report_sections(db, campaign, stats)
-    table = reports.summary_table(db, campaign, include_drafts)
+    table = reports.summary_table(db, campaign, include_drafts, rows=rows)
     doc = pdf.Document(font, title(stats))
     _cover(doc, stats, text)
     doc.add_page()

@@ -19,7 +19,7 @@ import pandas as pd
 import xlsxwriter
 from sqlite_utils import Database
 
-from core import campaigns, inspections, registry, settings
+from core import campaigns, inspections, registry, settings, teams
 from core.db import now, transaction
 from core.exports import chinese_date
 from core.labels import AREAS, CONCLUSIONS, DRAFT, FOUND, KEEP, LEVELS, RECTIFY, REMOVE, SUBMITTED
@@ -69,10 +69,9 @@ def result_rows(db: Database, campaign: campaigns.Campaign) -> pd.DataFrame:
         "m.scale_unit, m.scale_class, r.id AS record_id, COALESCE(r.status, '') AS record_status, r.content, t.team_no "
         "FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
         "LEFT JOIN records r ON r.campaign_id = c.campaign_id AND r.mine_id = c.mine_id "
-        "LEFT JOIN team_mines t ON t.licence_no = c.licence_no AND t.team_draw_id = "
-        "(SELECT MAX(id) FROM team_draws WHERE campaign_id = c.campaign_id AND draw_id = c.draw_id) "
+        "LEFT JOIN team_mines t ON t.licence_no = c.licence_no AND t.team_draw_id = ? "
         "WHERE c.draw_id = ? ORDER BY CASE m.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, "
-        "m.city_code, m.name", [campaign.current_draw_id or 0])
+        "m.city_code, m.name", [teams.latest_team_draw_id(db, campaign), campaign.current_draw_id or 0])
     rows = []
     for row in cursor.fetchall():
         values = dict(zip([d[0] for d in cursor.description], row))
@@ -95,12 +94,13 @@ def _counted(frame: pd.DataFrame, include_drafts: bool) -> pd.DataFrame:
 
 def summary_table(db: Database, campaign: campaigns.Campaign, include_drafts: bool = False,
                   levels: list[str] | None = None, city_codes: list[str] | None = None,
-                  conclusions: list[str] | None = None) -> pd.DataFrame:
+                  conclusions: list[str] | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """The 附表 with exactly the form's columns (plus 提交状态 and 市（州） for the page to filter on).
 
-    Submitted records only, unless ``include_drafts`` (then drafts are marked in 备注).
+    Submitted records only, unless ``include_drafts`` (then drafts are marked in 备注). ``rows``: the
+    campaign's :func:`result_rows` when the caller has them already (a page builds several views of them).
     """
-    frame = _counted(result_rows(db, campaign), include_drafts)
+    frame = _counted(result_rows(db, campaign) if rows is None else rows, include_drafts)
     if frame.empty:
         return pd.DataFrame(columns=[*COLUMNS, "提交状态", "市（州）"])
     if levels:
@@ -202,10 +202,10 @@ def summary_csv(table: pd.DataFrame) -> bytes:
 PUBLIC_COLUMNS = ("序号", "矿山名称", "入库级别", "市（州）", "处理结论", "存在的主要问题")
 
 
-def public_results(db: Database, campaign: campaigns.Campaign) -> pd.DataFrame:
+def public_results(db: Database, campaign: campaigns.Campaign, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """What may be published (一公开): mine, level, prefecture, conclusion and main problems of the
     submitted records — no licence holder's internal notes, no inspectors, no remarks."""
-    table = summary_table(db, campaign)
+    table = summary_table(db, campaign, rows=rows)
     public = table[["矿山名称", "入库级别", "市（州）", "处理结论", "存在的主要问题"]].copy()
     public.insert(0, "序号", range(1, len(public) + 1))
     return public
@@ -272,8 +272,10 @@ def _split_problems(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool = False) -> Statistics:
-    rows = result_rows(db, campaign)
+def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool = False,
+               rows: pd.DataFrame | None = None) -> Statistics:
+    """The report's numbers; ``rows`` as in :func:`summary_table`."""
+    rows = result_rows(db, campaign) if rows is None else rows
     counted = _counted(rows, include_drafts)
     listed = registry.counts_by_level(db)
     by_level = lambda frame: {lv: int((frame["level"] == lv).sum()) for lv in LEVELS if (frame["level"] == lv).any()}  # noqa: E731
@@ -290,18 +292,12 @@ def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool 
         counter = Counter(p for text in found[inspections.area_key(index, "problems")] for p in _split_problems(text))
         area_problems[area] = counter.most_common()
     leaders = []
-    team_draw = db.execute("SELECT MAX(id) FROM team_draws WHERE campaign_id = ? AND draw_id = ?",
-                           [campaign.id, campaign.current_draw_id or 0]).fetchone()[0]
-    if team_draw:
-        members = db.execute(
-            "SELECT t.team_no, t.role, i.name, i.unit FROM team_members t JOIN inspectors i ON i.id = t.inspector_id "
-            "WHERE t.team_draw_id = ? ORDER BY t.team_no, CASE t.role WHEN '组长' THEN 0 ELSE 1 END, i.name",
-            [team_draw]).fetchall()
-        for no in sorted({m[0] for m in members}):
-            people = [m for m in members if m[0] == no]
-            leaders.append({"team_no": no, "leader": f"{people[0][2]}（{people[0][3]}）",
-                            "members": "、".join(f"{m[2]}（{m[3]}）" for m in people[1:]),
-                            "mines": int((rows["team_no"] == no).sum()) if not rows.empty else 0})
+    members = teams.members(db, teams.latest_team_draw_id(db, campaign))  # leader first in each team
+    for no in sorted({m["team_no"] for m in members}):
+        people = [m for m in members if m["team_no"] == no]
+        leaders.append({"team_no": no, "leader": f"{people[0]['name']}（{people[0]['unit']}）",
+                        "members": "、".join(f"{m['name']}（{m['unit']}）" for m in people[1:]),
+                        "mines": int((rows["team_no"] == no).sum()) if not rows.empty else 0})
     national = [] if counted.empty else [
         {"name": r["name"], "licence_no": r["licence_no"], "conclusion": r["conclusion"],
          "compliant": r["compliant"], "problems": r["main_problems"] or "无"}

@@ -170,9 +170,16 @@ def save_team_draw(db: Database, campaign: campaigns.Campaign, rules: TeamRules,
 
 
 def latest_team_draw(db: Database, campaign: campaigns.Campaign) -> dict[str, Any] | None:
+    """The teams in force: the campaign's latest team draw for its current draw of mines."""
     rows = list(db.query("SELECT * FROM team_draws WHERE campaign_id = ? AND draw_id = ? ORDER BY id DESC LIMIT 1",
                          [campaign.id, campaign.current_draw_id or 0]))
     return rows[0] if rows else None
+
+
+def latest_team_draw_id(db: Database, campaign: campaigns.Campaign) -> int:
+    """The id of :func:`latest_team_draw`, 0 when no team is drawn yet (matches no team row)."""
+    found = latest_team_draw(db, campaign)
+    return found["id"] if found else 0
 
 
 def teams_frame(db: Database, team_draw_id: int) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import inspections, pdf, regions, reports
+from core import pdf, regions, reports
 from core.exports import chinese_time
 from core.labels import CONCLUSIONS, DRAFT, LEVELS
 
@@ -21,10 +21,11 @@ ui.show_flash()
 campaign = ui.drawn_campaign(database, "rep_campaign", "还没有完成抽取的核查任务，暂无核查结果。请先抽取核查矿山和核查组，"
                                                        "再由核查组填写核查记录。")
 
-everything = reports.summary_table(database, campaign, include_drafts=True)
+rows = reports.result_rows(database, campaign)  # once per run: every view below is built from it
+everything = reports.summary_table(database, campaign, include_drafts=True, rows=rows)
 submitted = int((everything["提交状态"] != DRAFT).sum())
 drafts = int((everything["提交状态"] == DRAFT).sum())
-drawn = len(inspections.campaign_records(database, campaign))
+drawn = len(rows)
 if submitted == 0:
     st.info(f"本任务抽中 {drawn} 座矿山，还没有已提交的核查记录。核查组提交记录后，结果会出现在这里。")
     st.page_link("pages/inspections.py", label="去填写核查记录")
@@ -48,7 +49,7 @@ with tab_table:
     conclusions = f3.multiselect("处理结论", CONCLUSIONS, key="rep_conclusions", placeholder="全部结论")
     include_drafts = f4.toggle("包含草稿", key="rep_drafts",
                                help="默认只统计已提交的核查记录；包含时草稿在“备注”中注明。")
-    table = reports.summary_table(database, campaign, include_drafts, levels, cities, conclusions)
+    table = reports.summary_table(database, campaign, include_drafts, levels, cities, conclusions, rows)
     if table.empty:
         st.info("没有符合条件的核查结果。")
     else:
@@ -70,7 +71,7 @@ with tab_table:
 # --- 附件2 ---------------------------------------------------------------------------------------
 
 with tab_report:
-    stats = reports.statistics(database, campaign)
+    stats = reports.statistics(database, campaign, rows=rows)
     saved = reports.saved_sections(database, campaign.id)
     text = reports.report_sections(database, campaign, stats)
     version = saved["version"] if saved else 0
@@ -131,7 +132,7 @@ with tab_package:
 with tab_public:
     st.caption("可向社会公开的核查结果：矿山名称、入库级别、所在市（州）、处理结论和存在的主要问题；"
                "不含备注、整改期限、核查人员和签字等内部信息或个人信息。仅含已提交的核查记录。")
-    public = reports.public_results(database, campaign)
+    public = reports.public_results(database, campaign, rows)
     if public.empty:
         st.info("还没有已提交的核查记录。")
     else:

@@ -59,7 +59,7 @@ def pdf_font(database: Database) -> pdf.Font:
 def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Campaign":
     """The campaign a page works on: the one with drawn mines (a choice when there are several, latest
     first). With none, says ``missing`` with a link to the draw and stops the page."""
-    ready = [c for c in campaigns.list_campaigns(database) if c.current_draw_id is not None]
+    ready = campaigns.with_draws(database)
     if not ready:
         st.info(missing)
         st.page_link("pages/sampling.py", label="去抽取核查矿山")
