@@ -53,7 +53,7 @@ def bar_chart(doc: pdf.Document, title: str, categories: list[str], series: list
     y = legend_y + 7
     for index, name in enumerate(categories):
         doc.set_text_color(60)
-        doc.text(left, y + bar * 0.75, doc._fit(name, label_width - 2))
+        doc.text(left, y + bar * 0.75, doc.fit(name, label_width - 2))
         x = plot_left
         for number, item in enumerate(series):
             width = plot_width * item.values[index] / largest

@@ -104,12 +104,12 @@ def _overview_tables(doc: pdf.Document, stats: reports.Statistics) -> None:
     rows = [[level, stats.listed.get(level, 0), stats.drawn.get(level, 0), stats.checked.get(level, 0)]
             for level in LEVELS if stats.listed.get(level) or stats.drawn.get(level)]
     rows.append(["合计", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)])
-    wrapped_table(doc, ["入库级别", "在册", "抽取", "完成核查"], rows, [40, 40, 40, 40])
+    doc.wrapped_grid(["入库级别", "在册", "抽取", "完成核查"], rows, [40, 40, 40, 40])
     if stats.teams:
         _subheading(doc, "表2 核查组组成")
-        wrapped_table(doc, ["核查组", "组长", "组员", "矿山数"],
-                      [[f"第{t['team_no']}组", t["leader"], t["members"], t["mines"]] for t in stats.teams],
-                      [16, 50, 90, 18], size=9)
+        doc.wrapped_grid(["核查组", "组长", "组员", "矿山数"],
+                         [[f"第{t['team_no']}组", t["leader"], t["members"], t["mines"]] for t in stats.teams],
+                         [16, 50, 90, 18], size=9)
     if not stats.progress.empty:
         by_city = stats.progress.sort_values("合计", ascending=False)
         charts.bar_chart(doc, "图1 各市（州）核查进度", [str(c) for c in by_city["市（州）"]],
@@ -130,9 +130,9 @@ def _construction_charts(doc: pdf.Document, stats: reports.Statistics) -> None:
                          label_width=46)
     if stats.national:
         _subheading(doc, f"表3 国家级绿色矿山核查结论（{len(stats.national)}座）")
-        wrapped_table(doc, ["序号", "矿山名称", "是否符合标准", "处理结论", "存在的主要问题"],
-                      [[n, m["name"], m["compliant"], m["conclusion"], m["problems"]]
-                       for n, m in enumerate(stats.national, start=1)], [10, 55, 18, 16, 75], size=8.5)
+        doc.wrapped_grid(["序号", "矿山名称", "是否符合标准", "处理结论", "存在的主要问题"],
+                         [[n, m["name"], m["compliant"], m["conclusion"], m["problems"]]
+                          for n, m in enumerate(stats.national, start=1)], [10, 55, 18, 16, 75], size=8.5)
 
 
 def _annex(doc: pdf.Document, stats: reports.Statistics, table: Any) -> None:
@@ -144,72 +144,9 @@ def _annex(doc: pdf.Document, stats: reports.Statistics, table: Any) -> None:
     doc.cell(0, 10, reports.table_title(stats.province), align="C", new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)
     rows = table[list(reports.COLUMNS)].values.tolist() if len(table) else []
-    wrapped_table(doc, list(reports.COLUMNS), rows, [6, 9, 31, 34, 12, 10, 15, 42, 9, 22], size=8)
+    doc.wrapped_grid(list(reports.COLUMNS), rows, [6, 9, 31, 34, 12, 10, 15, 42, 9, 22], size=8)
     doc.ln(2)
     doc.set_font("cjk", size=9)
     for line in reports.NOTES:
         doc.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)
-
-
-def wrapped_table(doc: pdf.Document, headings: list[str], rows: list[list[object]], widths: list[float],
-                  size: float = 9) -> None:
-    """A bordered table whose cells wrap (CJK text breaks anywhere), the heading repeated on every page.
-
-    Drawn with text() and line() and a per-character width cache: a thousand rows take a second or two
-    where fpdf2's ``table()`` takes far longer.
-    """
-    line_height = size * 0.5
-    pad = 1.0
-    scale = doc.epw / sum(widths)
-    widths = [w * scale for w in widths]
-    lefts = [doc.l_margin + sum(widths[:i]) for i in range(len(widths) + 1)]
-    doc.set_font("cjk", size=size)
-
-    def draw_row(cells: list[list[str]], fill: bool = False) -> None:
-        height = max(len(lines) for lines in cells) * line_height + 2 * pad
-        y = doc.get_y()
-        if fill:
-            doc.set_fill_color(226, 239, 218)
-            doc.rect(lefts[0], y, lefts[-1] - lefts[0], height, style="F")
-        for lines, left in zip(cells, lefts):
-            for number, line in enumerate(lines):
-                doc.text(left + pad, y + pad + line_height * (number + 0.78), line)
-        doc.line(lefts[0], y + height, lefts[-1], y + height)
-        for left in lefts:
-            doc.line(left, y, left, y + height)
-        doc.set_y(y + height)
-
-    def heading() -> None:
-        top = doc.get_y()
-        doc.line(lefts[0], top, lefts[-1], top)
-        draw_row([_wrap(doc, h, w - 2 * pad) for h, w in zip(headings, widths)], fill=True)
-
-    heading()
-    for row in rows:
-        cells = [_wrap(doc, "" if value is None else str(value), w - 2 * pad) for value, w in zip(row, widths)]
-        height = max(len(lines) for lines in cells) * line_height + 2 * pad
-        if doc.will_page_break(height):
-            doc.add_page(orientation=doc.cur_orientation)
-            doc.set_font("cjk", size=size)
-            heading()
-        draw_row(cells)
-    doc.set_font("cjk", size=10.5)
-    doc.ln(2)
-
-
-def _wrap(doc: pdf.Document, text: str, width: float) -> list[str]:
-    widths = doc._char_widths.setdefault(doc.font_size_pt, {})
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        current, used = "", 0.0
-        for ch in paragraph:
-            if ch not in widths:
-                widths[ch] = doc.get_string_width(ch)
-            if used + widths[ch] > width and current:
-                lines.append(current)
-                current, used = "", 0.0
-            current += ch
-            used += widths[ch]
-        lines.append(current)
-    return lines
