@@ -1,11 +1,11 @@
-"""设置: the province, the data directory, demo data and the reference tables."""
+"""设置: the province, documents, base map, the data directory and its backups, demo data, reference tables."""
 
 import streamlit as st
 
 import ui
-from core.exports import chinese_time
-from core import (basemap, campaigns, config, db as dbmod, demo, indicators, inspections, pdf, reference, regions,
+from core import (backup, basemap, campaigns, config, db as dbmod, demo, indicators, inspections, pdf, reference, regions,
                   registry, settings)
+from core.exports import chinese_time
 
 database = ui.db()
 here = ui.province(database)
@@ -121,14 +121,14 @@ if b1.button("立即备份", type="primary", key="backup_now"):
         st.warning(warning)
 if b2.button("检查当前数据", key="check_data"):
     with st.spinner("正在检查数据库、核查影像原件和审计日志…"):
-        report = ui.check_data()
+        report = backup.check_data(config.db_path(), config.data_dir())
     for error in report.errors:
         st.error(error)
     for note in report.notes:
         st.info(note)
     if report.ok:
         st.success("数据完好：" + "、".join(report.checks) + "均通过检查。")
-found = ui.list_backups()
+found = backup.list_backups(config.data_dir())
 if found:
     st.dataframe([{"备份文件": item["path"].name, "备份时间": chinese_time(item.get("created_at", "")),
                    "矿山": item.get("counts", {}).get("mines"), "核查记录": item.get("counts", {}).get("records"),
@@ -138,7 +138,7 @@ if found:
                           key="backup_chosen")
     if st.button("检查所选备份", key="backup_check"):
         with st.spinner("正在逐个文件核对…"):
-            problems = ui.check_backup(chosen)
+            problems = backup.check_backup(chosen)
         if problems:
             st.error("该备份有问题，不能用于恢复：\n" + "\n".join(f"- {p}" for p in problems))
         else:

@@ -132,18 +132,6 @@ def make_backup(progress) -> dict:
     return {"path": target, "counts": manifest["counts"], "warnings": manifest["warnings"]}
 
 
-def list_backups() -> list[dict]:
-    return backup.list_backups(config.data_dir())
-
-
-def check_backup(path: Path) -> list[str]:
-    return backup.check_backup(path)
-
-
-def check_data():
-    return backup.check_data(config.db_path(), config.data_dir())
-
-
 def evidence_caption(photo: dict) -> str:
     """What the page says under a photo: area, caption, capture time, position, distance, uploader."""
     taken = chinese_time(photo["taken_at"]) if photo["taken_at"] else "无拍摄时间"
