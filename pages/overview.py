@@ -38,8 +38,9 @@ cols[3].metric("重点核查：“回头看”提出整改要求", summary["rect
 campaign = inspections.current_campaign(database)
 if campaign is not None:
     st.subheader(campaign.title)
-    progress = inspections.campaign_records(database, campaign)["progress"].value_counts()
-    drawn = int(progress.sum())
+    by_city = inspections.progress_by_prefecture(database, campaign)
+    progress = by_city[list(inspections.PROGRESS)].sum()
+    drawn = int(by_city["合计"].sum())
     done = int(sum(progress.get(label, 0) for label in CONCLUSIONS))
     days = (campaign.deadline - date.today()).days
     st.progress(done / drawn if drawn else 0.0,
@@ -49,7 +50,7 @@ if campaign is not None:
     for column, label in zip(cols, inspections.PROGRESS):
         column.metric(label, int(progress.get(label, 0)))
     with st.expander("各市（州）核查进度（完成率低的在前）", expanded=done < drawn):
-        st.dataframe(inspections.progress_by_prefecture(database, campaign), hide_index=True, width="stretch",
+        st.dataframe(by_city, hide_index=True, width="stretch",
                      column_config={"完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
     st.page_link("pages/inspections.py", label="打开现场核查记录")
 
