@@ -1,35 +1,53 @@
 """绿矿核查 — the router and the frame around every page.
 
-Run with ``streamlit run app.py`` (the README's first command does it for you).
+Run with ``streamlit run app.py`` (the README's first command does it for you). A session nobody has
+logged into sees only the login page; a logged-in user sees the pages their role grants
+(:mod:`core.access`), and the functions those pages call check the role again before they write.
 """
 
 import streamlit as st
 
 import ui
+from core import access, accounts
+from ui import auth
 
 st.set_page_config(page_title="绿矿核查", page_icon=str(ui.ICON), layout="wide")
 
 database = ui.db()
 
-navigation = st.navigation({
-    "概况": [
-        st.Page("pages/overview.py", title="总览", default=True, url_path="overview"),
-    ],
-    "名录库": [
-        st.Page("pages/register.py", title="绿色矿山名录", url_path="register"),
-        st.Page("pages/map.py", title="矿山分布图", url_path="map"),
-        st.Page("pages/register_import.py", title="名录导入与导出", url_path="import"),
-    ],
-    "核查": [
-        st.Page("pages/sampling.py", title="抽取核查矿山与核查组", url_path="sampling"),
-        st.Page("pages/inspections.py", title="现场核查记录", url_path="inspections"),
-        st.Page("pages/reports.py", title="核查结果与报告", url_path="reports"),
-        st.Page("pages/inspectors.py", title="核查人员名录", url_path="inspectors"),
-    ],
-    "系统": [
-        st.Page("pages/settings.py", title="设置", url_path="settings"),
-        st.Page("pages/audit.py", title="审计日志", url_path="audit"),
-    ],
-})
-ui.frame(database)
-navigation.run()
+# section, page file, title, url path, what the role must hold to see it
+PAGES = [
+    ("概况", "pages/overview.py", "总览", "overview", access.OVERVIEW),
+    ("名录库", "pages/register.py", "绿色矿山名录", "register", access.REGISTER),
+    ("名录库", "pages/map.py", "矿山分布图", "map", access.OVERVIEW),
+    ("名录库", "pages/register_import.py", "名录导入与导出", "import", access.REGISTER),
+    ("核查", "pages/sampling.py", "抽取核查矿山与核查组", "sampling", access.CAMPAIGNS),
+    ("核查", "pages/inspections.py", "现场核查记录", "inspections", access.RECORDS),
+    ("核查", "pages/reports.py", "核查结果与报告", "reports", access.REPORTS),
+    ("核查", "pages/inspectors.py", "核查人员名录", "inspectors", access.INSPECTORS),
+    ("系统", "pages/accounts.py", "账号管理", "accounts", access.ACCOUNTS),
+    ("系统", "pages/settings.py", "设置", "settings", access.SETTINGS),
+    ("系统", "pages/audit.py", "审计日志", "audit", access.AUDIT),
+    ("系统", "pages/account.py", "我的账号", "account", None),
+]
+
+user = auth.current_user(database)
+if user is None:
+    navigation = st.navigation([st.Page(auth.login_page, title="登录", url_path="login")], position="hidden")
+    ui.frame(database)
+    navigation.run()
+elif accounts.must_change_password(database, user.id):
+    ui.frame(database)
+    auth.sidebar(database, user)
+    st.navigation([st.Page(lambda: auth.password_form(database, user, forced=True), title="修改密码",
+                           url_path="password")], position="hidden").run()
+else:
+    allowed = [page for page in PAGES if page[4] is None or access.may(user, page[4])]
+    sections: dict[str, list] = {}
+    for section, path, title, url, _ in allowed:
+        sections.setdefault(section, []).append(st.Page(path, title=title, url_path=url, default=path == allowed[0][1]))
+    navigation = st.navigation(sections)
+    st.session_state[auth.PAGES] = {path for _, path, *_ in allowed}
+    ui.frame(database)
+    auth.sidebar(database, user)
+    navigation.run()

@@ -36,7 +36,7 @@ def main() -> None:
         demo.load_demo(database, mines=args.mines)
         for person in demo.generate_inspectors(count=args.inspectors, seed=7):
             try:
-                inspectors.save(database, person)
+                inspectors.save(database, person, actor="基准测试")
             except ValueError:
                 pass  # a demo name drawn twice for the same unit
         pool = len(inspectors.list_inspectors(database, active_only=True))

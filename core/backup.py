@@ -57,7 +57,7 @@ from typing import Any, Callable
 
 from sqlite_utils import Database
 
-from core import audit, basemap, config, storage
+from core import access, audit, basemap, config, storage
 from core import db as dbmod
 
 MANIFEST = "manifest.json"
@@ -155,6 +155,7 @@ def create_backup(db_path: Path, data_dir: Path, target: Path | None = None,
     still written, as the best copy there is. Raises BackupError when there is no database; ``target``
     is then left as it was, as on any failure.
     """
+    access.require(actor, access.BACKUP)
     db_path, data_dir = Path(db_path), Path(data_dir)
     if not db_path.is_file():
         raise BackupError(f"没有找到数据库文件 {db_path}，没有可备份的数据。"

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from core import config, regions, settings
+from core import access, config, regions, settings
 
 KINDS = {"none": "无底图（地市驻地标注）", "tiles": "内网瓦片服务", "local": "本地瓦片文件夹"}
 BOUNDARY_FILE = "boundary.geojson"
@@ -62,11 +62,11 @@ def load(db: Database) -> Basemap:
     return Basemap(**{k: v for k, v in stored.items() if k in Basemap.__dataclass_fields__})
 
 
-def save(db: Database, basemap: Basemap) -> None:
+def save(db: Database, basemap: Basemap, actor: str) -> None:
     problems = basemap.validate()
     if problems:
         raise BasemapError("；".join(problems))
-    settings.put(db, "basemap", asdict(basemap))
+    settings.put(db, "basemap", asdict(basemap), actor)
 
 
 # --- boundary ---------------------------------------------------------------------------------
@@ -129,8 +129,9 @@ def _points(coordinates: Any):
             yield from _points(part)
 
 
-def save_boundary(content: bytes) -> list[str]:
+def save_boundary(content: bytes, actor: str) -> list[str]:
     """Check and store the province's boundary file; returns warnings."""
+    access.require(actor, access.SETTINGS)
     data, warnings = check_boundary(content)
     # Only the lines are kept: the map draws outlines, and the file's attributes are text nobody reads.
     outlines = {"type": "FeatureCollection", "features": [

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import audit, registry, sampling, settings
+from core import access, audit, registry, sampling, settings
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import LEVELS, STATUS_LISTED
@@ -86,6 +86,7 @@ def _check_rules(db: Database, rules: sampling.Rules) -> None:
 
 def create(db: Database, year: int, title: str, deadline: date, rules: sampling.Rules,
            ministry_direct: list[str], actor: str) -> int:
+    access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
     if not title.strip():
         raise CampaignError("请填写任务名称")
@@ -104,6 +105,7 @@ def create(db: Database, year: int, title: str, deadline: date, rules: sampling.
 def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rules: sampling.Rules,
                  ministry_direct: list[str], expected_version: int, actor: str) -> None:
     """Change what the next draw uses. Refused while a draw is frozen (its inputs are fixed)."""
+    access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
     with transaction(db):
         campaign = get(db, campaign_id)
@@ -166,6 +168,7 @@ def current_draw(db: Database, campaign: Campaign) -> dict[str, Any] | None:
 
 def freeze(db: Database, campaign_id: int, actor: str, redraw_reason: str = "") -> dict[str, Any]:
     """Take the snapshot and commit to a secret nonce, before the draw meeting."""
+    access.require(actor, access.CAMPAIGNS)
     with transaction(db):
         campaign = get(db, campaign_id)
         if pending_draw(db, campaign_id):
@@ -201,6 +204,7 @@ def _frozen(db: Database, draw_id: int) -> dict[str, Any]:
 
 def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
     """Give up a frozen draw that has not been drawn (e.g. the register changed before the meeting)."""
+    access.require(actor, access.CAMPAIGNS)
     if not reason.strip():
         raise CampaignError("请填写作废理由")
     with transaction(db):
@@ -212,6 +216,7 @@ def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
 
 def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province_name: str) -> dict[str, Any]:
     """Draw at the meeting with the witnesses' input; the result is final. Returns the draw record."""
+    access.require(actor, access.CAMPAIGNS)
     if not witness_input.strip():
         raise CampaignError("请填写见证人现场提供的输入（如现场宣读的数字、公开开奖号码）")
     with transaction(db):

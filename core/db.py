@@ -423,6 +423,32 @@ def _v7_audit_log(db: Database) -> None:
                "BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能删除'); END")
 
 
+def _v8_accounts(db: Database) -> None:
+    # Local accounts (core.accounts). Not a data table: a reset to demo data keeps them; an inspector
+    # account loses its link (not the account) when the inspector register is emptied.
+    db.execute(
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            inspector_id INTEGER REFERENCES inspectors(id) ON DELETE SET NULL,
+            sso_subject TEXT UNIQUE,
+            password_hash TEXT NOT NULL,
+            must_change INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT NOT NULL DEFAULT '',
+            last_login_at TEXT NOT NULL DEFAULT '',
+            password_changed_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
@@ -431,6 +457,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (5, "inspection records, their versions, signatures and evidence", _v5_inspection_records),
     (6, "the provincial report's text per campaign", _v6_campaign_reports),
     (7, "the audit trail, append-only and hash-chained", _v7_audit_log),
+    (8, "local accounts with their role and inspector link", _v8_accounts),
 ]
 
 

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from core import config
 from core import db as dbmod
-from core import audit, campaigns, exports, inspections, inspectors, reference, registry, regions, sampling, settings, teams
+from core import access, accounts, audit, campaigns, exports, inspections, inspectors, reference, registry, regions, sampling, settings, teams
 from core.labels import AREAS, FOUND, KEEP, LEVELS, METHODS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
 
 DEFAULT_SEED = 20231017
@@ -226,15 +226,17 @@ def generate_inspectors(province_code: str = DEFAULT_PROVINCE, count: int = 45, 
 
 
 def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEFAULT_PROVINCE, seed: int = DEFAULT_SEED,
-              progress: Callable[[float], None] | None = None) -> int:
-    """Replace the register with the demo data for one province, in one transaction; returns the count."""
+              progress: Callable[[float], None] | None = None, actor: str = DEMO_ACTOR) -> int:
+    """Replace the register with the demo data for one province, in one transaction; returns the count.
+    ``actor`` asks for the reset (an administrator, or the command line); the data itself is written as the demo."""
+    access.require(actor, access.SETTINGS)
     rows = generate(mines, (province_code,), seed)
     rng = random.Random(seed + 1)
     removed = rng.sample(range(len(rows)), k=max(1, len(rows) // 50))
     with dbmod.transaction(db):
         dbmod.erase_all_data(db)
-        audit.log(db, DEMO_ACTOR, "重置为演示数据", province_code, new={"mines": len(rows)})
-        settings.set_province(db, province_code)
+        audit.log(db, actor, "重置为演示数据", province_code, new={"mines": len(rows)})
+        settings.set_province(db, province_code, DEMO_ACTOR)
         registry.upsert_mines(db, rows, DEMO_ACTOR, "演示数据")
         for person in generate_inspectors(province_code, seed=seed):
             inspectors.save(db, person, actor=DEMO_ACTOR)
@@ -362,6 +364,30 @@ def demo_campaign(db: Database, today: date | None = None,
     return campaign
 
 
+DEMO_PASSWORD = "lvkuang2023"
+
+
+def demo_accounts(db: Database) -> list[dict[str, str]]:
+    """One account per role for demonstrations, all with :data:`DEMO_PASSWORD`, when there are no accounts
+    yet (else none). The two inspectors are the leader of team 1 and a member of team 2 of the latest
+    campaign, if teams are drawn; returns what was created (username, name, role) for printing."""
+    if not accounts.needs_first_admin(db):
+        return []
+    wanted = [("admin", "系统管理员", access.ADMIN, None), ("zuzhi", "组织者", access.ORGANIZER, None),
+              ("chakan", "督导查看", access.VIEWER, None)]
+    campaign = inspections.current_campaign(db)
+    draw_id = teams.latest_team_draw_id(db, campaign) if campaign else None
+    team = teams.members(db, draw_id) if draw_id else []
+    for username, team_no, leader in (("hecha1", 1, True), ("hecha2", 2, False)):
+        member = next((m for m in team if m["team_no"] == team_no and (m["role"] == teams.LEADER) == leader), None)
+        if member:
+            wanted.append((username, member["name"], access.INSPECTOR, member["inspector_id"]))
+    for username, name, role, inspector_id in wanted:
+        accounts.create_user(db, username, name, role, DEMO_PASSWORD, DEMO_ACTOR, inspector_id=inspector_id,
+                             must_change=False)
+    return [{"username": u, "name": n, "role": r} for u, n, r, _ in wanted]
+
+
 def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(exports.register_xlsx(rows))
@@ -403,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
         write_xlsx(generate(args.mines, codes[:1], args.seed), sample)
         print(f"已写入 {count} 座演示矿山（{province_name}）：{config.db_path()}")
         print(f"同样的数据另存为 Excel，可在“名录导入与导出”页试导入：{sample}")
+        created = demo_accounts(database)
+        if created:
+            print(f"演示账号（密码均为 {DEMO_PASSWORD}，正式使用前请在“账号管理”页停用或重置）：")
+            for account in created:
+                print(f"  {account['username']:<8}{account['role']:<6}{account['name']}")
     return 0
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import audit, campaigns, config, evidence, indicators, reference, registry, settings, teams
+from core import access, audit, campaigns, config, evidence, indicators, reference, registry, settings, teams
 from core.config import DATA_FILES
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
@@ -156,14 +156,16 @@ def find(db: Database, campaign_id: int, mine_id: int) -> Record | None:
 
 
 def open_record(db: Database, campaign: campaigns.Campaign, mine_id: int, actor: str) -> Record:
-    """The mine's record in this campaign, created as an empty draft the first time it is opened."""
-    existing = find(db, campaign.id, mine_id)
-    if existing is not None:
-        return existing
+    """The mine's record in this campaign, created as an empty draft the first time it is opened
+    (by an organizer or a member of the mine's team)."""
     drawn = db.execute("SELECT licence_no FROM campaign_mines WHERE draw_id = ? AND mine_id = ?",
                        [campaign.current_draw_id or 0, mine_id]).fetchone()
-    if drawn is None:
+    existing = find(db, campaign.id, mine_id)
+    if drawn is None and existing is None:
         raise InspectionError("该矿山不在本次抽取结果中，不能填写核查记录")
+    _require_team(db, actor, campaign, existing.licence_no if existing else drawn[0])
+    if existing is not None:
+        return existing
     stamp = now()
     with transaction(db):
         created = db.execute(
@@ -179,12 +181,45 @@ def open_record(db: Database, campaign: campaigns.Campaign, mine_id: int, actor:
 
 def team_of(db: Database, record: Record) -> list[dict[str, Any]]:
     """The members of the team the draw assigned to the record's mine (leader first)."""
+    return team_of_mine(db, campaigns.get(db, record.campaign_id), record.licence_no)
+
+
+def team_of_mine(db: Database, campaign: campaigns.Campaign, licence_no: str) -> list[dict[str, Any]]:
+    """The members of the team the campaign's team draw in force assigned to the mine (leader first)."""
     return list(db.query(
         "SELECT t.team_no, t.role, t.inspector_id, i.name, i.unit, i.title, i.specialty FROM team_mines m "
         "JOIN team_members t ON t.team_draw_id = m.team_draw_id AND t.team_no = m.team_no "
         "JOIN inspectors i ON i.id = t.inspector_id "
         "WHERE m.licence_no = ? AND m.team_draw_id = ? ORDER BY CASE t.role WHEN ? THEN 0 ELSE 1 END, i.name",
-        [record.licence_no, teams.latest_team_draw_id(db, campaigns.get(db, record.campaign_id)), LEADER]))
+        [licence_no, teams.latest_team_draw_id(db, campaign), LEADER]))
+
+
+def _require_team(db: Database, actor: str, campaign: campaigns.Campaign, licence_no: str) -> None:
+    """Refuse unless ``actor`` may write the mine's record: an organizer, or a member of its team."""
+    access.require_member(actor, access.RECORDS,
+                          lambda: [m["inspector_id"] for m in team_of_mine(db, campaign, licence_no)])
+
+
+def _require_record(db: Database, actor: str, record: Record) -> None:
+    _require_team(db, actor, campaigns.get(db, record.campaign_id), record.licence_no)
+
+
+def may_write(db: Database, actor: str, record: Record) -> bool:
+    """Whether ``actor`` may write this record (the page shows a read-only record otherwise)."""
+    try:
+        _require_record(db, actor, record)
+    except access.Denied:
+        return False
+    return True
+
+
+def teams_of(db: Database, campaign: campaigns.Campaign, actor: str) -> list[int] | None:
+    """The team numbers whose records ``actor`` may see in this campaign: None for all (organizers),
+    else the teams an inspector belongs to in the team draw in force (possibly none)."""
+    if access.sees_all_teams(actor):
+        return None
+    return sorted({m["team_no"] for m in teams.members(db, teams.latest_team_draw_id(db, campaign))
+                   if m["inspector_id"] == actor.inspector_id})
 
 
 def team_leaders(db: Database, campaign: campaigns.Campaign) -> list[dict[str, Any]]:
@@ -302,6 +337,7 @@ def save_draft(db: Database, record_id: int, patch: dict[str, Any], expected_ver
     _check_patch(patch)
     with transaction(db):
         record = get(db, record_id)
+        _require_record(db, actor, record)
         if record.locked:
             raise RecordLocked("该核查记录已提交，不能直接修改。如需更改，请使用“更正”并填写理由。")
         changed = {k: v for k, v in patch.items() if record.content.get(k) != v}
@@ -369,6 +405,7 @@ def sign(db: Database, record_id: int, inspector_id: int, typed_name: str, actor
     """A team member confirms the record by typing their name; the leader signs last."""
     with transaction(db):
         record = get(db, record_id)
+        _require_record(db, actor, record)
         if record.locked:
             raise RecordLocked("该核查记录已提交，签字已完成")
         team = {m["inspector_id"]: m for m in team_of(db, record)}
@@ -441,6 +478,7 @@ def submit(db: Database, record_id: int, expected_version: int, actor: str) -> N
     """Lock the record (草稿 → 已提交) when every rule of the form is met; keeps the submitted version."""
     with transaction(db):
         record = get(db, record_id)
+        _require_record(db, actor, record)
         if record.locked:
             raise RecordLocked("该核查记录已提交")
         if record.version != expected_version:
@@ -473,6 +511,7 @@ def amend(db: Database, record_id: int, patch: dict[str, Any], reason: str, expe
         raise InspectionError("更正已提交的核查记录必须填写理由")
     with transaction(db):
         record = get(db, record_id)
+        _require_record(db, actor, record)
         if not record.locked:
             raise InspectionError("草稿可直接修改，无需更正")
         if record.version != expected_version:
@@ -518,6 +557,7 @@ def add_evidence(db: Database, record_id: int, data: bytes, filename: str, area:
     if area not in AREAS:
         raise InspectionError(f"请选择影像所属的方面（{'、'.join(AREAS)}）")
     record = get(db, record_id)
+    _require_record(db, actor, record)
     if record.locked:
         raise RecordLocked("该核查记录已提交，不能再添加影像")
     found = evidence.ingest(data, filename, evidence_root())
@@ -540,13 +580,14 @@ def add_evidence(db: Database, record_id: int, data: bytes, filename: str, area:
              found.phash, distance]).lastrowid
 
 
-def remove_evidence(db: Database, evidence_id: int, actor: str = "管理员") -> None:
+def remove_evidence(db: Database, evidence_id: int, actor: str) -> None:
     """Take a photo off a draft record (the stored original stays: other records may share it)."""
     with transaction(db):
         row = db.execute("SELECT record_id, sha256, filename FROM evidence WHERE id = ?", [evidence_id]).fetchone()
         if row is None:
             return
         record = get(db, row[0])
+        _require_record(db, actor, record)
         if record.locked:
             raise RecordLocked("该核查记录已提交，不能删除影像")
         db.execute("DELETE FROM evidence WHERE id = ?", [evidence_id])

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import audit, importer, normalize, regions, settings
+from core import access, audit, importer, normalize, regions, settings
 from core.db import now, transaction
 from core.validation import ERROR, WARNING, Problem
 
@@ -153,7 +153,8 @@ def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
     return plan
 
 
-def apply_import(db: Database, plan: InspectorImport, actor: str = "管理员") -> tuple[int, int]:
+def apply_import(db: Database, plan: InspectorImport, actor: str) -> tuple[int, int]:
+    access.require(actor, access.INSPECTORS)
     if not plan.ok:
         raise importer.ImportFileError("文件还有错误，修改后重新上传才能导入。")
     stamp = now()
@@ -173,8 +174,9 @@ def apply_import(db: Database, plan: InspectorImport, actor: str = "管理员") 
 
 
 def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, expected_version: int | None = None,
-         actor: str = "管理员") -> int:
+         *, actor: str) -> int:
     """Add an inspector or change one (validated values); refuses a stale edit."""
+    access.require(actor, access.INSPECTORS)
     stamp = now()
     duplicate = db.execute("SELECT id FROM inspectors WHERE name = ? AND unit = ?", [values["name"], values["unit"]]).fetchone()
     if duplicate and duplicate[0] != inspector_id:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 from sqlite_utils import Database
 
-from core import audit
+from core import access, audit
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import COLUMN_LABELS, LEVELS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
@@ -163,6 +163,7 @@ def _record(db: Database, mine_id: int, actor: str, action: str, diff: dict[str,
 
 def create_mine(db: Database, values: dict[str, Any], actor: str, note: str = "") -> int:
     """Add a mine (values already validated). Raises RegistryError if the licence number exists."""
+    access.require(actor, access.REGISTER)
     with transaction(db):
         mine_id = _insert(db, values, actor, "新增", note, now())
         audit.log(db, actor, "名录：新增矿山", values["licence_no"], new={k: v for k, v in values.items() if k in EDITABLE})
@@ -185,6 +186,7 @@ def _insert(db: Database, values: dict[str, Any], actor: str, action: str, note:
 def update_mine(db: Database, mine_id: int, values: dict[str, Any], expected_version: int, actor: str,
                 note: str = "", action: str = "编辑") -> dict[str, tuple[str, str]]:
     """Change a mine; returns what changed. Raises ConflictError if someone saved it in between."""
+    access.require(actor, access.REGISTER)
     with transaction(db):
         diff = _update(db, mine_id, values, expected_version, actor, action, note, now())
         if diff:
@@ -219,6 +221,7 @@ def _update(db: Database, mine_id: int, values: dict[str, Any], expected_version
 
 def remove_mine(db: Database, mine_id: int, removed_on: date, reason: str, expected_version: int, actor: str) -> None:
     """Mark a mine 已移出 (it is never deleted: its records and history stay)."""
+    access.require(actor, access.REGISTER)
     if not reason.strip():
         raise RegistryError("请填写移出原因")
     _set_status(db, mine_id, STATUS_REMOVED, removed_on.isoformat(), reason.strip(), expected_version, actor, "移出")
@@ -226,6 +229,7 @@ def remove_mine(db: Database, mine_id: int, removed_on: date, reason: str, expec
 
 def restore_mine(db: Database, mine_id: int, reason: str, expected_version: int, actor: str) -> None:
     """Put a removed mine back on the list; the reason is kept in its history."""
+    access.require(actor, access.REGISTER)
     if not reason.strip():
         raise RegistryError("请填写恢复在册的原因")
     _set_status(db, mine_id, STATUS_LISTED, "", "", expected_version, actor, "恢复在册", note=reason.strip())
@@ -255,6 +259,7 @@ def upsert_mines(db: Database, rows: list[dict[str, Any]], actor: str, note: str
     Each row may carry ``_expected_version`` (the version seen at preview); if the mine changed since,
     the whole write is refused with ConflictError. Returns (created, updated).
     """
+    access.require(actor, access.REGISTER)
     created = updated = 0
     stamp = now()
     with transaction(db):

@@ -19,7 +19,7 @@ import pandas as pd
 import xlsxwriter
 from sqlite_utils import Database
 
-from core import campaigns, inspections, registry, settings, teams
+from core import access, campaigns, inspections, registry, settings, teams
 from core.db import now, transaction
 from core.exports import chinese_date
 from core.labels import AREAS, CONCLUSIONS, DRAFT, FOUND, KEEP, LEVELS, RECTIFY, REMOVE, SUBMITTED
@@ -386,6 +386,7 @@ def saved_sections(db: Database, campaign_id: int) -> dict[str, Any] | None:
 
 def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expected_version: int, actor: str) -> int:
     """Keep the edited text with the campaign; refuses to overwrite a save made in between."""
+    access.require(actor, access.REPORTS)
     unknown = set(sections) - set(SECTIONS) - {"unit", "date"}
     if unknown:
         raise ValueError(f"unknown report sections: {sorted(unknown)}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from core import audit, regions
+from core import access, audit, regions
 from core.db import transaction
 
 DEFAULTS: dict[str, Any] = {
@@ -20,7 +20,8 @@ def get(db: Database, key: str) -> Any:
     return json.loads(row[0]) if row else DEFAULTS.get(key)
 
 
-def put(db: Database, key: str, value: Any, actor: str = "管理员") -> None:
+def put(db: Database, key: str, value: Any, actor: str) -> None:
+    access.require(actor, access.SETTINGS)
     with transaction(db):
         old = get(db, key)
         if old != value:
@@ -41,9 +42,9 @@ def province(db: Database) -> regions.Region:
     return found
 
 
-def set_province(db: Database, code: str) -> regions.Region:
+def set_province(db: Database, code: str, actor: str) -> regions.Region:
     found = regions.region_by_code(code)
     if found is None or found.kind != "province":
         raise ValueError(f"未知的省级行政区划代码：{code}")
-    put(db, "province_code", found.code)
+    put(db, "province_code", found.code, actor)
     return found

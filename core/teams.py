@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import campaigns, inspectors, sampling
+from core import access, campaigns, inspectors, sampling
 from core.db import now, transaction
 
 LEADER = "组长"
@@ -147,6 +147,7 @@ def drawn_mines_for_teams(db: Database, campaign: campaigns.Campaign) -> list[di
 
 def save_team_draw(db: Database, campaign: campaigns.Campaign, rules: TeamRules, actor: str) -> int:
     """Draw the teams for the campaign's current draw (same seed) and store them."""
+    access.require(actor, access.CAMPAIGNS)
     current = campaigns.current_draw(db, campaign)
     if current is None:
         raise TeamError("请先完成矿山抽取，再抽取核查组")
@@ -214,6 +215,7 @@ def members(db: Database, team_draw_id: int) -> list[dict[str, Any]]:
 
 def swap_member(db: Database, team_draw_id: int, out_id: int, in_id: int, reason: str, actor: str) -> None:
     """Replace one inspector with another (not in any team), with a recorded reason; rules still hold."""
+    access.require(actor, access.CAMPAIGNS)
     if not reason.strip():
         raise TeamError("调换人员必须填写理由")
     with transaction(db):

@@ -26,11 +26,19 @@ mines = inspections.campaign_records(database, campaign)
 # --- which mines: a team's, or all of them for the coordinator ---------------------------------
 
 team_numbers = sorted(int(n) for n in mines["team_no"].dropna().unique())
+own_teams = inspections.teams_of(database, campaign, ui.actor())
 if not team_numbers:
     st.warning("本任务尚未抽取核查组。核查记录由核查组填写，请先抽取核查组。")
-    st.page_link("pages/sampling.py", label="去抽取核查组")
+    if own_teams is None:
+        ui.page_link("pages/sampling.py", label="去抽取核查组")
+    st.stop()
+if own_teams is not None and not own_teams:
+    st.info(f"您（{ui.actor().name}）不在“{campaign.title}”的任何核查组中，没有要填写的核查记录。"
+            "如分组有误，请联系组织者。")
+    st.stop()
 leaders = {m["team_no"]: m["name"] for m in inspections.team_leaders(database, campaign)}
-scope = st.selectbox("查看范围", [None, *team_numbers], key="rec_scope",
+scopes = [None, *team_numbers] if own_teams is None else own_teams
+scope = st.selectbox("查看范围", scopes, key="rec_scope",
                      format_func=lambda n: "全部抽中矿山（组织者）" if n is None else f"第{n}组（组长 {leaders.get(n, '—')}）")
 shown = mines if scope is None else mines[mines["team_no"] == scope]
 

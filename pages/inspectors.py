@@ -73,7 +73,7 @@ if st.button("保存人员信息", type="primary", key=f"{k}_save"):
         st.error("；".join(f"{p.column}：{p.message}" for p in errors))
     else:
         try:
-            inspectors.save(database, values, chosen, current.get("version"), ui.actor())
+            inspectors.save(database, values, chosen, current.get("version"), actor=ui.actor())
         except ValueError as exc:
             st.error(str(exc))
         else:

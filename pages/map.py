@@ -14,7 +14,7 @@ st.title("绿色矿山分布图")
 
 if registry.count_mines(database) == 0:
     st.info("名录库中还没有矿山，地图上暂无内容。请先导入名录，或在“设置”中载入演示数据。")
-    st.page_link("pages/register_import.py", label="去导入名录")
+    ui.page_link("pages/register_import.py", label="去导入名录")
     st.stop()
 
 filters = ui.register_filters(database, key="map")

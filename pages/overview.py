@@ -19,7 +19,7 @@ st.caption("依据《自然资源部办公厅关于开展2023年度绿色矿山�
 summary = registry.summary(database)
 if summary["listed"] == 0:
     st.info("名录库中还没有矿山。第一步：导入本省的绿色矿山名录（或在“设置”中载入演示数据）。")
-    st.page_link("pages/register_import.py", label="去导入名录")
+    ui.page_link("pages/register_import.py", label="去导入名录")
     st.stop()
 
 cols = st.columns(5)
@@ -52,7 +52,7 @@ if campaign is not None:
     with st.expander("各市（州）核查进度（完成率低的在前）", expanded=done < drawn):
         st.dataframe(by_city, hide_index=True, width="stretch",
                      column_config={"完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
-    st.page_link("pages/inspections.py", label="打开现场核查记录")
+    ui.page_link("pages/inspections.py", label="打开现场核查记录")
 
 by_prefecture = registry.by_prefecture(database)
 height = max(320, 26 * len(by_prefecture) + 90)  # one readable label per prefecture
@@ -72,5 +72,5 @@ with where:
 
 with st.expander("各市（州）在册矿山明细"):
     st.dataframe(by_prefecture, hide_index=True, width="stretch")
-st.page_link("pages/register.py", label="打开绿色矿山名录")
-st.page_link("pages/map.py", label="打开矿山分布图")
+ui.page_link("pages/register.py", label="打开绿色矿山名录")
+ui.page_link("pages/map.py", label="打开矿山分布图")

@@ -15,8 +15,8 @@ ui.show_flash()
 total = registry.count_mines(database)
 if total == 0:
     st.info("名录库中还没有矿山。请先导入本省的绿色矿山名录，或在“设置”中载入演示数据。")
-    st.page_link("pages/register_import.py", label="去导入名录")
-    st.page_link("pages/settings.py", label="去设置页载入演示数据")
+    ui.page_link("pages/register_import.py", label="去导入名录")
+    ui.page_link("pages/settings.py", label="去设置页载入演示数据")
     st.stop()
 
 filters = ui.register_filters(database)

@@ -28,7 +28,7 @@ drafts = int((everything["提交状态"] == DRAFT).sum())
 drawn = len(rows)
 if submitted == 0:
     st.info(f"本任务抽中 {drawn} 座矿山，还没有已提交的核查记录。核查组提交记录后，结果会出现在这里。")
-    st.page_link("pages/inspections.py", label="去填写核查记录")
+    ui.page_link("pages/inspections.py", label="去填写核查记录")
 columns = st.columns(4)
 columns[0].metric("抽中矿山", f"{drawn} 座")
 columns[1].metric("已提交核查记录", f"{submitted} 座")

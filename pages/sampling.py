@@ -19,7 +19,7 @@ ui.show_flash()
 
 if registry.count_mines(database) == 0:
     st.info("名录库中还没有矿山，无法抽取。请先导入名录，或在“设置”中载入演示数据。")
-    st.page_link("pages/register_import.py", label="去导入名录")
+    ui.page_link("pages/register_import.py", label="去导入名录")
     st.stop()
 
 all_campaigns = campaigns.list_campaigns(database)
@@ -200,7 +200,7 @@ if current is not None:
     if team_draw is None:
         if not pool:
             st.info("核查人员名录为空。请先在“核查人员名录”页导入核查人员。")
-            st.page_link("pages/inspectors.py", label="去核查人员名录")
+            ui.page_link("pages/inspectors.py", label="去核查人员名录")
         else:
             st.caption(f"用本次抽取的同一种子，从 {len(pool)} 名可抽取人员中随机组成核查组；"
                        "组长须具备高级职称或处级及以上职级；同一组尽量覆盖不同专业；矿山按地市分配、工作量均衡。")
@@ -218,7 +218,7 @@ if current is not None:
                     "核查组已抽取。", teams.TeamError)
     else:
         st.dataframe(teams.teams_frame(database, team_draw["id"]), hide_index=True, width="stretch")
-        st.page_link("pages/inspections.py", label="下一步：各核查组到现场核查，填写核查记录")
+        ui.page_link("pages/inspections.py", label="下一步：各核查组到现场核查，填写核查记录")
         with st.expander("调换核查人员（须说明理由）"):
             members = teams.members(database, team_draw["id"])
             others = [p for p in pool if p["id"] not in {m["inspector_id"] for m in members}]

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from ui import auth
 from core import (backup, basemap, campaigns, config, db as dbmod, demo, indicators, inspections, pdf, reference, regions,
                   registry, settings)
 from core.exports import chinese_time
@@ -23,17 +24,19 @@ if chosen != here.code:
     if others:
         st.warning(f"名录库中已有 {others} 座{here.name}的矿山。更改省份后，编辑这些矿山时会提示“不属于本省”。")
     if st.button(f"保存为{provinces[chosen]}", type="primary"):
-        settings.set_province(database, chosen)
+        settings.set_province(database, chosen, ui.actor())
         ui.flash(f"本省已设为{provinces[chosen]}。")
         st.rerun()
 
 st.subheader("抽查与文档")
-c1, c2, c3 = st.columns([1, 1, 3])
+c1, c2, c3, c4 = st.columns([1, 1, 1, 3])
 floor = c1.number_input("抽查比例下限（%）", 1, 100, int(round(campaigns.ratio_floor(database) * 100)),
                         help="核查任务的抽查比例不能低于此值。2023 年通知要求 20%，2024 年规定为不低于 10%。")
 distance = c2.number_input("照片距矿山提示距离（公里）", 0.1, 100.0, inspections.max_photo_distance_km(database), 0.5,
                            help="核查影像的GPS位置距矿山坐标超过此距离时，在记录上提示（不影响提交）。")
-font_setting = c3.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
+minutes = c3.number_input("登录超时（分钟）", 5, 480, auth.session_minutes(database), 5,
+                          help="超过此时间未操作，须重新登录。")
+font_setting = c4.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
                              placeholder="留空则自动查找；如 C:\\Windows\\Fonts\\simhei.ttf，字体集可写 路径#序号")
 try:
     found = pdf.find_font(font_setting or None)
@@ -44,6 +47,7 @@ if st.button("保存抽查与文档设置"):
     settings.put(database, "sampling_ratio_floor", floor / 100, ui.actor())
     settings.put(database, "pdf_font", font_setting.strip(), ui.actor())
     settings.put(database, "evidence_max_distance_km", float(distance), ui.actor())
+    settings.put(database, "session_minutes", int(minutes), ui.actor())
     ui.flash("已保存抽查与文档设置。")
     st.rerun()
 
@@ -75,7 +79,7 @@ elif kind == "local":
         (st.success if count else st.warning)(f"已发布 {count} 张瓦片。" if count else f"{folder} 下没有找到瓦片文件。")
 if st.button("保存底图设置", type="primary"):
     try:
-        basemap.save(database, chosen_base)
+        basemap.save(database, chosen_base, ui.actor())
     except basemap.BasemapError as exc:
         st.error(str(exc))
     else:
@@ -92,7 +96,7 @@ if basemap.load_boundary() is not None:
 boundary_file = st.file_uploader("上传边界文件", type=["geojson", "json"], key="boundary_upload")
 if boundary_file is not None and st.button("保存边界"):
     try:
-        warnings = basemap.save_boundary(boundary_file.getvalue())
+        warnings = basemap.save_boundary(boundary_file.getvalue(), ui.actor())
     except basemap.BasemapError as exc:
         st.error(str(exc))
     else:
@@ -159,7 +163,8 @@ if ui.confirmed("重置为演示数据", "reset_demo",
                 "并写入演示数据？此操作不能撤销。",
                 confirm_label="确认重置"):
     progress = st.progress(0.0, text="正在写入演示数据…")
-    count = demo.load_demo(database, progress=lambda share: progress.progress(share * 0.5, text="正在写入演示数据…"))
+    count = demo.load_demo(database, progress=lambda share: progress.progress(share * 0.5, text="正在写入演示数据…"),
+                           actor=ui.actor())
     if st.session_state.get("reset_demo_campaign"):
         demo.demo_campaign(database, progress=lambda share: progress.progress(0.5 + share / 2,
                                                                               text="正在生成演示核查任务和核查记录…"))

@@ -19,8 +19,9 @@ from typing import Any, Callable, Sequence
 
 import pytest
 import xlsxwriter
+from argon2 import PasswordHasher
 
-from core import campaigns
+from core import accounts, campaigns
 from core import db as dbmod
 from core import demo
 from core.labels import FIELDS
@@ -43,6 +44,12 @@ def _reproducible_draws(monkeypatch: pytest.MonkeyPatch):
     counter = itertools.count()
     monkeypatch.setattr(campaigns.secrets, "token_hex",
                         lambda nbytes=32: hashlib.sha256(f"test nonce {next(counter)}".encode()).hexdigest()[:2 * nbytes])
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch: pytest.MonkeyPatch):
+    """Argon2id still, with the cheapest parameters: the tests log in hundreds of times."""
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

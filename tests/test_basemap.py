@@ -15,10 +15,10 @@ def test_default_is_no_tiles(db) -> None:
 
 def test_a_tile_server_needs_a_template_and_a_source(db) -> None:
     with pytest.raises(basemap.BasemapError) as caught:
-        basemap.save(db, basemap.Basemap(kind="tiles", url="/tiles/map.png"))
+        basemap.save(db, basemap.Basemap(kind="tiles", url="/tiles/map.png"), "测试")
     assert "{z}" in str(caught.value) and "底图来源说明" in str(caught.value)
     good = basemap.Basemap(kind="tiles", url="/t/{z}/{x}/{y}.png", attribution="天地图·湖北", subdomains="01234567")
-    basemap.save(db, good)
+    basemap.save(db, good, "测试")
     assert basemap.load(db) == good
 
 
@@ -29,7 +29,7 @@ def polygon(points) -> bytes:
 
 
 def test_a_valid_boundary_is_stored_and_loaded() -> None:
-    warnings = basemap.save_boundary(polygon([[110, 30], [112, 30], [112, 32], [110, 30]]))
+    warnings = basemap.save_boundary(polygon([[110, 30], [112, 30], [112, 32], [110, 30]]), "测试")
     assert warnings == []
     stored = basemap.load_boundary()
     assert stored["features"][0]["geometry"]["coordinates"][0][1] == [112, 30]
@@ -44,9 +44,9 @@ def test_a_valid_boundary_is_stored_and_loaded() -> None:
     (polygon([[12_500_000, 3_500_000], [12_600_000, 3_500_000], [12_600_000, 3_600_000]]), "投影坐标"),
 ])
 def test_a_bad_boundary_is_refused_and_keeps_the_old_one(content, message) -> None:
-    basemap.save_boundary(polygon([[110, 30], [112, 30], [112, 32], [110, 30]]))
+    basemap.save_boundary(polygon([[110, 30], [112, 30], [112, 32], [110, 30]]), "测试")
     with pytest.raises(basemap.BasemapError) as caught:
-        basemap.save_boundary(content)
+        basemap.save_boundary(content, "测试")
     assert message in str(caught.value)
     assert basemap.load_boundary() is not None
 

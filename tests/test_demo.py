@@ -143,7 +143,7 @@ def test_load_demo_replaces_the_register(demo_db, valid_mine):
     registry.update_mine(demo_db, own, {**values, "level": "国家级"}, 1, "张三")
     demo_db.execute("INSERT INTO imports (at, actor, filename, sha256, rows, created, updated) "
                     "VALUES ('2024-01-01T00:00:00', '张三', 'a.xlsx', 'x', 1, 1, 0)")
-    settings.set_province(demo_db, "430000")
+    settings.set_province(demo_db, "430000", "测试")
 
     assert demo.load_demo(demo_db, mines=40, province_code="420000", seed=5) == 40
     assert registry.count_mines(demo_db) == 40

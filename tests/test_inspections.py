@@ -278,7 +278,7 @@ def test_evidence_is_covered_by_the_confirmations_and_locked_after_submission(de
         inspections.add_evidence(demo_db, record.id, make_photo(seed=6), "after.jpg", AREAS[0], "", "甲")
     [row] = inspections.evidence_of(demo_db, current)
     with pytest.raises(RecordLocked):
-        inspections.remove_evidence(demo_db, row["id"])
+        inspections.remove_evidence(demo_db, row["id"], "甲")
 
 
 def test_progress_by_prefecture_puts_the_slowest_first(demo_db, campaign, record) -> None:

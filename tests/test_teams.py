@@ -123,11 +123,11 @@ def test_inspector_import_checks_everything_first(db) -> None:
     assert not plan.ok
     assert {(p.row, p.column) for p in plan.problems if p.is_error} == {(4, "职称"), (4, "所在市（州）")}
     with pytest.raises(importer.ImportFileError):
-        inspectors.apply_import(db, plan)
+        inspectors.apply_import(db, plan, "测试")
     assert inspectors.list_inspectors(db) == []
     good = buffer.getvalue().splitlines()[:3]
     plan = inspectors.plan_import(db, "\n".join(good).encode("utf-8-sig"), "人员.csv")
-    assert inspectors.apply_import(db, plan) == (2, 0)
+    assert inspectors.apply_import(db, plan, "测试") == (2, 0)
     first = inspectors.list_inspectors(db)[0]
     assert (first["title"], first["rank"], first["prefecture_code"]) in {("副高级", "处级", "420500"), ("中级", "科级", "")}
     assert sum(inspectors.is_leader_qualified(p) for p in inspectors.list_inspectors(db)) == 1

@@ -10,14 +10,14 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import audit, backup, campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
+from core import access, audit, backup, campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
 from core import db as dbmod
 from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
+from ui import auth
 
 ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
 STYLE = Path(__file__).resolve().parent / "style.css"
-DEFAULT_ACTOR = "管理员"
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,7 +62,7 @@ def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Cam
     ready = campaigns.with_draws(database)
     if not ready:
         st.info(missing)
-        st.page_link("pages/sampling.py", label="去抽取核查矿山")
+        page_link("pages/sampling.py", label="去抽取核查矿山")
         st.stop()
     if len(ready) == 1:
         return ready[0]
@@ -142,9 +142,18 @@ def evidence_caption(photo: dict) -> str:
             f"SHA-256 {photo['sha256'][:16]}…")
 
 
-def actor() -> str:
-    """Who is acting, for the change history (accounts come later; until then the name in the sidebar)."""
-    return (st.session_state.get("actor_name") or "").strip() or DEFAULT_ACTOR
+def page_link(path: str, label: str) -> None:
+    """A link to another page, shown only when the user's role lets them open it."""
+    if path in st.session_state.get(auth.PAGES, ()):
+        st.page_link(path, label=label)
+
+
+def actor() -> access.User:
+    """The logged-in user: who acts, for every write and its audit entry (core checks their role)."""
+    user = st.session_state.get(auth.USER)
+    if user is None:  # the router shows pages only to a logged-in session
+        st.stop()
+    return user
 
 
 def province(database: Database) -> regions.Region:
@@ -239,12 +248,10 @@ def map_points(database: Database, filters: registry.Filters, dimension: str):
 
 def frame(database: Database) -> None:
     """What every page shows: Chinese in place of Streamlit's English widget texts, and in the sidebar
-    the province and the acting person."""
+    the province."""
     st.html(STYLE)
     with st.sidebar:
         st.caption(f"{province(database).name} · 绿色矿山实地抽查核查")
-        st.text_input("操作人", key="actor_name", placeholder=DEFAULT_ACTOR,
-                      help="写入修改记录的姓名。启用账号登录后由登录账号代替。")
 
 
 def confirmed(label: str, key: str, question: str, confirm_label: str = "确认", disabled: bool = False) -> bool:

@@ -11,8 +11,11 @@ import pytest
 from sqlite_utils import Database
 from streamlit.testing.v1 import AppTest
 
+from core import accounts, config
 from core import db as dbmod
 from core import demo
+from core.access import ORGANIZER, User
+from ui import auth
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 DEMO_MINES = 60
@@ -40,12 +43,32 @@ def empty_database(data_dir: Path) -> Database:
     opened.close()
 
 
+PASSWORD = "test-pass-2023"
+
+
+def account(role: str = ORGANIZER, inspector_id: int | None = None, username: str | None = None) -> User:
+    """An account of this role in the app's database (created the first time it is asked for)."""
+    username = username or {"系统管理员": "admin", "组织者": "zuzhi", "核查员": f"hecha{inspector_id}",
+                             "查看者": "chakan"}[role]
+    database = dbmod.connect(config.db_path())
+    try:
+        row = database.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
+        user_id = row[0] if row else accounts.create_user(database, username, f"测试{role}", role, PASSWORD, "测试",
+                                                           inspector_id=inspector_id, must_change=False)
+        return accounts.get(database, user_id)
+    finally:
+        database.close()
+
+
 @pytest.fixture
 def open_page() -> Callable[[str], AppTest]:
-    """Run the app, then switch to a page (path relative to the project, e.g. 'pages/register.py')."""
+    """Run the app logged in (as an organizer unless ``user`` is given), then switch to a page (path
+    relative to the project, e.g. 'pages/register.py')."""
 
-    def opener(page: str | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60).run()
+    def opener(page: str | None = None, user: User | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state[auth.LOGIN] = auth.session_for(user or account())
+        at.run()
         assert not at.exception, at.exception
         if page:
             at.switch_page(page).run()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import basemap, registry, settings
-from tests.pages.conftest import DEMO_MINES, button, map_rows, widget
+from core.access import ADMIN
+from tests.pages.conftest import DEMO_MINES, account, button, map_rows, widget
 
 
 def test_overview_counts_the_register(open_page, database) -> None:
@@ -34,7 +35,7 @@ def test_overview_of_an_empty_register_says_what_to_do(open_page, empty_database
 
 
 def test_change_the_province(open_page, empty_database) -> None:
-    at = open_page("pages/settings.py")
+    at = open_page("pages/settings.py", account(ADMIN))
     widget(at.selectbox, "省（区、市）").set_value("430000").run()
     button(at, "保存为湖南省").click().run()
     assert settings.province(empty_database).name == "湖南省"
@@ -45,7 +46,7 @@ def test_change_the_province(open_page, empty_database) -> None:
 def test_reset_to_demo_data_asks_first(open_page, database) -> None:
     mine = next(database.query("SELECT * FROM mines LIMIT 1"))
     registry.update_mine(database, mine["id"], dict(mine, owner="演示前修改"), mine["version"], "测试")
-    at = open_page("pages/settings.py")
+    at = open_page("pages/settings.py", account(ADMIN))
     button(at, "重置为演示数据").click().run()
     assert registry.count_mines(database) == DEMO_MINES
     assert any("此操作不能撤销" in w.value for w in at.warning)
@@ -57,13 +58,13 @@ def test_reset_to_demo_data_asks_first(open_page, database) -> None:
 
 
 def test_settings_show_the_data_directory(open_page, database, data_dir) -> None:
-    at = open_page("pages/settings.py")
+    at = open_page("pages/settings.py", account(ADMIN))
     text = " ".join(m.value for m in at.markdown)
     assert str(data_dir) in text and "GREENMINE_DATA_DIR" in text
 
 
 def test_base_map_settings_are_validated_then_saved(open_page, empty_database) -> None:
-    at = open_page("pages/settings.py")
+    at = open_page("pages/settings.py", account(ADMIN))
     widget(at.radio, "底图").set_value("tiles").run()
     widget(at.text_input, "瓦片地址模板").set_value("/tiles/map.png").run()
     button(at, "保存底图设置").click().run()
@@ -77,7 +78,7 @@ def test_base_map_settings_are_validated_then_saved(open_page, empty_database) -
 
 
 def test_a_bad_boundary_file_is_refused_in_chinese(open_page, empty_database) -> None:
-    at = open_page("pages/settings.py")
+    at = open_page("pages/settings.py", account(ADMIN))
     at.file_uploader(key="boundary_upload").set_value(("边界.geojson", b"{not json", "application/json")).run()
     button(at, "保存边界").click().run()
     assert any("不是有效的 GeoJSON" in e.value for e in at.error)
@@ -85,7 +86,7 @@ def test_a_bad_boundary_file_is_refused_in_chinese(open_page, empty_database) ->
 
 
 def test_back_up_and_check_from_the_settings_page(open_page, database, data_dir) -> None:
-    at = open_page("pages/settings.py")
+    at = open_page("pages/settings.py", account(ADMIN))
     assert any("还没有备份" in i.value for i in at.info)
     button(at, "立即备份").click().run()
     assert not at.exception, at.exception
