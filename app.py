@@ -32,8 +32,11 @@ PAGES = [
 ]
 
 user = auth.current_user(database)
+auth.write_cookie()
 if user is None:
-    navigation = st.navigation([st.Page(auth.login_page, title="登录", url_path="login")], position="hidden")
+    # Every address leads to the login form (not to "page not found"); after the login, to the home page.
+    navigation = st.navigation([st.Page(auth.login_page, title="登录", url_path="login", default=True)] + [
+        st.Page(auth.login_page, title="登录", url_path=url) for *_, url, _ in PAGES], position="hidden")
     ui.frame(database)
     navigation.run()
 elif accounts.must_change_password(database, user.id):

@@ -8,7 +8,9 @@ trail. Who may do what is :mod:`core.access`; an account's role is one of ``acce
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -254,23 +256,71 @@ def _clock(iso: str) -> str:
     return iso[11:16]
 
 
-def logout(db: Database, user: User) -> None:
-    audit.log(db, user, LOGOUT, user.username)
-
-
 def get(db: Database, user_id: int) -> User | None:
     """The account as it is now, or None when it no longer exists or may not log in."""
     row = _row(db, "id", user_id)
     return _user(row) if row and row["active"] else None
 
 
-def session_state(db: Database, user_id: int, since: str) -> str:
-    """Whether a session that logged in at ``since`` still holds: 'ok', 'gone' (account removed or
-    stopped) or 'password' (the password was changed or reset since)."""
-    row = _row(db, "id", user_id)
-    if row is None or not row["active"]:
-        return "gone"
-    return "password" if row["password_changed_at"] > since else "ok"
+# --- sessions ----------------------------------------------------------------------------------
+
+SEEN_EVERY = 60  # seconds: how stale a session's last-use time may get before it is written again
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(db: Database, user: User) -> str:
+    """A new session for a user who just logged in; returns its token (kept by the browser only)."""
+    token = secrets.token_urlsafe(32)
+    stamp = now()
+    with transaction(db):
+        db.execute("INSERT INTO user_sessions (token_hash, user_id, created_at, seen_at) VALUES (?, ?, ?, ?)",
+                   [_token_hash(token), user.id, stamp, stamp])
+    return token
+
+
+class SessionEnded(Exception):
+    """A session that may not go on; the message says why, for the login page."""
+
+
+def resume_session(db: Database, token: str, minutes: int, at: datetime | None = None) -> User:
+    """The user of a session still valid at ``at``; else :class:`SessionEnded` (unknown or ended token,
+    idle more than ``minutes``, account stopped, or its password changed after the login)."""
+    moment = at or datetime.now()
+    stamp = moment.isoformat(timespec="seconds")
+    cursor = db.execute("SELECT s.user_id, s.created_at, s.seen_at, s.ended_at, u.active, u.password_changed_at "
+                        "FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+                        [_token_hash(token)])
+    found = cursor.fetchone()
+    if found is None or found[3]:
+        raise SessionEnded("请登录。")
+    user_id, created, seen, _, active, changed = found
+    if not active:
+        raise SessionEnded("该账号已停用，请联系系统管理员。")
+    if changed > created:
+        raise SessionEnded("密码已在别处修改或被管理员重置，请用新密码重新登录。")
+    if expired(datetime.fromisoformat(seen), moment, minutes):
+        user = get(db, user_id)
+        with transaction(db):
+            db.execute("UPDATE user_sessions SET ended_at = ? WHERE token_hash = ?", [stamp, _token_hash(token)])
+            audit.log(db, user, "会话超时", user.username)
+        raise SessionEnded(f"超过 {minutes} 分钟未操作，已自动退出，请重新登录。")
+    if (moment - datetime.fromisoformat(seen)).total_seconds() >= SEEN_EVERY:
+        with transaction(db):
+            db.execute("UPDATE user_sessions SET seen_at = ? WHERE token_hash = ?", [stamp, _token_hash(token)])
+    user = get(db, user_id)
+    assert user is not None
+    return user
+
+
+def end_session(db: Database, token: str, user: User) -> None:
+    """Log out: the session's token is no longer accepted."""
+    with transaction(db):
+        db.execute("UPDATE user_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at = ''",
+                   [now(), _token_hash(token)])
+        audit.log(db, user, LOGOUT, user.username)
 
 
 def must_change_password(db: Database, user_id: int) -> bool:

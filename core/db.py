@@ -447,6 +447,19 @@ def _v8_accounts(db: Database) -> None:
         )
         """
     )
+    # A login lasts across page reloads: the browser keeps a random token (a cookie), the server its
+    # SHA-256 and when it was last used, so an idle or ended session cannot come back.
+    db.execute(
+        """
+        CREATE TABLE user_sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            ended_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
@@ -457,7 +470,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (5, "inspection records, their versions, signatures and evidence", _v5_inspection_records),
     (6, "the provincial report's text per campaign", _v6_campaign_reports),
     (7, "the audit trail, append-only and hash-chained", _v7_audit_log),
-    (8, "local accounts with their role and inspector link", _v8_accounts),
+    (8, "local accounts with their role and inspector link, and their sessions", _v8_accounts),
 ]
 
 

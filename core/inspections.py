@@ -204,15 +204,6 @@ def _require_record(db: Database, actor: str, record: Record) -> None:
     _require_team(db, actor, campaigns.get(db, record.campaign_id), record.licence_no)
 
 
-def may_write(db: Database, actor: str, record: Record) -> bool:
-    """Whether ``actor`` may write this record (the page shows a read-only record otherwise)."""
-    try:
-        _require_record(db, actor, record)
-    except access.Denied:
-        return False
-    return True
-
-
 def teams_of(db: Database, campaign: campaigns.Campaign, actor: str) -> list[int] | None:
     """The team numbers whose records ``actor`` may see in this campaign: None for all (organizers),
     else the teams an inspector belongs to in the team draw in force (possibly none)."""

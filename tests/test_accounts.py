@@ -82,28 +82,50 @@ def test_a_password_change_needs_the_current_password_and_a_good_new_one(db) -> 
     assert accounts.authenticate(db, "zhangsan", PASSWORD)
 
 
+def test_a_session_lasts_until_logout_and_only_its_token_resumes_it(db) -> None:
+    user = accounts.authenticate(db, accounts.get(db, make(db)).username, PASSWORD)
+    token = accounts.start_session(db, user)
+    assert accounts.resume_session(db, token, 30).username == "zhangsan"
+    stored = db.execute("SELECT token_hash FROM user_sessions").fetchone()[0]
+    assert token not in stored and len(stored) == 64  # the server keeps only the hash
+    with pytest.raises(accounts.SessionEnded):
+        accounts.resume_session(db, token + "x", 30)
+    accounts.end_session(db, token, user)
+    with pytest.raises(accounts.SessionEnded):
+        accounts.resume_session(db, token, 30)
+    assert audit.entries(db).iloc[0]["操作"] == accounts.LOGOUT
+
+
+def test_a_session_ends_after_idle_minutes(db) -> None:
+    user = accounts.get(db, make(db))
+    token = accounts.start_session(db, user)
+    now = datetime.now()
+    assert accounts.resume_session(db, token, 30, at=now + timedelta(minutes=29))
+    with pytest.raises(accounts.SessionEnded, match="超过 30 分钟未操作"):
+        accounts.resume_session(db, token, 30, at=now + timedelta(minutes=29 + 31))
+    with pytest.raises(accounts.SessionEnded):  # ended for good, even if used again at once
+        accounts.resume_session(db, token, 30, at=now + timedelta(minutes=29 + 31))
+    assert "会话超时" in set(audit.entries(db)["操作"])
+
+
 def test_a_stopped_account_cannot_log_in_and_its_sessions_end(db) -> None:
     user_id = make(db)
-    since = datetime.now().isoformat(timespec="seconds")
+    token = accounts.start_session(db, accounts.get(db, user_id))
     accounts.update_user(db, user_id, SYSTEM, name="张三", role=ORGANIZER, inspector_id=None, active=False)
     with pytest.raises(LoginFailed, match="已停用"):
         accounts.authenticate(db, "zhangsan", PASSWORD)
-    assert accounts.session_state(db, user_id, since) == "gone" and accounts.get(db, user_id) is None
+    with pytest.raises(accounts.SessionEnded, match="已停用"):
+        accounts.resume_session(db, token, 30)
+    assert accounts.get(db, user_id) is None
 
 
 def test_a_reset_password_ends_the_sessions_that_logged_in_before(db) -> None:
     user_id = make(db)
-    logged_in = datetime.now().isoformat(timespec="seconds")
-    assert accounts.session_state(db, user_id, logged_in) == "ok"
-    db.execute("UPDATE users SET password_changed_at = '2023-01-01T00:00:00'")  # the account is older than that
+    token = accounts.start_session(db, accounts.get(db, user_id))
+    db.execute("UPDATE user_sessions SET created_at = '2023-01-01T00:00:00'")  # logged in well before the reset
     accounts.reset_password(db, user_id, "chongzhi123", SYSTEM)
-    assert accounts.session_state(db, user_id, "2023-01-01T00:00:00") == "password"
-
-
-def test_sessions_expire_after_idle_minutes() -> None:
-    seen = datetime(2023, 11, 2, 9, 0)
-    assert not accounts.expired(seen, seen + timedelta(minutes=30), 30)
-    assert accounts.expired(seen, seen + timedelta(minutes=31), 30)
+    with pytest.raises(accounts.SessionEnded, match="密码已在别处修改"):
+        accounts.resume_session(db, token, 30)
 
 
 def test_accounts_are_checked_when_created(demo_db) -> None:

@@ -6,7 +6,7 @@ import ast
 import tomllib
 from pathlib import Path
 
-from core import config
+from core import config, demo
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -21,7 +21,8 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_second() -> None:
 
 def test_readme_documents_every_setting() -> None:
     for needle in (config.ENV_DATA_DIR, config.SETTINGS_FILE.name, "STREAMLIT_SERVER_PORT",
-                   "STREAMLIT_SERVER_ADDRESS", "core.demo --reset", "/_stcore/stream"):
+                   "STREAMLIT_SERVER_ADDRESS", "core.demo --reset", "/_stcore/stream", ".streamlit/secrets.toml",
+                   demo.DEMO_PASSWORD, *(f"`{name}`" for name in ("admin", "zuzhi", "hecha1", "chakan"))):
         assert needle in README, needle
 
 

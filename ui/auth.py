@@ -1,25 +1,36 @@
 """Logging in and out: the login form, the first administrator, the forced password change, session
-expiry, and the user box in the sidebar. Accounts themselves are :mod:`core.accounts`."""
+expiry, and the user box in the sidebar. Accounts and sessions themselves are :mod:`core.accounts`.
+
+A login survives a page reload: the session's token is kept in the Streamlit session and in a cookie
+of the browser (no expiry date, so it goes when the browser closes); the server accepts it only while
+the session is not ended, idle or made stale by a password change."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
 
 import streamlit as st
 from sqlite_utils import Database
 
-from core import accounts, audit, settings
+from core import accounts, settings
 from core.access import User
 
-LOGIN = "_login"  # session_state: {"user_id", "since" (ISO), "seen" (ISO)}
+COOKIE = "lvkuang_session"
+LOGIN = "_login"  # session_state: the session's token
+PENDING_COOKIE = "_cookie"  # session_state: the cookie value to write on the next run ("" clears it)
 PAGES = "_pages"  # session_state: the page files the router offers this user
 USER = "_user"  # session_state: the User of this run, set by the router through current_user()
 
 
-def session_for(user: User) -> dict:
-    """What the session keeps of a login (also how tests log a session in)."""
-    stamp = datetime.now().isoformat(timespec="seconds")
-    return {"user_id": user.id, "since": stamp, "seen": stamp}
+def session_for(database: Database, user: User) -> str:
+    """A new session of ``user``: its token (also how tests log a session in)."""
+    return accounts.start_session(database, user)
+
+
+def _begin(database: Database, user: User) -> None:
+    token = session_for(database, user)
+    st.session_state[LOGIN] = token
+    st.session_state[PENDING_COOKIE] = token
 
 
 def session_minutes(database: Database) -> int:
@@ -27,35 +38,40 @@ def session_minutes(database: Database) -> int:
 
 
 def current_user(database: Database) -> User | None:
-    """The logged-in user of this session, or None (expired, logged out, account stopped or its
-    password changed elsewhere: the reason is shown on the login page)."""
+    """The logged-in user of this session (or of the browser's cookie, after a reload), or None:
+    never logged in, logged out, idle too long, account stopped or password changed (the reason
+    is shown on the login page)."""
     st.session_state[USER] = None
-    login = st.session_state.get(LOGIN)
-    if not login:
+    cookie = st.context.cookies.get(COOKIE)
+    token = st.session_state.get(LOGIN) or (cookie if isinstance(cookie, str) else None)  # AppTest has no cookies
+    if not token:
         return None
-    moment = datetime.now()
-    state = accounts.session_state(database, login["user_id"], login["since"])
-    user = accounts.get(database, login["user_id"])
-    if state == "gone" or user is None:
-        return _end("该账号已停用或不存在，请联系系统管理员。")
-    if state == "password":
-        return _end("密码已在别处修改或被管理员重置，请用新密码重新登录。")
-    if accounts.expired(datetime.fromisoformat(login["seen"]), moment, session_minutes(database)):
-        audit.log(database, user, "会话超时", user.username)
-        return _end(f"超过 {session_minutes(database)} 分钟未操作，已自动退出，请重新登录。")
-    login["seen"] = moment.isoformat(timespec="seconds")
+    try:
+        user = accounts.resume_session(database, token, session_minutes(database))
+    except accounts.SessionEnded as ended:
+        if st.session_state.pop(LOGIN, None) or str(ended) != "请登录。":
+            st.session_state["_login_message"] = str(ended)
+        st.session_state[PENDING_COOKIE] = ""
+        return None
+    st.session_state[LOGIN] = token
     st.session_state[USER] = user
     return user
 
 
-def _end(message: str) -> None:
-    st.session_state.pop(LOGIN, None)
-    st.session_state["_login_message"] = message
+def write_cookie() -> None:
+    """Write (or clear) the browser's session cookie when a login or logout asked for it."""
+    value = st.session_state.pop(PENDING_COOKIE, None)
+    if value is None:
+        return
+    expiry = "" if value else "; expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    st.html(f"<script>document.cookie = {json.dumps(f'{COOKIE}={value}; path=/; SameSite=Strict{expiry}')};</script>",
+            unsafe_allow_javascript=True)
 
 
 def logout(database: Database, user: User) -> None:
-    accounts.logout(database, user)
+    accounts.end_session(database, st.session_state.get(LOGIN) or "", user)
     st.session_state.clear()
+    st.session_state[PENDING_COOKIE] = ""
     st.session_state["_login_message"] = "已退出登录。"
 
 
@@ -84,8 +100,7 @@ def login_page() -> None:
         except accounts.LoginFailed as exc:
             st.error(str(exc))
         else:
-            st.session_state[LOGIN] = session_for(user)
-            st.session_state.pop("login_password", None)
+            _begin(database, user)
             st.rerun()
     _single_sign_on(database)
     st.caption("忘记密码或账号被锁定，请联系本单位的系统管理员。")
@@ -103,7 +118,7 @@ def _single_sign_on(database: Database) -> None:
             st.error(str(exc))
             st.button("退出统一身份认证", on_click=st.logout)
             return
-        st.session_state[LOGIN] = session_for(user)
+        _begin(database, user)
         st.rerun()
     st.button("使用统一身份认证登录", on_click=st.login)
 
@@ -134,7 +149,7 @@ def _first_admin(database: Database) -> None:
         except accounts.AccountError as exc:
             st.error(str(exc))
             return
-        st.session_state[LOGIN] = session_for(user)
+        _begin(database, user)
         st.rerun()
 
 
@@ -158,7 +173,7 @@ def password_form(database: Database, user: User, forced: bool = False) -> None:
         except accounts.AccountError as exc:
             st.error(str(exc))
             return
-        st.session_state[LOGIN] = session_for(user)
+        _begin(database, user)  # the change ends every earlier session, this one too
         st.session_state["_flash"] = "密码已修改。"
         st.rerun()
 

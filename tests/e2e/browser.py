@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page
 
+from core.demo import DEMO_PASSWORD
+
 LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
@@ -36,6 +38,17 @@ def wait_for_app(page: Page) -> None:
     )
     assert page.locator("[data-testid='stException']").count() == 0, page.locator(
         "[data-testid='stException']").first.inner_text()
+
+
+def login(page: Page, app: App, username: str = "zuzhi", password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form (the demo accounts; 'zuzhi' is the organizer). The browser keeps
+    the session's cookie, so the test's next ``page.goto`` is still logged in."""
+    page.goto(app.url(""))
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("当前用户：").wait_for()
+    wait_for_app(page)
 
 
 def assert_all_local(requests: list[str]) -> None:

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from core import db as dbmod
 from core import demo, inspections
 from core.labels import AREAS
-from tests.e2e.browser import App, assert_all_local, wait_for_app
+from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 from tests.e2e.conftest import ARTIFACTS, start_app, stop
 from tests.e2e.test_pages import query
 from tests.e2e.test_sampling import click, eventually
@@ -38,6 +38,7 @@ def saved(app: App, field: str) -> str:
 
 def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_seen: list[str], tmp_path) -> None:
     app = drawn_app
+    login(page, app)
     page.goto(app.url("inspections"))
     wait_for_app(page)
     page.get_by_role("combobox", name="选择矿山，填写或查看核查记录").click()

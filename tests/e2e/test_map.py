@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from core import db as dbmod
 from core import registry, settings
 from core.validation import validate_mine
-from tests.e2e.browser import App, assert_all_local, drawn_mines, map_frame, wait_for_app
+from tests.e2e.browser import App, assert_all_local, drawn_mines, login, map_frame, wait_for_app
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_pages import query
 
@@ -27,6 +27,7 @@ def search(page: Page, text: str) -> None:
 
 
 def test_map_page_draws_every_listed_mine_offline(page: Page, app: App, requests_seen: list[str]) -> None:
+    login(page, app)
     page.goto(app.url("map"))
     wait_for_app(page)
     frame = map_frame(page)
@@ -40,6 +41,7 @@ def test_map_page_draws_every_listed_mine_offline(page: Page, app: App, requests
 
 def test_clicking_a_mine_shows_its_details(page: Page, app: App, requests_seen: list[str]) -> None:
     licence, name = query(app, "SELECT licence_no, name FROM mines WHERE status = '在册' ORDER BY id DESC LIMIT 1")[0]
+    login(page, app)
     page.goto(app.url("map"))
     wait_for_app(page)
     search(page, licence)
@@ -64,6 +66,7 @@ def test_a_mine_named_like_html_shows_as_text(page: Page, app: App, requests_see
     database.close()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    login(page, app)
     page.goto(app.url("map"))
     wait_for_app(page)
     search(page, licence)
@@ -81,6 +84,7 @@ def test_a_mine_named_like_html_shows_as_text(page: Page, app: App, requests_see
 
 
 def test_overview_shows_chart_and_map_offline(page: Page, app: App, requests_seen: list[str]) -> None:
+    login(page, app)
     page.goto(app.url(""))
     wait_for_app(page)
     frame = map_frame(page)
@@ -90,6 +94,7 @@ def test_overview_shows_chart_and_map_offline(page: Page, app: App, requests_see
 
 
 def test_the_map_works_under_a_base_path(page: Page, app_under_path: App, requests_seen: list[str]) -> None:
+    login(page, app_under_path)
     page.goto(app_under_path.url("map"))
     wait_for_app(page)
     frame = map_frame(page)

@@ -13,20 +13,22 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.exports import chinese_date
-from tests.e2e.browser import App, assert_all_local, wait_for_app
+from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 
-PAGES = [
-    ("", "湖北省绿色矿山实地抽查核查"),
-    ("overview", "湖北省绿色矿山实地抽查核查"),
-    ("register", "绿色矿山名录库"),
-    ("import", "名录导入与导出"),
-    ("settings", "设置"),
-    ("sampling", "抽取核查矿山"),
-    ("inspectors", "核查人员名录"),
-    ("inspections", "现场核查记录"),
-    ("reports", "核查结果与报告"),
-    ("audit", "审计日志"),
-    ("map", "绿色矿山分布图"),
+PAGES = [  # url path, title, who opens it (demo accounts: zuzhi the organizer, admin the administrator)
+    ("", "湖北省绿色矿山实地抽查核查", "zuzhi"),
+    ("overview", "湖北省绿色矿山实地抽查核查", "zuzhi"),
+    ("register", "绿色矿山名录库", "zuzhi"),
+    ("import", "名录导入与导出", "zuzhi"),
+    ("settings", "设置", "admin"),
+    ("accounts", "账号管理", "admin"),
+    ("account", "我的账号", "chakan"),
+    ("sampling", "抽取核查矿山", "zuzhi"),
+    ("inspectors", "核查人员名录", "zuzhi"),
+    ("inspections", "现场核查记录", "zuzhi"),
+    ("reports", "核查结果与报告", "zuzhi"),
+    ("audit", "审计日志", "zuzhi"),
+    ("map", "绿色矿山分布图", "zuzhi"),
 ]
 
 
@@ -35,20 +37,23 @@ def query(app: App, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-@pytest.mark.parametrize("path,title", PAGES)
-def test_page_opens_offline(page: Page, app: App, requests_seen: list[str], path: str, title: str) -> None:
+@pytest.mark.parametrize("path,title,user", PAGES)
+def test_page_opens_offline(page: Page, app: App, requests_seen: list[str], path: str, title: str, user: str) -> None:
+    login(page, app, user)
     page.goto(app.url(path))
     wait_for_app(page)
     expect(page.locator("[data-testid='stMain'] h1").first).to_have_text(title)
-    # The frame around every page: the navigation and the province in the sidebar.
+    # The frame around every page: the navigation, the province and who is logged in, in the sidebar.
     expect(page.get_by_text("湖北省 · 绿色矿山实地抽查核查")).to_be_visible()
-    expect(page.get_by_role("link", name="绿色矿山名录")).to_be_visible()
+    expect(page.get_by_text("当前用户：")).to_be_visible()
+    expect(page.get_by_role("link", name="绿色矿山名录")).to_have_count(1 if user == "zuzhi" else 0)
     assert_all_local(requests_seen)
 
 
 def test_register_lists_demo_mines_and_opens_one(page: Page, app: App, requests_seen: list[str]) -> None:
     listed = query(app, "SELECT COUNT(*) FROM mines WHERE status = '在册'")[0][0]
     licence, name = query(app, "SELECT licence_no, name FROM mines WHERE status = '在册' ORDER BY id LIMIT 1")[0]
+    login(page, app)
     page.goto(app.url("register"))
     wait_for_app(page)
     expect(page.get_by_test_id("stMetric").filter(has_text="符合条件的矿山")).to_contain_text(f"{listed} 座")
@@ -65,6 +70,7 @@ def test_register_lists_demo_mines_and_opens_one(page: Page, app: App, requests_
 
 def test_import_refuses_a_renamed_file_in_chinese(page: Page, app: App, requests_seen: list[str]) -> None:
     before = query(app, "SELECT COUNT(*), MAX(updated_at) FROM mines")[0]
+    login(page, app)
     page.goto(app.url("import"))
     wait_for_app(page)
     page.locator("input[type='file']").set_input_files(files=[{
@@ -79,6 +85,7 @@ def test_import_refuses_a_renamed_file_in_chinese(page: Page, app: App, requests
 
 def test_downloads_are_named_in_chinese_and_hold_the_register(page: Page, app: App, requests_seen: list[str]) -> None:
     total = query(app, "SELECT COUNT(*) FROM mines")[0][0]
+    login(page, app)
     page.goto(app.url("import"))
     wait_for_app(page)
     with page.expect_download() as caught:

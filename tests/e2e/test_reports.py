@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from core import db as dbmod
 from core import demo
-from tests.e2e.browser import App, assert_all_local, wait_for_app
+from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 from tests.e2e.conftest import start_app, stop
 from tests.e2e.test_sampling import click
 
@@ -26,6 +26,7 @@ def campaign_app(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_download_the_report(page: Page, campaign_app: App, requests_seen: list[str], tmp_path) -> None:
+    login(page, campaign_app)
     page.goto(campaign_app.url("reports"))
     wait_for_app(page)
     expect(page.get_by_text("结果汇总表（附表）").first).to_be_visible()

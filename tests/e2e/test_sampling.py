@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import App, assert_all_local, wait_for_app
+from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 from tests.e2e.test_pages import query
 
 
@@ -25,6 +25,7 @@ def click(page: Page, label: str) -> None:
 
 
 def test_the_draw_flow(page: Page, app: App, requests_seen: list[str]) -> None:
+    login(page, app)
     page.goto(app.url("sampling"))
     wait_for_app(page)
     empty = page.get_by_text("还没有核查任务")

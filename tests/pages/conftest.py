@@ -46,6 +46,15 @@ def empty_database(data_dir: Path) -> Database:
 PASSWORD = "test-pass-2023"
 
 
+def logged_in(user: User) -> str:
+    """A session token of ``user`` (what the login form keeps in the session)."""
+    database = dbmod.connect(config.db_path())
+    try:
+        return auth.session_for(database, user)
+    finally:
+        database.close()
+
+
 def account(role: str = ORGANIZER, inspector_id: int | None = None, username: str | None = None) -> User:
     """An account of this role in the app's database (created the first time it is asked for)."""
     username = username or {"系统管理员": "admin", "组织者": "zuzhi", "核查员": f"hecha{inspector_id}",
@@ -67,7 +76,7 @@ def open_page() -> Callable[[str], AppTest]:
 
     def opener(page: str | None = None, user: User | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
-        at.session_state[auth.LOGIN] = auth.session_for(user or account())
+        at.session_state[auth.LOGIN] = logged_in(user or account())
         at.run()
         assert not at.exception, at.exception
         if page:
