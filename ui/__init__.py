@@ -149,11 +149,12 @@ def page_link(path: str, label: str) -> None:
 
 
 def actor() -> access.User:
-    """The logged-in user: who acts, for every write and its audit entry (core checks their role)."""
-    user = st.session_state.get(auth.USER)
-    if user is None:  # the router shows pages only to a logged-in session
-        st.stop()
-    return user
+    """The logged-in user: who acts, for every write and its audit entry (core checks their role).
+
+    Checked again at each call, because a widget's callback runs before the router: a session idle
+    too long, logged out elsewhere or stopped is refused here (:class:`access.Denied`), not written
+    under the name of whoever left the screen open; a role changed meanwhile counts at once."""
+    return auth.acting_user(db())
 
 
 def province(database: Database) -> regions.Region:

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlite_utils import Database
 
 from core import accounts, settings
-from core.access import User
+from core.access import Denied, User
 
 COOKIE = "lvkuang_session"
 LOGIN = "_login"  # session_state: the session's token
@@ -56,6 +56,17 @@ def current_user(database: Database) -> User | None:
     st.session_state[LOGIN] = token
     st.session_state[USER] = user
     return user
+
+
+def acting_user(database: Database) -> User:
+    """The user of this session as the database has it now, or :class:`access.Denied`."""
+    token = st.session_state.get(LOGIN)
+    if not token:
+        raise Denied("未登录或登录已失效，本次操作没有执行，请重新登录。")
+    try:
+        return accounts.resume_session(database, token, session_minutes(database))
+    except accounts.SessionEnded as ended:
+        raise Denied(f"{ended}本次操作没有执行。") from None
 
 
 def write_cookie() -> None:
@@ -111,7 +122,7 @@ def _single_sign_on(database: Database) -> None:
     ``.streamlit/secrets.toml``; the identity is mapped to a local account by its e-mail."""
     if not sso_configured():
         return
-    if st.user.is_logged_in:
+    if st.user.get("is_logged_in"):
         try:
             user = accounts.sso_login(database, st.user.get("email") or st.user.get("sub") or "")
         except accounts.LoginFailed as exc:

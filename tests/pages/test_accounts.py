@@ -120,3 +120,28 @@ def test_an_inspector_sees_only_their_teams_mines(open_page, database) -> None:
     assert len(listed) < len(all_records)
     assert not any(name in set(listed["矿山名称"]) for name in all_records[all_records["team_no"] != 2]["name"])
     assert "pages/register.py" not in at.session_state[auth.PAGES]
+
+
+def test_a_write_after_the_idle_limit_is_refused_not_saved(open_page, database) -> None:
+    campaign = demo.start_campaign(database)
+    first = inspections.campaign_records(database, campaign).iloc[0]
+    at = open_page("pages/inspections.py")
+    at.selectbox(key="rec_mine").set_value(int(first["id"])).run()
+    record = inspections.find(database, campaign.id, int(first["id"]))
+    an_hour_ago = (datetime.now() - timedelta(hours=1)).isoformat(timespec="seconds")
+    database.execute("UPDATE user_sessions SET seen_at = ?", [an_hour_ago])
+    database.conn.commit()
+    at.text_area(key=f"r{record.id}g0_opinions").set_value("离开一小时后有人输入").run()
+    assert "超过 30 分钟未操作" in at.exception[0].message and "本次操作没有执行" in at.exception[0].message
+    assert inspections.get(database, record.id).content["opinions"] == ""
+
+
+def test_single_sign_on_is_offered_only_when_configured(database) -> None:
+    account(ORGANIZER)
+    assert "使用统一身份认证登录" not in [b.label for b in logged_out().button]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://10.0.0.5:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "lvkuang", "client_secret": "s", "server_metadata_url": "http://10.0.0.9/.well-known"}
+    at.run()
+    assert not at.exception, at.exception
+    assert "使用统一身份认证登录" in [b.label for b in at.button]
