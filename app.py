@@ -24,6 +24,7 @@ PAGES = [
     ("核查", "pages/sampling.py", "抽取核查矿山与核查组", "sampling", access.CAMPAIGNS),
     ("核查", "pages/inspections.py", "现场核查记录", "inspections", access.RECORDS),
     ("核查", "pages/reports.py", "核查结果与报告", "reports", access.REPORTS),
+    ("核查", "pages/followup.py", "整改与移出", "followup", access.FOLLOW_UP),
     ("核查", "pages/inspectors.py", "核查人员名录", "inspectors", access.INSPECTORS),
     ("系统", "pages/accounts.py", "账号管理", "accounts", access.ACCOUNTS),
     ("系统", "pages/settings.py", "设置", "settings", access.SETTINGS),

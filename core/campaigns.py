@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit, registry, sampling, settings
+from core import access, audit, followup, registry, sampling, settings
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import LEVELS, STATUS_LISTED
@@ -175,6 +175,7 @@ def freeze(db: Database, campaign_id: int, actor: str, redraw_reason: str = "") 
             raise CampaignError("名录已冻结，请先完成抽取或作废冻结")
         if campaign.current_draw_id is not None and not redraw_reason.strip():
             raise CampaignError("本任务已有确认的抽取结果。重新抽取必须填写书面理由")
+        followup.flag_open_cases(db, campaign_id, actor)  # open rectifications of earlier years: priority
         rows = sampling.snapshot(scope(db, campaign))
         if not rows:
             raise CampaignError("纳入范围内没有在册矿山，无法抽取。请先导入名录或检查级别设置")

@@ -220,9 +220,9 @@ FINAL_TRIGGERS = {
                                    "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
 }
 # Every table of data, children first (what a reset to demo data empties).
-DATA_TABLES = ("campaign_reports", "evidence", "record_signatures", "record_versions", "records", "team_mines", "team_members",
-               "team_draws", "inspectors", "campaign_mines", "campaign_history", "draws", "campaigns", "mine_history",
-               "imports", "mines")
+DATA_TABLES = ("followup_files", "followup_steps", "rectification_items", "removals", "rectifications", "campaign_reports",
+               "evidence", "record_signatures", "record_versions", "records", "team_mines", "team_members", "team_draws",
+               "inspectors", "campaign_mines", "campaign_history", "draws", "campaigns", "mine_history", "imports", "mines")
 
 
 def erase_all_data(db: Database) -> None:
@@ -462,6 +462,109 @@ def _v8_accounts(db: Database) -> None:
     )
 
 
+def _v9_follow_up(db: Database) -> None:
+    # Rectification cases and their items, the steps taken (materials received, re-checks) and their files,
+    # and removal cases (core.followup).
+    db.execute(
+        """
+        CREATE TABLE rectifications (
+            id INTEGER PRIMARY KEY,
+            record_id INTEGER NOT NULL UNIQUE REFERENCES records(id),
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            mine_id INTEGER NOT NULL REFERENCES mines(id),
+            licence_no TEXT NOT NULL,
+            measures TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            contact TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            closed_at TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE rectification_items (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES rectifications(id),
+            seq INTEGER NOT NULL,
+            area TEXT NOT NULL,
+            problem TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            done_at TEXT NOT NULL DEFAULT '',
+            done_by TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            UNIQUE (case_id, seq)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE followup_steps (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES rectifications(id),
+            kind TEXT NOT NULL,
+            on_date TEXT NOT NULL,
+            people TEXT NOT NULL,
+            text TEXT NOT NULL,
+            result TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE followup_files (
+            id INTEGER PRIMARY KEY,
+            step_id INTEGER NOT NULL REFERENCES followup_steps(id),
+            sha256 TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ext TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            filename TEXT NOT NULL,
+            caption TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            lat REAL,
+            lon REAL,
+            uploaded_at TEXT NOT NULL,
+            uploaded_by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE removals (
+            id INTEGER PRIMARY KEY,
+            mine_id INTEGER NOT NULL REFERENCES mines(id),
+            licence_no TEXT NOT NULL,
+            level TEXT NOT NULL,
+            source TEXT NOT NULL,
+            record_id INTEGER REFERENCES records(id),
+            case_id INTEGER REFERENCES rectifications(id),
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL,
+            proposed_at TEXT NOT NULL,
+            proposed_by TEXT NOT NULL,
+            reported_on TEXT NOT NULL DEFAULT '',
+            decided_on TEXT NOT NULL DEFAULT '',
+            document_no TEXT NOT NULL DEFAULT '',
+            decision TEXT NOT NULL DEFAULT '',
+            closed_at TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX idx_one_open_removal ON removals(mine_id) WHERE closed_at = ''")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
@@ -471,6 +574,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (6, "the provincial report's text per campaign", _v6_campaign_reports),
     (7, "the audit trail, append-only and hash-chained", _v7_audit_log),
     (8, "local accounts with their role and inspector link, and their sessions", _v8_accounts),
+    (9, "follow-up: rectification cases, re-checks and removal cases", _v9_follow_up),
 ]
 
 

@@ -125,6 +125,15 @@ def ingest(data: bytes, filename: str, root: Path) -> Inspected:
     return inspected
 
 
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def store_original(root: Path, sha256: str, ext: str, data: bytes) -> None:
+    """Keep a file that is not a photo or video (a document) the same way: under its SHA-256, once."""
+    _write_once(original_path(root, sha256, ext), data, durable=True)
+
+
 def original_path(root: Path, sha256: str, ext: str) -> Path:
     """Where the uploaded bytes with this SHA-256 are kept: ``root/originals/ab/ab…{ext}``."""
     return root / "originals" / sha256[:2] / f"{sha256}{ext}"

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit, campaigns, config, evidence, indicators, reference, registry, settings, teams
+from core import access, audit, campaigns, config, evidence, followup, indicators, reference, registry, settings, teams
 from core.config import DATA_FILES
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
@@ -484,6 +484,7 @@ def submit(db: Database, record_id: int, expected_version: int, actor: str) -> N
         _keep_version(db, submitted, actor, SUBMIT, "", {})
         audit.log(db, actor, "核查记录：提交", _target(record.licence_no, record.campaign_id),
                   new={"version": submitted.version, "content_hash": content_hash(db, submitted)})
+        followup.open_from_record(db, submitted, actor)
 
 
 def _keep_version(db: Database, record: Record, actor: str, action: str, reason: str,
@@ -517,6 +518,7 @@ def amend(db: Database, record_id: int, patch: dict[str, Any], reason: str, expe
         audit.log(db, actor, "核查记录：更正", _target(record.licence_no, record.campaign_id),
                   old={k: old for k, (old, _) in changes.items()}, new={k: new for k, (_, new) in changes.items()},
                   reason=reason.strip())
+        followup.open_from_record(db, get(db, record_id), actor)
         return record.version + 1
 
 

@@ -20,14 +20,16 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from core import basemap as basemaps
-from core import regions
+from core import followup, regions
 from core.labels import (FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, KEEP, LEVELS, OPEN_PIT, RECTIFY, REMOVE,
                          STATUS_LISTED, STATUS_REMOVED)
 from core.map_assets import STATIC_FROM_COMPONENT, localize_folium
 
-DIMENSIONS = ("入库级别", "重点核查类别", "名录状态", "核查进度")
+DIMENSIONS = ("入库级别", "重点核查类别", "名录状态", "核查进度", "整改跟踪")
 OTHER = "其他"
 NOT_DRAWN = "未抽中"
+NO_CASE = "无整改"
+PENDING_REMOVAL = "待移出"
 PALETTES: dict[str, dict[str, str]] = {
     "入库级别": dict(zip(LEVELS, ("#c62828", "#ef6c00", "#1565c0", "#6a1b9a"))),
     "重点核查类别": {FLAG_PROBLEM: "#d32f2f", FLAG_RECTIFY: "#f9a825", FLAG_OPEN_PIT: "#1976d2", OTHER: "#78909c"},
@@ -35,7 +37,13 @@ PALETTES: dict[str, dict[str, str]] = {
     # The current campaign: each drawn mine's record (see core.inspections.progress_label).
     "核查进度": {"待核查": "#8d6e63", "核查中": "#1e88e5", KEEP: "#2e7d32", RECTIFY: "#f9a825", REMOVE: "#c62828",
               NOT_DRAWN: "#cfd8dc"},
+    # Follow-up of results: each mine's rectification (see core.followup.status_by_licence).
+    "整改跟踪": {followup.OVERDUE: "#b71c1c", followup.DUE_SOON: "#ef6c00", followup.OPEN: "#f9a825",
+              followup.MATERIALS: "#1e88e5", PENDING_REMOVAL: "#6a1b9a", followup.FAILED: "#795548",
+              followup.PASSED: "#2e7d32", NO_CASE: "#cfd8dc"},
 }
+# The dimensions whose category is also written in each mine's details line.
+DETAIL_LINE = {"核查进度": "核查进度", "整改跟踪": "整改"}
 TOOLTIP_LICENCE = re.compile(r"采矿许可证号：(.+?)入库级别：")
 
 # The browser draws each mine from its row: [lat, lon, colour index, priority ring (0/1), name,
@@ -68,6 +76,10 @@ def categories(mines: pd.DataFrame, dimension: str) -> pd.Series:
         if "progress" not in mines:
             return pd.Series(NOT_DRAWN, index=mines.index)
         return mines["progress"].fillna(NOT_DRAWN).replace("", NOT_DRAWN)
+    if dimension == "整改跟踪":
+        if "followup" not in mines:
+            return pd.Series(NO_CASE, index=mines.index)
+        return mines["followup"].fillna(NO_CASE).replace("", NO_CASE)
     if dimension == "重点核查类别":
         chosen = pd.Series(OTHER, index=mines.index)
         chosen[mines["method"] == OPEN_PIT] = FLAG_OPEN_PIT
@@ -107,10 +119,10 @@ def point_rows(mines: pd.DataFrame, dimension: str) -> MapPoints:
     order = list(palette)
     index = category.map(lambda c: order.index(c) if c in order else len(order) - 1)
     notes = priority_note(located)
-    progress = category if dimension == "核查进度" else pd.Series("", index=located.index)
+    progress = category if dimension in DETAIL_LINE else pd.Series("", index=located.index)
     lines = [
         f"入库级别：{level}<br>开采矿种：{mineral} · {method}<br>状态：{status}" + (f"<br>重点核查：{note}" if note else "")
-        + (f"<br>核查进度：{step}" if step else "")
+        + (f"<br>{DETAIL_LINE[dimension]}：{step}" if step else "")
         for level, mineral, method, status, note, step in zip(
             _escaped(located["level"]), _escaped(located["mineral"]), _escaped(located["method"]),
             _escaped(located["status"]), notes, progress)

@@ -161,6 +161,22 @@ def _record(db: Database, mine_id: int, actor: str, action: str, diff: dict[str,
     )
 
 
+def add_history(db: Database, mine_id: int, actor: str, action: str, note: str) -> None:
+    """A step taken about the mine elsewhere (e.g. its rectification), in its history (caller's transaction)."""
+    _record(db, mine_id, actor, action, {}, note)
+
+
+def flag_for_rectification(db: Database, mine_id: int, actor: str, note: str) -> None:
+    """Set the mine's 回头看整改要求 flag (the caller checked the actor; inside its transaction)."""
+    current = get_mine(db, mine_id)
+    if current["flag_rectify"] == 1:
+        return
+    db["mines"].update(mine_id, {"flag_rectify": 1, "version": current["version"] + 1, "updated_at": now()})
+    _record(db, mine_id, actor, "标记回头看整改要求", {"flag_rectify": (as_text(current["flag_rectify"]), "1")}, note)
+    audit.log(db, actor, "名录：标记回头看整改要求", current["licence_no"], old={"flag_rectify": current["flag_rectify"]},
+              new={"flag_rectify": 1}, reason=note)
+
+
 def create_mine(db: Database, values: dict[str, Any], actor: str, note: str = "") -> int:
     """Add a mine (values already validated). Raises RegistryError if the licence number exists."""
     access.require(actor, access.REGISTER)

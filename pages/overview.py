@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from core import basemap, inspections, maps, regions, registry, sampling
+from core import basemap, followup, inspections, maps, regions, registry, sampling
 from core.exports import chinese_date
 from core.labels import CONCLUSIONS, LEVELS, STATUS_LISTED
 
@@ -53,6 +53,18 @@ if campaign is not None:
         st.dataframe(by_city, hide_index=True, width="stretch",
                      column_config={"完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
     ui.page_link("pages/inspections.py", label="打开现场核查记录")
+
+attention = followup.attention(database, date.today())
+if any(attention.values()):
+    st.subheader("整改与移出")
+    cols = st.columns(4)
+    cols[0].metric("整改中", attention["open"])
+    cols[1].metric(f"{followup.DUE_SOON_DAYS} 天内到期", attention["due_soon"])
+    cols[2].metric("逾期", attention["overdue"])
+    cols[3].metric("待处理的移出", attention["removals"])
+    if attention["overdue"]:
+        st.warning(f"有 {attention['overdue']} 座矿山整改逾期。逾期未整改的，按规定应提出移出。")
+    ui.page_link("pages/followup.py", label="打开整改与移出")
 
 by_prefecture = registry.by_prefecture(database)
 height = max(320, 26 * len(by_prefecture) + 90)  # one readable label per prefecture

@@ -10,8 +10,8 @@ from typing import Callable
 
 import pytest
 
-from core import (access, accounts, backup, basemap, campaigns, config, demo, inspections, inspectors, registry, reports,
-                  sampling, settings, teams)
+from core import (access, accounts, backup, basemap, campaigns, config, demo, followup, inspections, inspectors, registry,
+                  reports, sampling, settings, teams)
 from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER, Denied
 from core.importer import apply_import, plan_import
 from tests.photos import make_photo
@@ -87,6 +87,25 @@ def _swappable(w: World) -> tuple[int, int]:
     raise AssertionError("no inspector may replace a member of team 1")
 
 
+def _case(w: World, deadline: str = "2030-05-03") -> int:
+    """A rectification case of a submitted 整改 record (on another mine than the world's open record)."""
+    record = inspections.open_record(w.db, w.campaign, w.other_mine, SYSTEM)
+    inspections.save_draft(w.db, record.id, {**complete_content("整改"), "rectify_measures": "补种",
+                                             "rectify_deadline": deadline}, record.version, SYSTEM)
+    sign_all(w.db, inspections.get(w.db, record.id))
+    inspections.submit(w.db, record.id, inspections.get(w.db, record.id).version, SYSTEM)
+    return w.db.execute("SELECT id FROM rectifications WHERE record_id = ?", [record.id]).fetchone()[0]
+
+
+def _removal(w: World, national: bool) -> int:
+    mine = w.db.execute("SELECT id FROM mines WHERE status = '在册' AND level " + ("=" if national else "!=")
+                        + " '国家级' LIMIT 1").fetchone()[0]
+    w.db.conn.execute("BEGIN")
+    removal_id = followup._open_removal(w.db, mine, followup.FROM_RECORD, "核查结论为移出", SYSTEM)
+    w.db.conn.execute("COMMIT")
+    return removal_id
+
+
 def _inspector_plan(w: World):
     rows = [["姓名", "工作单位", "职称", "职级", "专业", "所在市（州）", "回避单位或矿山", "可参加抽取"],
             ["新来的", "省地质局", "高级", "无", "地质", "武汉市", "", "是"]]
@@ -146,6 +165,23 @@ ACTIONS: dict[str, Action] = {
     "inspections.add_evidence": (TEAM, NOTHING, lambda w, _, a: inspections.add_evidence(
         w.db, w.record.id, make_photo(), "b.jpg", "矿区环境", "", a)),
     "inspections.remove_evidence": (TEAM, _photo, lambda w, photo, a: inspections.remove_evidence(w.db, photo, a)),
+    "followup.update_case": (ORGANIZERS, _case, lambda w, case, a: followup.update_case(
+        w.db, case, "王经理", "13800000000", date(2030, 5, 3), followup.get_case(w.db, case).version, a)),
+    "followup.complete_item": (ORGANIZERS, lambda w: followup.items(w.db, _case(w))[0]["id"],
+                               lambda w, item, a: followup.complete_item(w.db, item, True, "已复绿", a)),
+    "followup.add_step": (ORGANIZERS, _case, lambda w, case, a: followup.add_step(
+        w.db, case, followup.SENT, date(2024, 3, 1), "", "整改报告", a)),
+    "followup.propose_overdue": (ORGANIZERS, lambda w: _case(w, "2020-01-01"), lambda w, case, a: followup.propose_overdue(
+        w.db, case, date.today(), a)),
+    "followup.approve_removal": (ORGANIZERS, lambda w: _removal(w, False), lambda w, rid, a: followup.approve_removal(
+        w.db, rid, date(2024, 6, 1), "鄂自然资函〔2024〕1号", "整改逾期", followup.get_removal(w.db, rid)["version"], a)),
+    "followup.keep_listed": (ORGANIZERS, lambda w: _removal(w, False), lambda w, rid, a: followup.keep_listed(
+        w.db, rid, "复核后符合标准", followup.get_removal(w.db, rid)["version"], a)),
+    "followup.mark_reported": (ORGANIZERS, lambda w: _removal(w, True), lambda w, rid, a: followup.mark_reported(
+        w.db, [rid], date(2024, 6, 1), a)),
+    "followup.record_decision": (ORGANIZERS, lambda w: _removal(w, True), lambda w, rid, a: followup.record_decision(
+        w.db, rid, True, "自然资源部公告2024年第8号", date(2024, 8, 1), followup.get_removal(w.db, rid)["version"], a)),
+    "followup.restore": (ORGANIZERS, NOTHING, lambda w, _, a: followup.restore(w.db, w.removed[0], "决定撤销", a)),
     "reports.save_sections": (ORGANIZERS, NOTHING, lambda w, _, a: reports.save_sections(
         w.db, w.campaign.id, {"overview": "概况"}, 0, a)),
     "settings.put": (ADMINS, NOTHING, lambda w, _, a: settings.put(w.db, "evidence_max_distance_km", 5.0, a)),
@@ -178,13 +214,16 @@ def test_every_writing_function_is_in_the_matrix() -> None:
 
     from core import importer
     modules = (registry, importer, inspectors, campaigns, teams, inspections, reports, settings, basemap, backup, demo,
-               accounts)
+               accounts, followup)
     writers = {f"{m.__name__.split('.')[-1]}.{name}" for m in modules for name, f in vars(m).items()
                if inspect.isfunction(f) and f.__module__ == m.__name__ and not name.startswith("_")
                and "actor" in inspect.signature(f).parameters}
     exempt = {"campaigns.record_history",  # called inside the writes above, after their check
               "demo.start_campaign",  # builds on campaigns.create/freeze/confirm and teams.save_team_draw
-              "inspections.teams_of"}  # reads which teams the actor may see
+              "inspections.teams_of",  # reads which teams the actor may see
+              # called inside the writes above (submit/amend, freeze, the follow-up steps), after their check:
+              "followup.open_from_record", "followup.flag_open_cases", "registry.add_history",
+              "registry.flag_for_rectification"}
     assert writers - exempt == set(ACTIONS)
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 
-from core import access, audit, backup, campaigns, config, inspections, maps, package, pdf, record_pdf, regions, registry, report_pdf, settings
+from core import (access, audit, backup, campaigns, config, followup, inspections, maps, package, pdf, record_pdf, regions,
+                  registry, report_pdf, settings)
 from core import db as dbmod
 from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
@@ -233,6 +234,8 @@ def _cached_points(path: str, version: tuple, filters: registry.Filters, dimensi
             campaign = inspections.current_campaign(database)
             progress = inspections.progress_by_licence(database, campaign) if campaign else {}
             mines["progress"] = mines["licence_no"].map(progress)
+        if dimension == "整改跟踪":
+            mines["followup"] = mines["licence_no"].map(followup.status_by_licence(database, date.today()))
         return maps.point_rows(mines, dimension)
     finally:
         database.close()
@@ -244,6 +247,8 @@ def map_points(database: Database, filters: registry.Filters, dimension: str):
     version = registry.data_version(database)
     if dimension == "核查进度":
         version += inspections.data_version(database)
+    if dimension == "整改跟踪":  # due soon and overdue change with the day too
+        version += followup.data_version(database) + (date.today().isoformat(),)
     return _cached_points(str(config.db_path()), version, filters, dimension)
 
 

@@ -1,0 +1,216 @@
+"""Follow-up of results: rectification cases from 整改 records, re-checks, overdue, removals and the next draw."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from core import campaigns, demo, followup, inspections, registry, sampling
+from core.followup import FollowUpError, Upload
+from core.inspections import area_key
+from core.labels import FOUND, STATUS_LISTED, STATUS_REMOVED
+from tests.photos import make_photo
+from tests.test_inspections import complete_content, sign_all
+
+ACTOR = "组织者"
+
+
+def submit(db, campaign, mine_id: int, **content) -> inspections.Record:
+    record = inspections.open_record(db, campaign, mine_id, ACTOR)
+    inspections.save_draft(db, record.id, {**complete_content(), **content}, record.version, ACTOR)
+    sign_all(db, inspections.get(db, record.id))
+    inspections.submit(db, record.id, inspections.get(db, record.id).version, ACTOR)
+    return inspections.get(db, record.id)
+
+
+def drawn(db, campaign, level: str | None = None) -> list[int]:
+    frame = inspections.campaign_records(db, campaign)
+    if level:
+        frame = frame[frame["level"] == level]
+    return [int(i) for i in frame["id"]]
+
+
+RECTIFY = {"conclusion": "整改", "rectify_measures": "1. 补种排土场植被\n2. 完善标识标牌", "rectify_deadline": "2024-05-03",
+           area_key(0, "problems"): "1. 排土场东侧约 2 亩未复绿\n2. 标识标牌缺失", area_key(2, "finding"): FOUND,
+           area_key(2, "problems"): "废石综合利用率偏低"}
+
+
+@pytest.fixture
+def campaign(demo_db):
+    return demo.start_campaign(demo_db)
+
+
+def only_case(db) -> followup.Case:
+    [case_id] = [r[0] for r in db.execute("SELECT id FROM rectifications")]
+    return followup.get_case(db, case_id)
+
+
+def test_a_rectify_record_opens_a_case_with_one_item_per_problem(demo_db, campaign) -> None:
+    record = submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    case = only_case(demo_db)
+    assert (case.record_id, case.deadline, case.status) == (record.id, "2024-05-03", followup.OPEN)
+    listed = followup.items(demo_db, case.id)
+    assert [(i["area"], i["problem"]) for i in listed] == [
+        ("矿区环境", "排土场东侧约 2 亩未复绿"), ("矿区环境", "标识标牌缺失"), ("资源综合利用", "废石综合利用率偏低")]
+    assert [i["measure"] for i in listed] == ["", "", ""]  # 2 measures for 3 problems: kept whole on the case
+    assert case.measures.startswith("1. 补种")
+    history = registry.history(demo_db, record.mine_id)
+    assert "整改与移出：开始整改跟踪" in set(history["操作"])
+
+
+def test_a_keep_record_opens_no_case_and_a_case_opens_once(demo_db, campaign) -> None:
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0])
+    assert demo_db.execute("SELECT COUNT(*) FROM rectifications").fetchone()[0] == 0
+    record = submit(demo_db, campaign, drawn(demo_db, campaign)[1], **RECTIFY)
+    inspections.amend(demo_db, record.id, {"remarks": "补充"}, "补充说明", record.version, ACTOR)
+    assert demo_db.execute("SELECT COUNT(*) FROM rectifications").fetchone()[0] == 1
+
+
+def test_deadline_passes_and_the_case_shows_overdue(demo_db, campaign) -> None:
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    case = only_case(demo_db)
+    assert case.shown_status(date(2024, 3, 1)) == followup.OPEN
+    assert case.shown_status(date(2024, 4, 20)) == followup.DUE_SOON
+    assert case.shown_status(date(2024, 5, 4)) == followup.OVERDUE
+    assert followup.attention(demo_db, date(2024, 5, 4)) == {"open": 1, "due_soon": 0, "overdue": 1, "removals": 0}
+    with pytest.raises(FollowUpError, match="尚未逾期"):
+        followup.propose_overdue(demo_db, case.id, date(2024, 5, 3), ACTOR)
+    followup.propose_overdue(demo_db, case.id, date(2024, 5, 4), ACTOR)
+    assert only_case(demo_db).status == followup.FAILED
+    [removal] = followup.removals(demo_db).to_dict("records")
+    assert removal["source"] == followup.FROM_OVERDUE
+
+
+def test_materials_then_a_passing_recheck_closes_the_case(demo_db, campaign) -> None:
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    case = only_case(demo_db)
+    followup.add_step(demo_db, case.id, followup.SENT, date(2024, 3, 1), "", "报送整改报告和复绿照片", ACTOR,
+                      files=[Upload(b"%PDF-1.4 report", "整改报告.pdf"), Upload(make_photo(), "复绿.jpg", "东侧边坡")])
+    assert only_case(demo_db).status == followup.MATERIALS
+    with pytest.raises(FollowUpError, match="未标记为已完成"):
+        followup.add_step(demo_db, case.id, followup.SITE, date(2024, 3, 10), "张三、李四", "现场查看", ACTOR, passed=True)
+    for item in followup.items(demo_db, case.id):
+        followup.complete_item(demo_db, item["id"], True, "现场核实", ACTOR)
+    followup.add_step(demo_db, case.id, followup.SITE, date(2024, 3, 10), "张三、李四", "已复绿，标牌齐全", ACTOR, passed=True,
+                      files=[Upload(make_photo(seed=3), "复核.jpg")])
+    closed = only_case(demo_db)
+    assert closed.status == followup.PASSED and closed.closed_at
+    assert closed.shown_status(date(2025, 1, 1)) == followup.PASSED  # closed cases are never overdue
+    recorded = followup.steps(demo_db, case.id)
+    assert [s["kind"] for s in recorded] == [followup.SENT, followup.SITE]
+    assert [f["kind"] for f in recorded[0]["files"]] == ["文件", "照片"]
+    assert (followup.files_root() / "originals").is_dir()
+    with pytest.raises(FollowUpError, match="复核通过"):
+        followup.complete_item(demo_db, followup.items(demo_db, case.id)[0]["id"], False, "", ACTOR)
+
+
+def test_a_bad_file_is_refused_before_anything_is_written(demo_db, campaign) -> None:
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    case = only_case(demo_db)
+    with pytest.raises(FollowUpError, match="内容与扩展名"):
+        followup.add_step(demo_db, case.id, followup.SENT, date(2024, 3, 1), "", "报告", ACTOR,
+                          files=[Upload(b"not a pdf", "整改报告.pdf")])
+    assert followup.steps(demo_db, case.id) == [] and only_case(demo_db).status == followup.OPEN
+
+
+def test_a_failed_recheck_opens_a_removal_and_a_provincial_mine_leaves_the_register(demo_db, campaign) -> None:
+    provincial = drawn(demo_db, campaign, "省级")[0]
+    submit(demo_db, campaign, provincial, **RECTIFY)
+    case = only_case(demo_db)
+    followup.add_step(demo_db, case.id, followup.DESK, date(2024, 5, 1), "", "未见整改材料", ACTOR, passed=False)
+    [removal] = followup.removals(demo_db).to_dict("records")
+    assert (removal["status"], removal["source"]) == (followup.PENDING, followup.FROM_FAILED)
+    assert registry.get_mine(demo_db, provincial)["status"] == STATUS_LISTED
+    followup.approve_removal(demo_db, removal["id"], date(2024, 6, 1), "鄂自然资函〔2024〕12号", "整改逾期未完成",
+                             removal["version"], ACTOR)
+    mine = registry.get_mine(demo_db, provincial)
+    assert (mine["status"], mine["removed_date"]) == (STATUS_REMOVED, "2024-06-01")
+    assert "鄂自然资函〔2024〕12号" in mine["removed_reason"]
+    # The next campaign's draw leaves it out.
+    later = campaigns.create(demo_db, 2024, "2024年度", date(2024, 11, 30), sampling.Rules(), [], ACTOR)
+    frozen = campaigns.freeze(demo_db, later, ACTOR)
+    assert mine["licence_no"] not in frozen["snapshot"]
+    # It can come back only with a reason, kept in its history.
+    with pytest.raises(registry.RegistryError):
+        followup.restore(demo_db, provincial, " ", ACTOR)
+    followup.restore(demo_db, provincial, "复议后撤销移出决定", ACTOR)
+    assert registry.get_mine(demo_db, provincial)["status"] == STATUS_LISTED
+    assert "复议后撤销移出决定" in set(registry.history(demo_db, provincial)["说明"])
+
+
+def test_a_national_mine_stays_listed_until_the_ministry_decides(demo_db, campaign) -> None:
+    national = drawn(demo_db, campaign, "国家级")[0]
+    submit(demo_db, campaign, national, conclusion="移出", removal_reason="存在重大安全事故")
+    [removal] = followup.removals(demo_db).to_dict("records")
+    assert (removal["status"], removal["source"]) == (followup.TO_MINISTRY, followup.FROM_RECORD)
+    with pytest.raises(FollowUpError, match="不能进行此操作"):
+        followup.approve_removal(demo_db, removal["id"], date(2024, 1, 5), "鄂自然资函", "x", removal["version"], ACTOR)
+    rows = followup.proposal_rows(demo_db)
+    assert [r[2] for r in rows] == [removal["licence_no"]] and rows[0][5] == followup.FROM_RECORD
+    followup.mark_reported(demo_db, [removal["id"]], date(2024, 1, 10), ACTOR)
+    assert registry.get_mine(demo_db, national)["status"] == STATUS_LISTED
+    current = followup.get_removal(demo_db, removal["id"])
+    followup.record_decision(demo_db, removal["id"], True, "自然资源部公告2024年第8号", date(2024, 3, 1), current["version"],
+                             ACTOR)
+    mine = registry.get_mine(demo_db, national)
+    assert mine["status"] == STATUS_REMOVED and "自然资源部公告2024年第8号" in mine["removed_reason"]
+    assert followup.proposal_rows(demo_db) == []
+
+
+def test_an_open_case_flags_the_mine_in_the_next_campaigns_draw(demo_db, campaign) -> None:
+    mine_id = drawn(demo_db, campaign)[0]
+    submit(demo_db, campaign, mine_id, **RECTIFY)
+    demo_db.execute("UPDATE mines SET flag_rectify = 0 WHERE id = ?", [mine_id])
+    later = campaigns.create(demo_db, 2024, "2024年度", date(2024, 11, 30), sampling.Rules(), [], ACTOR)
+    frozen = campaigns.freeze(demo_db, later, ACTOR)
+    assert registry.get_mine(demo_db, mine_id)["flag_rectify"] == 1
+    licence = registry.get_mine(demo_db, mine_id)["licence_no"]
+    confirmed = campaigns.confirm(demo_db, frozen["id"], "见证 2024", ACTOR, "湖北省")
+    [chosen] = [s for s in confirmed["selections"] if s["licence_no"] == licence]  # certainty stratum: always drawn
+    assert "回头看" in chosen["category"] or "整改" in chosen["category"]
+    assert "标记回头看整改要求" in set(registry.history(demo_db, mine_id)["操作"])
+
+
+def test_a_closed_case_does_not_flag_the_mine(demo_db, campaign) -> None:
+    mine_id = drawn(demo_db, campaign)[0]
+    submit(demo_db, campaign, mine_id, **RECTIFY)
+    case = only_case(demo_db)
+    for item in followup.items(demo_db, case.id):
+        followup.complete_item(demo_db, item["id"], True, "", ACTOR)
+    followup.add_step(demo_db, case.id, followup.DESK, date(2024, 3, 1), "", "材料齐全", ACTOR, passed=True)
+    demo_db.execute("UPDATE mines SET flag_rectify = 0 WHERE id = ?", [mine_id])
+    later = campaigns.create(demo_db, 2024, "2024年度", date(2024, 11, 30), sampling.Rules(), [], ACTOR)
+    campaigns.freeze(demo_db, later, ACTOR)
+    assert registry.get_mine(demo_db, mine_id)["flag_rectify"] == 0
+
+
+def test_the_proposal_documents(demo_db, campaign, tmp_path) -> None:
+    import subprocess
+
+    from core import pdf
+    national = drawn(demo_db, campaign, "国家级")[0]
+    submit(demo_db, campaign, national, conclusion="移出", removal_reason="存在重大安全事故")
+    rows = followup.proposal_rows(demo_db)
+    workbook = followup.proposal_xlsx(rows, "湖北省", date(2023, 11, 30))
+    import openpyxl, io
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook)).active
+    assert sheet["A1"].value == "湖北省国家级绿色矿山移出建议名单" and "2023年11月30日" in sheet["A2"].value
+    assert [c.value for c in sheet[3]] == list(followup.PROPOSAL_COLUMNS)
+    (tmp_path / "p.pdf").write_bytes(followup.proposal_pdf(rows, "湖北省", date(2023, 11, 30), pdf.find_font()))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "p.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "湖北省国家级绿色矿山移出建议名单" in text and rows[0][2] in text and "2023年11月30日" in text
+
+
+def test_items_are_split_by_lines_semicolons_and_numbers() -> None:
+    assert followup.split_items("（1）排土场未复绿；（2）标牌缺失\n3. 道路扬尘") == ["排土场未复绿", "标牌缺失", "道路扬尘"]
+    assert followup.split_items("") == []
+    assert followup.split_items("一处问题。") == ["一处问题"]
+
+
+def test_overdue_is_counted_on_the_day_asked(demo_db, campaign) -> None:
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    today = date(2024, 5, 3)
+    assert followup.attention(demo_db, today)["overdue"] == 0
+    assert followup.attention(demo_db, today + timedelta(days=1))["overdue"] == 1
+    assert set(followup.status_by_licence(demo_db, today + timedelta(days=1)).values()) == {followup.OVERDUE}
