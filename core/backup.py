@@ -228,8 +228,9 @@ def _copy_database(source_path: Path, copy: Path) -> dict[str, Any]:
                   for key, table in (("mines", "mines"), ("records", "records"), ("evidence_rows", "evidence"))}
         version = (target.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
                    if "schema_migrations" in tables else 0)
-        evidence = (target.execute("SELECT DISTINCT sha256, ext FROM evidence").fetchall()
-                    if "evidence" in tables else [])
+        evidence = (target.execute("SELECT DISTINCT sha256, ext FROM evidence"
+                                   + (" UNION SELECT sha256, ext FROM followup_files" if "followup_files" in tables else "")
+                                   ).fetchall() if "evidence" in tables else [])
     finally:
         target.close()
         source.close()
@@ -657,8 +658,11 @@ def check_evidence_files(db: Database, data_dir: Path) -> Findings:
     of interrupted uploads are notes."""
     root = data_dir / EVIDENCE_DIR
     rows = db.execute(
-        "SELECT e.sha256, e.ext, e.filename, COALESCE(m.name, '') FROM evidence e "
-        "LEFT JOIN records r ON r.id = e.record_id LEFT JOIN mines m ON m.id = r.mine_id ORDER BY e.id").fetchall()
+        "SELECT e.sha256, e.ext, e.filename, COALESCE(m.name, '') || '”核查记录' FROM evidence e "
+        "LEFT JOIN records r ON r.id = e.record_id LEFT JOIN mines m ON m.id = r.mine_id "
+        "UNION ALL SELECT f.sha256, f.ext, f.filename, COALESCE(m.name, '') || '”整改跟踪' FROM followup_files f "
+        "JOIN followup_steps s ON s.id = f.step_id JOIN rectifications c ON c.id = s.case_id "
+        "LEFT JOIN mines m ON m.id = c.mine_id").fetchall()
     uses: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for sha256, ext, filename, mine in rows:
         uses.setdefault((sha256, ext), []).append((filename, mine))
@@ -666,7 +670,7 @@ def check_evidence_files(db: Database, data_dir: Path) -> Findings:
     for (sha256, ext), where in uses.items():
         path = root / "originals" / sha256[:2] / f"{sha256}{ext}"
         filename, mine = where[0]
-        described = f"“{mine}”核查记录中的“{filename}”"
+        described = f"“{mine}中的“{filename}”"
         if len(where) > 1:
             described += f"（另有 {len(where) - 1} 处引用同一文件）"
         if not path.is_file():

@@ -19,10 +19,12 @@ trail and in the mine's history.
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -118,6 +120,21 @@ def open_from_record(db: Database, record: Any, actor: str) -> None:
                  f"{len(problems)} 项问题，整改期限 {content.get('rectify_deadline', '')}", record.licence_no)
     elif content.get("conclusion") == "移出":
         _open_removal(db, record.mine_id, FROM_RECORD, content.get("removal_reason", ""), actor, record_id=record.id)
+
+
+def open_missing(db: Database, actor: str) -> int:
+    """Open the cases of records submitted before the follow-up existed (at start-up, after an upgrade);
+    returns how many records were taken up. Doing it again finds none."""
+    rows = db.execute(
+        "SELECT r.id, r.campaign_id, r.mine_id, r.licence_no, r.content FROM records r WHERE r.status = '已提交' AND ("
+        "(json_extract(r.content, '$.conclusion') = '整改' AND NOT EXISTS (SELECT 1 FROM rectifications c WHERE c.record_id = r.id)) "
+        "OR (json_extract(r.content, '$.conclusion') = '移出' AND NOT EXISTS (SELECT 1 FROM removals d WHERE d.record_id = r.id)))"
+    ).fetchall()
+    with transaction(db):
+        for record_id, campaign_id, mine_id, licence_no, content in rows:
+            open_from_record(db, SimpleNamespace(id=record_id, campaign_id=campaign_id, mine_id=mine_id,
+                                                 licence_no=licence_no, content=json.loads(content)), actor)
+    return len(rows)
 
 
 def _history(db: Database, mine_id: int, actor: str, action: str, note: str, licence_no: str, **detail: Any) -> None:
@@ -498,7 +515,7 @@ def proposal_rows(db: Database) -> list[list[str]]:
     """The national mines the province proposes to remove and has not had a decision on."""
     cursor = db.execute(
         "SELECT m.name, m.licence_no, m.city || m.county, COALESCE(m.listing_year, ''), r.source, r.reason, r.proposed_at "
-        f"FROM removals r JOIN mines m ON m.id = r.mine_id WHERE r.level = ? AND r.status IN (?, ?) ORDER BY r.id",
+        "FROM removals r JOIN mines m ON m.id = r.mine_id WHERE r.level = ? AND r.status IN (?, ?) ORDER BY r.id",
         [NATIONAL, TO_MINISTRY, REPORTED])
     return [[str(n), name, licence, place, str(year), source, reason, chinese_date(date.fromisoformat(at[:10]))]
             for n, (name, licence, place, year, source, reason, at) in enumerate(cursor.fetchall(), start=1)]

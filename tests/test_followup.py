@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 
-from core import campaigns, demo, followup, inspections, registry, sampling
+from core import campaigns, demo, followup, inspections, pdf, registry, sampling
 from core.followup import FollowUpError, Upload
 from core.inspections import area_key
 from core.labels import FOUND, STATUS_LISTED, STATUS_REMOVED
@@ -186,14 +189,10 @@ def test_a_closed_case_does_not_flag_the_mine(demo_db, campaign) -> None:
 
 
 def test_the_proposal_documents(demo_db, campaign, tmp_path) -> None:
-    import subprocess
-
-    from core import pdf
     national = drawn(demo_db, campaign, "国家级")[0]
     submit(demo_db, campaign, national, conclusion="移出", removal_reason="存在重大安全事故")
     rows = followup.proposal_rows(demo_db)
     workbook = followup.proposal_xlsx(rows, "湖北省", date(2023, 11, 30))
-    import openpyxl, io
     sheet = openpyxl.load_workbook(io.BytesIO(workbook)).active
     assert sheet["A1"].value == "湖北省国家级绿色矿山移出建议名单" and "2023年11月30日" in sheet["A2"].value
     assert [c.value for c in sheet[3]] == list(followup.PROPOSAL_COLUMNS)
@@ -214,3 +213,42 @@ def test_overdue_is_counted_on_the_day_asked(demo_db, campaign) -> None:
     assert followup.attention(demo_db, today)["overdue"] == 0
     assert followup.attention(demo_db, today + timedelta(days=1))["overdue"] == 1
     assert set(followup.status_by_licence(demo_db, today + timedelta(days=1)).values()) == {followup.OVERDUE}
+
+
+def test_the_data_check_covers_the_files_of_the_follow_up(tmp_path) -> None:
+    from core import backup, config
+    from core import db as dbmod
+    database = dbmod.connect(config.db_path())
+    demo.load_demo(database, mines=60)
+    campaign = demo.start_campaign(database)
+    submit(database, campaign, drawn(database, campaign)[0], **RECTIFY)
+    case = only_case(database)
+    followup.add_step(database, case.id, followup.SENT, date(2024, 3, 1), "", "整改报告", ACTOR,
+                      files=[Upload(b"%PDF-1.4 report", "整改报告.pdf")])
+    assert backup.check_data(config.db_path(), config.data_dir()).ok
+    [stored] = (followup.files_root() / "originals").rglob("*.pdf")
+    stored.write_bytes(b"%PDF-1.4 changed")
+    report = backup.check_data(config.db_path(), config.data_dir())
+    assert not report.ok and any("整改跟踪中的“整改报告.pdf”" in e for e in report.errors)
+    database.close()
+
+
+def test_records_submitted_before_the_follow_up_get_their_cases_once(demo_db, campaign) -> None:
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    submit(demo_db, campaign, drawn(demo_db, campaign, "省级")[0], conclusion="移出", removal_reason="存在重大安全事故")
+    for table in ("rectification_items", "rectifications", "removals"):
+        demo_db.execute(f"DELETE FROM {table}")  # as in a database from before the follow-up
+    assert followup.open_missing(demo_db, "系统") == 2
+    assert followup.open_missing(demo_db, "系统") == 0
+    assert len(followup.cases(demo_db, date(2024, 1, 1))) == 1 and len(followup.removals(demo_db)) == 1
+
+
+def test_the_map_colours_the_followed_up_mines(demo_db, campaign) -> None:
+    from core import maps
+    submit(demo_db, campaign, drawn(demo_db, campaign)[0], **RECTIFY)
+    mines = registry.list_mines(demo_db, registry.Filters(), registry.LIST_COLUMNS)
+    mines["followup"] = mines["licence_no"].map(followup.status_by_licence(demo_db, date(2024, 5, 4)))
+    points = maps.point_rows(mines, "整改跟踪")
+    legend = {entry.label: entry.count for entry in points.legend}
+    assert legend[followup.OVERDUE] == 1 and legend[maps.NO_CASE] == len(points.rows) - 1
+    assert any("整改：逾期" in line for line in points.details)

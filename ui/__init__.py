@@ -23,8 +23,13 @@ STYLE = Path(__file__).resolve().parent / "style.css"
 
 @st.cache_resource(show_spinner=False)
 def _migrated(path: str) -> bool:
-    """Create or migrate the database once per server process and data directory."""
-    dbmod.connect(path).close()
+    """Create or migrate the database once per server process and data directory; then open the follow-up
+    cases of records submitted before the follow-up existed."""
+    database = dbmod.connect(path)
+    try:
+        followup.open_missing(database, "系统（升级）")
+    finally:
+        database.close()
     return True
 
 
