@@ -27,6 +27,7 @@ PAGES = [  # url path, title, who opens it (demo accounts: zuzhi the organizer, 
     ("inspectors", "核查人员名录", "zuzhi"),
     ("inspections", "现场核查记录", "zuzhi"),
     ("reports", "核查结果与报告", "zuzhi"),
+    ("followup", "整改与移出", "zuzhi"),
     ("audit", "审计日志", "zuzhi"),
     ("map", "绿色矿山分布图", "zuzhi"),
 ]
