@@ -563,6 +563,10 @@ def _v9_follow_up(db: Database) -> None:
         """
     )
     db.execute("CREATE UNIQUE INDEX idx_one_open_removal ON removals(mine_id) WHERE closed_at = ''")
+    db.execute("CREATE INDEX idx_rectifications_mine ON rectifications(mine_id)")
+    # The record page reads a record's versions and its rectification's steps on every rerun.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_record_versions_record ON record_versions(record_id)")
+    db.execute("CREATE INDEX idx_followup_steps_case ON followup_steps(case_id)")
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [

@@ -13,7 +13,7 @@ from typing import Any
 import xlsxwriter
 
 from core import pdf, sampling
-from core.exports import chinese_date, chinese_time
+from core.exports import chinese_date, chinese_time, landscape_pages
 
 
 SHORT_REASONS = {sampling.REASON_PRIORITY: "重点·全部", sampling.REASON_PRIORITY_RATIO: "重点·比例",
@@ -111,11 +111,7 @@ def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: st
         sheet.write_row(number + 1, 0, [number, selection["level"], selection["licence_no"], mine.get("name", ""),
                                         mine.get("city", ""), mine.get("county", ""), mine.get("mineral", ""),
                                         mine.get("method", ""), selection["reason"]], cell)
-    sheet.freeze_panes(2, 0)
-    sheet.repeat_rows(1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    landscape_pages(sheet, 1)
     note_row = len(data["selections"]) + 3
     sheet.write(note_row, 0, f"种子：{data['seed']}；见证输入：{data['witness_input']}；生成日期：{chinese_date(date.today())}")
     if team_rows:

@@ -156,6 +156,15 @@ def import_template(province: regions.Region) -> bytes:
     return buffer.getvalue()
 
 
+def landscape_pages(sheet, heading_row: int) -> None:
+    """Print a list sheet on A4 landscape, one page wide, its heading row frozen and repeated on every page."""
+    sheet.freeze_panes(heading_row + 1, 0)
+    sheet.repeat_rows(heading_row)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+
+
 def chinese_date(day: date) -> str:
     """2023-11-30 → '2023年11月30日', the way dates are written in official documents."""
     return f"{day.year}年{day.month}月{day.day}日"

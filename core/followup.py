@@ -33,7 +33,7 @@ from sqlite_utils import Database
 
 from core import access, audit, config, evidence, pdf, registry
 from core.db import now, transaction
-from core.exports import chinese_date
+from core.exports import chinese_date, landscape_pages
 from core.labels import AREAS, FOUND, LEVELS
 
 NATIONAL = LEVELS[0]
@@ -541,10 +541,7 @@ def proposal_xlsx(rows: list[list[str]], province: str, on: date) -> bytes:
         sheet.write(2, column, label, head)
     for index, row in enumerate(rows, start=3):
         sheet.write_row(index, 0, row, cell)
-    sheet.repeat_rows(2)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    landscape_pages(sheet, 2)
     book.close()
     return buffer.getvalue()
 

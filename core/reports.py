@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from core import access, campaigns, inspections, registry, settings, teams
 from core.db import now, transaction
-from core.exports import chinese_date
+from core.exports import chinese_date, landscape_pages
 from core.labels import AREAS, CONCLUSIONS, DRAFT, FOUND, KEEP, LEVELS, RECTIFY, REMOVE, SUBMITTED
 
 COLUMNS = ("序号", "入库级别", "采矿许可证号", "矿山名称", "开采矿种", "开采方式", "生产规模", "存在的主要问题", "处理结论", "备注")
@@ -179,12 +179,8 @@ def summary_xlsx(table: pd.DataFrame, province_name: str) -> bytes:
     below = len(table) + 3
     for number, line in enumerate(NOTES):
         sheet.write_string(below + number, 0, line, note)
-    sheet.freeze_panes(2, 0)
-    sheet.repeat_rows(1)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
+    landscape_pages(sheet, 1)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.fit_to_pages(1, 0)
     sheet.set_footer("&C第 &P 页 共 &N 页")
     book.close()
     return buffer.getvalue()
@@ -224,11 +220,7 @@ def public_xlsx(public: pd.DataFrame, title: str) -> bytes:
         sheet.set_column(col, col, width)
     for offset, row in enumerate(public[list(PUBLIC_COLUMNS)].itertuples(index=False), start=2):
         sheet.write_row(offset, 0, [int(row[0]), *map(str, row[1:])], cell)
-    sheet.freeze_panes(2, 0)
-    sheet.repeat_rows(1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    landscape_pages(sheet, 1)
     book.close()
     return buffer.getvalue()
 

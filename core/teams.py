@@ -178,9 +178,11 @@ def latest_team_draw(db: Database, campaign: campaigns.Campaign) -> dict[str, An
 
 
 def latest_team_draw_id(db: Database, campaign: campaigns.Campaign) -> int:
-    """The id of :func:`latest_team_draw`, 0 when no team is drawn yet (matches no team row)."""
-    found = latest_team_draw(db, campaign)
-    return found["id"] if found else 0
+    """The id of :func:`latest_team_draw`, 0 when no team is drawn yet (matches no team row). Asked on every
+    save of a record: reads the id only, not the draw's record."""
+    found = db.execute("SELECT id FROM team_draws WHERE campaign_id = ? AND draw_id = ? ORDER BY id DESC LIMIT 1",
+                       [campaign.id, campaign.current_draw_id or 0]).fetchone()
+    return found[0] if found else 0
 
 
 def teams_frame(db: Database, team_draw_id: int) -> pd.DataFrame:

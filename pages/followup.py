@@ -55,7 +55,8 @@ def rectification() -> None:
             "contact": "责任人"})[["矿山名称", "入库级别", "市（州）", "核查年度", "期限", "剩余天数", "状态", "事项", "责任人"]],
         hide_index=True, width="stretch", height=min(360, 38 + 35 * len(listed)), key="fu_cases",
         column_config={"事项": st.column_config.TextColumn(help="已完成/全部整改事项")})
-    labels = {int(r.id): f"{r.name}（{r.level}·{r.city}）— {r.shown}" for r in listed.itertuples()}
+    # Labels that do not change with the case's status: the browser knows the chosen option by its label.
+    labels = {int(r.id): f"{r.name}（{r.level}·{r.city}·{r.year}年核查）" for r in listed.itertuples()}
     case_id = st.selectbox("选择整改案件", list(labels), index=None, format_func=labels.get, key="fu_case",
                            placeholder="请选择矿山")
     if case_id is None:
@@ -179,7 +180,7 @@ def removals() -> None:
     open_ones = frame[frame["status"].isin(followup.REMOVAL_OPEN)]
     if open_ones.empty:
         return
-    labels = {int(r.id): f"{r.name}（{r.level}）— {r.status}" for r in open_ones.itertuples()}
+    labels = {int(r.id): f"{r.name}（{r.level}·{r.source}）" for r in open_ones.itertuples()}
     removal_id = st.selectbox("选择待处理的移出案件", list(labels), index=None, format_func=labels.get, key="fu_removal",
                               placeholder="请选择矿山")
     if removal_id is None:

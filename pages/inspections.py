@@ -56,7 +56,9 @@ st.dataframe(
         ["核查组", "矿山名称", "入库级别", "市（州）", "开采方式", "重点核查类别", "进度", "最后保存"]],
     hide_index=True, width="stretch", height=min(320, 38 + 35 * len(shown)), key="rec_list")
 
-labels = {int(row.id): f"{row.name}（{row.level}·{row.city}）— {row.progress}" for row in shown.itertuples()}
+# The label stays the same as the record moves on (the browser knows an option by its label: a label
+# changed by the first save would drop the choice); the progress is in the table above.
+labels = {int(row.id): f"{row.name}（{row.level}·{row.city}）" for row in shown.itertuples()}
 mine_id = st.selectbox("选择矿山，填写或查看核查记录", list(labels), index=None, format_func=labels.get,
                        key="rec_mine", placeholder="请选择矿山")
 if mine_id is None:

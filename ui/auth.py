@@ -152,16 +152,7 @@ def _first_admin(database: Database) -> None:
         again = st.text_input("再次输入密码", type="password", key="first_again")
         submitted = st.form_submit_button("创建管理员并登录", type="primary")
     if submitted:
-        if password != again:
-            st.error("两次输入的密码不一致。")
-            return
-        try:
-            user = accounts.create_first_admin(database, username, name, password)
-        except accounts.AccountError as exc:
-            st.error(str(exc))
-            return
-        _begin(database, user)
-        st.rerun()
+        _set_password(database, password, again, lambda: accounts.create_first_admin(database, username, name, password))
 
 
 def password_form(database: Database, user: User, forced: bool = False) -> None:
@@ -176,17 +167,28 @@ def password_form(database: Database, user: User, forced: bool = False) -> None:
         again = st.text_input("再次输入新密码", type="password", key="pw_again", autocomplete="new-password")
         submitted = st.form_submit_button("修改密码", type="primary")
     if submitted:
-        if new != again:
-            st.error("两次输入的新密码不一致。")
-            return
-        try:
+        def change() -> User:
             accounts.change_password(database, user, old, new)
-        except accounts.AccountError as exc:
-            st.error(str(exc))
-            return
-        _begin(database, user)  # the change ends every earlier session, this one too
-        st.session_state["_flash"] = "密码已修改。"
-        st.rerun()
+            return user
+
+        _set_password(database, new, again, change, "密码已修改。")
+
+
+def _set_password(database: Database, password: str, again: str, write, done: str = "") -> None:
+    """Check the password was typed twice alike, ``write()`` it (returns the user), then log in anew: a new
+    password ends every earlier session, this one too."""
+    if password != again:
+        st.error("两次输入的密码不一致。")
+        return
+    try:
+        user = write()
+    except accounts.AccountError as exc:
+        st.error(str(exc))
+        return
+    _begin(database, user)
+    if done:
+        st.session_state["_flash"] = done
+    st.rerun()
 
 
 def sidebar(database: Database, user: User) -> None:

@@ -35,11 +35,16 @@ def test_close_a_case(page: Page, case_app: App, requests_seen: list[str]) -> No
     page.get_by_role("combobox", name="选择整改案件").click()
     page.get_by_role("option", name=app.mine, exact=False).first.click()
     wait_for_app(page)
-    for done in range(1, 4):
-        page.get_by_role("button", name="销号", exact=True).first.click()
-        wait_for_app(page)
-        expect(page.get_by_role("button", name="撤销", exact=True)).to_have_count(done)  # this click's rerun is shown
+    for done, (item_id,) in enumerate(query(app, "SELECT id FROM rectification_items ORDER BY seq"), start=1):
+        # By its key: while a rerun is drawn, the old and the new button can both be on the page.
+        button = page.locator(f".st-key-fu_item_{item_id} button")
+        expect(button.filter(has_text="销号")).to_have_count(1)
+        expect(button).to_have_count(1)
+        button.click()
         eventually(lambda: query(app, "SELECT COUNT(*) FROM rectification_items WHERE done_at != ''")[0][0] == done)
+        expect(button.filter(has_text="撤销")).to_have_count(1)
+        expect(button).to_have_count(1)
+        wait_for_app(page)
     expect(page.get_by_role("button", name="销号", exact=True)).to_have_count(0)
     page.get_by_text(followup.SITE, exact=True).click()
     wait_for_app(page)
