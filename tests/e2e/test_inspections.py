@@ -109,3 +109,29 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "inspection-submitted.png"), full_page=True)
     assert_all_local(requests_seen)
+
+
+def test_a_new_record_stays_open_after_its_first_save(page: Page, drawn_app: App, requests_seen: list[str]) -> None:
+    """The first save moves the mine from 待核查 to 核查中: the chosen mine must stay chosen."""
+    app = drawn_app
+    name, mine_id = query(app, "SELECT m.name, m.id FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
+                               "WHERE c.mine_id NOT IN (SELECT mine_id FROM records) ORDER BY c.ticket LIMIT 1")[0]
+    login(page, app)
+    page.goto(app.url("inspections"))
+    wait_for_app(page)
+    page.get_by_role("combobox", name="选择矿山，填写或查看核查记录").click()
+    page.keyboard.type(name)  # the list is long: typing filters it
+    page.get_by_role("option", name=name, exact=False).first.click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="结论与处理").click()
+    wait_for_app(page)
+    page.get_by_label("处理结论").get_by_text("保留", exact=True).click()
+    wait_for_app(page)
+    assert eventually(lambda: query(app, "SELECT json_extract(content, '$.conclusion') FROM records WHERE mine_id = ?",
+                                    (mine_id,)) == [("保留",)])
+    page.get_by_label("核查结论：是否符合绿色矿山标准").get_by_text("是", exact=True).click()
+    wait_for_app(page)
+    assert eventually(lambda: query(app, "SELECT json_extract(content, '$.compliant') FROM records WHERE mine_id = ?",
+                                    (mine_id,)) == [("是",)])
+    expect(page.get_by_text("草稿 · 每项修改即时保存")).to_be_visible()
+    assert_all_local(requests_seen)
