@@ -55,9 +55,9 @@ def main() -> None:
         print(f"re-import preview (all unchanged): {time.perf_counter() - started:6.2f} s  ({plan.unchanged} unchanged)")
         database.close()
 
-        from streamlit.testing.v1 import AppTest
+        from bench.apptest import logged_in_app
 
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        at = logged_in_app()
         started = time.perf_counter()
         at.switch_page("pages/register.py").run()
         print(f"register page first run: {time.perf_counter() - started:6.2f} s")

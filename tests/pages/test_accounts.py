@@ -127,6 +127,8 @@ def test_a_write_after_the_idle_limit_is_refused_not_saved(open_page, database) 
     first = inspections.campaign_records(database, campaign).iloc[0]
     at = open_page("pages/inspections.py")
     at.selectbox(key="rec_mine").set_value(int(first["id"])).run()
+    at.session_state["rec_tabs"] = "结论与处理"
+    at.run()
     record = inspections.find(database, campaign.id, int(first["id"]))
     an_hour_ago = (datetime.now() - timedelta(hours=1)).isoformat(timespec="seconds")
     database.execute("UPDATE user_sessions SET seen_at = ?", [an_hour_ago])

@@ -22,6 +22,12 @@ def open_record(open_page, database):
     return at, campaign, record
 
 
+def show_tab(at, label: str):
+    """Open a tab of the record (only the open tab is drawn)."""
+    at.session_state["rec_tabs"] = label
+    return at.run()
+
+
 def test_without_a_draw_the_page_says_what_to_do(open_page, database) -> None:
     at = open_page(PAGE)
     assert any("还没有完成抽取的核查任务" in i.value for i in at.info)
@@ -40,6 +46,7 @@ def test_the_list_shows_a_teams_mines(open_page, database) -> None:
 
 def test_typing_saves_a_draft_that_a_new_session_sees(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
+    show_tab(at, "六个方面核查情况")
     at.text_input(key=f"r{record.id}g0_{area_key(0, 'checked')}").set_value("查阅复垦方案，现场查看排土场").run()
     at.radio(key=f"r{record.id}g0_{area_key(1, 'finding')}").set_value(NONE_FOUND).run()
     assert not at.exception, at.exception
@@ -49,11 +56,13 @@ def test_typing_saves_a_draft_that_a_new_session_sees(open_page, database) -> No
 
     again = open_page(PAGE)  # a refresh, or another device
     again.selectbox(key="rec_mine").set_value(record.mine_id).run()
+    show_tab(again, "六个方面核查情况")
     assert again.text_input(key=f"r{record.id}g0_{area_key(0, 'checked')}").value == "查阅复垦方案，现场查看排土场"
 
 
 def test_a_save_over_someone_elses_shows_both_versions(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
+    show_tab(at, "结论与处理")
     inspections.save_draft(database, record.id, {"opinions": "另一台设备写的意见"}, record.version, "李某明")
     at.text_area(key=f"r{record.id}g0_opinions").set_value("这台设备写的意见").run()
     assert any("该记录已被李某明" in e.value for e in at.error)
@@ -66,6 +75,7 @@ def test_a_save_over_someone_elses_shows_both_versions(open_page, database) -> N
 
 def test_submission_lists_what_is_missing_then_locks(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
+    show_tab(at, "签字与提交")
     assert any("还不能提交" in e.value and "处理结论未选择" in e.value for e in at.error)
     assert button(at, "提交核查记录").disabled
 
@@ -73,15 +83,18 @@ def test_submission_lists_what_is_missing_then_locks(open_page, database) -> Non
     sign_all(database, inspections.get(database, record.id))
     at = open_page(PAGE)
     at.selectbox(key="rec_mine").set_value(record.mine_id).run()
+    show_tab(at, "签字与提交")
     button(at, "提交核查记录").click().run()
     assert inspections.get(database, record.id).status == "草稿"  # asks first
     button(at, "确认提交").click().run()
     assert not at.exception, at.exception
     assert inspections.get(database, record.id).status == "已提交"
     assert any("核查记录已提交并锁定" in s.value for s in at.success)
-    assert at.text_area(key=f"r{record.id}g0_opinions").disabled
     assert [b.label for b in at.download_button] == ["下载核查记录（PDF）"]
+    show_tab(at, "结论与处理")
+    assert at.text_area(key=f"r{record.id}g0_opinions").disabled
 
+    show_tab(at, "版本与更正")
     at.selectbox(key="rec_amend_field").set_value("remarks").run()
     at.text_area(key="rec_amend_value_remarks").set_value("采矿权人名称已变更").run()
     button(at, "保存更正").click().run()
@@ -96,6 +109,7 @@ def test_submission_lists_what_is_missing_then_locks(open_page, database) -> Non
 def test_a_member_signs_by_typing_their_name(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
     member = next(m for m in inspections.team_of(database, record) if m["role"] != "组长")
+    show_tab(at, "签字与提交")
     at.text_input(key=f"rec_sign_{record.id}_{member['inspector_id']}").set_value(member["name"]).run()
     button_key = f"rec_signbtn_{member['inspector_id']}"
     next(b for b in at.button if b.key == button_key).click().run()
@@ -106,6 +120,7 @@ def test_a_member_signs_by_typing_their_name(open_page, database) -> None:
 def test_a_photo_uploads_with_its_area(open_page, database) -> None:
     from tests.photos import make_photo
     at, campaign, record = open_record(open_page, database)
+    show_tab(at, "核查影像")
     assert any("尚未上传核查影像" in i.value for i in at.info)
     inspections.add_evidence(database, record.id, make_photo(seed=3), "IMG_3.jpg", AREAS[2], "尾矿库", "李某明")
     at.run()
@@ -123,6 +138,7 @@ def test_the_overview_follows_the_campaign(open_page, database) -> None:
 
 def test_the_indicator_checklist_is_scored_and_saved(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
+    show_tab(at, "评价指标（可选）")
     at.selectbox(key=f"r{record.id}g0_indicator_set").set_value("2020").run()
     record = inspections.get(database, record.id)
     assert record.content["indicator_set"] == "2020"
