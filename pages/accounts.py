@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from core import accounts, inspectors
 from core.access import INSPECTOR, ROLE_HELP, ROLES
+from core.db import now
 from core.exports import chinese_time
 
 database = ui.db()
@@ -26,7 +27,7 @@ else:
     st.dataframe({
         "账号": table["username"], "姓名": table["name"], "角色": table["role"], "关联核查人员": table["inspector"],
         "统一身份认证标识": table["sso_subject"],
-        "状态": ["已停用" if not a else ("已锁定" if locked else "正常")
+        "状态": ["已停用" if not a else (f"锁定至{chinese_time(locked)}" if locked > now() else "正常")
                  for a, locked in zip(table["active"], table["locked_until"])],
         "须改密码": table["must_change"].astype(bool), "最近登录": table["last_login_at"].map(chinese_time),
     }, hide_index=True, width="stretch", key="accounts_table")
@@ -90,6 +91,6 @@ if not table.empty:
     if c2.button("重置密码", key=f"{k}_reset_btn"):
         ui.write_then_rerun(lambda: accounts.reset_password(database, chosen, reset, ui.actor()),
                             f"已重置 {current['username']} 的密码，本人下次登录时须修改。", accounts.AccountError)
-    if current["locked_until"] and st.button("解除锁定", key=f"{k}_unlock"):
+    if current["locked_until"] > now() and st.button("解除锁定", key=f"{k}_unlock"):
         ui.write_then_rerun(lambda: accounts.unlock(database, chosen, ui.actor()),
                             f"已解除 {current['username']} 的锁定。", accounts.AccountError)

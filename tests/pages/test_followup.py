@@ -80,3 +80,17 @@ def test_a_national_proposal_downloads_and_the_decision_removes(open_page, datab
     assert registry.get_mine(database, mine_id)["status"] == STATUS_REMOVED
     assert inspections.get(database, removal["record_id"]).content["conclusion"] == "移出"
     assert followup.get_removal(database, removal["id"])["decided_on"] == date.today().isoformat()
+
+
+def test_the_steps_show_with_their_files(open_page, database) -> None:
+    from tests.photos import make_photo
+    campaign = demo.start_campaign(database)
+    submit(database, campaign, drawn(database, campaign)[0], **RECTIFY)
+    [case_id] = [r[0] for r in database.execute("SELECT id FROM rectifications")]
+    followup.add_step(database, case_id, followup.SENT, date(2024, 3, 1), "矿山", "报送整改报告", "组织者",
+                      files=[followup.Upload(b"%PDF-1.4 x", "整改报告.pdf"), followup.Upload(make_photo(), "复绿.jpg")])
+    at = open_page(PAGE)
+    at.selectbox(key="fu_case").set_value(case_id).run()
+    assert not at.exception, at.exception
+    assert any("整改报告.pdf" in m.value and "报送整改报告" in m.value for m in at.markdown)
+    assert len(at.get("image")) == 1  # the photo's thumbnail; the PDF is listed by name
