@@ -3,6 +3,7 @@ problem lists and download names. Domain logic stays in ``core/``; this module o
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -33,14 +34,19 @@ def _migrated(path: str) -> bool:
     return True
 
 
+_thread = threading.local()
+
+
 def db() -> Database:
-    """A connection for this script run (SQLite connections are not shared between runs)."""
+    """A connection of this thread. Not one per session: when a user acts while a run is still going,
+    Streamlit starts the next run in a new thread before the old one has stopped, and two threads must
+    never share a connection (their transactions would mix)."""
     path = str(config.db_path())
     _migrated(path)
-    if "_db" not in st.session_state or st.session_state["_db_path"] != path:
-        st.session_state["_db"] = dbmod.connect(path, migrate_schema=False)
-        st.session_state["_db_path"] = path
-    return st.session_state["_db"]
+    if getattr(_thread, "path", None) != path:
+        _thread.db = dbmod.connect(path, migrate_schema=False)
+        _thread.path = path
+    return _thread.db
 
 
 def all_mines() -> list[dict]:
