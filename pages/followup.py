@@ -80,8 +80,9 @@ def case_page(case: followup.Case) -> None:
     st.markdown("**整改事项**（核查记录中的每个问题一项，逐项销号）")
     for item in followup.items(database, case.id):
         left, middle, right = st.columns([5, 3, 1])
-        mark = "✅" if item["done_at"] else "⬜"
-        left.markdown(f"{mark} **{item['seq']}. {item['problem']}**" + (f"  \n{item['area']}" if item["area"] else "")
+        # Words, not emoji: an intranet machine may have no emoji font.
+        mark = ":green[已销号]" if item["done_at"] else ":orange[未销号]"
+        left.markdown(f"**{item['seq']}. {item['problem']}** {mark}" + (f"  \n{item['area']}" if item["area"] else "")
                       + (f"  \n措施：{item['measure']}" if item["measure"] else ""))
         note = middle.text_input("销号说明", item["note"], key=f"fu_note_{item['id']}", disabled=not editable,
                                  placeholder="如：见整改报告第3页", label_visibility="collapsed")
@@ -145,7 +146,7 @@ def history(case: followup.Case) -> None:
         st.markdown(f"- {chinese_date(date.fromisoformat(step['on_date']))} **{step['kind']}{result}**："
                     f"{step['text']}" + (f"（{step['people']}）" if step["people"] else "")
                     + f"  \n  {step['actor']}记录于{chinese_time(step['at'])}"
-                    + "".join(f"  \n  📎 {f['filename']}（{f['size'] / 1024:.0f} KB）" for f in step["files"]))
+                    + "".join(f"  \n  附件：{f['filename']}（{f['size'] / 1024:.0f} KB）" for f in step["files"]))
         photos = [f for f in step["files"] if f["kind"] == "照片"]
         if photos:
             st.image([str(evidence.thumbnail_path(followup.files_root(), f["sha256"])) for f in photos], width=160)

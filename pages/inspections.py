@@ -322,7 +322,7 @@ with tabs[4]:
                         st.video(str(inspections.original(photo)))
                     st.caption(ui.evidence_caption(photo))
                     for warning in photo["warnings"]:
-                        st.warning(warning, icon="⚠️")
+                        st.warning(warning)
                     if not locked and st.button("删除", key=f"rec_del_{photo['id']}"):
                         ui.write_then_rerun(lambda: inspections.remove_evidence(database, photo["id"], ui.actor()),
                                             f"已删除影像 {photo['filename']}", InspectionError)
