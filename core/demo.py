@@ -339,8 +339,13 @@ def demo_campaign(db: Database, today: date | None = None,
                        main_problems="；".join(found), compliant=NO if conclusion == REMOVE else YES,
                        conclusion=conclusion)
         if conclusion == RECTIFY:
+            # A third of the teams set 30 days for small problems: the follow-up then shows cases overdue and
+            # due soon (a random stream of its own, so the rest of the demo stays as it was).
+            short = random.Random(int(row.id)).random() < 0.35
+            deadline = (date.fromisoformat(content["date_to"]) + timedelta(days=30) if short
+                        else inspections.default_deadline(content, day))
             content.update(rectify_measures="；".join(f"整改{p}" for p in found) or "完善绿色矿山管理制度",
-                           rectify_deadline=inspections.default_deadline(content, day).isoformat())
+                           rectify_deadline=deadline.isoformat())
         if conclusion == REMOVE:
             content["removal_reason"] = inspections.removal_reasons()[7]
         if number >= submitted:  # a draft: the first areas filled in, no conclusion yet
