@@ -33,7 +33,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,7 @@ from bench.st_session import Run, Session, StreamlitError  # noqa: E402
 from core import db as dbmod  # noqa: E402
 from core import accounts, inspections, teams  # noqa: E402
 from core.labels import DRAFT  # noqa: E402
+from tests.e2e.conftest import free_port, stop  # noqa: E402
 from tests.photos import make_photo  # noqa: E402
 
 SAVE_ACTION = "核查记录：保存草稿"  # the audit trail's name for a saved draft (core.inspections.save_draft)
@@ -142,12 +142,6 @@ def create_inspector_account(database, user: User, member: dict) -> None:
                          inspector_id=member["inspector_id"], must_change=False)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     """``scripts/serve.py`` (``streamlit run app.py``, as deployed) on 127.0.0.1, once it answers."""
     with open(data_dir / "server.log", "w") as log:
@@ -168,15 +162,6 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
         time.sleep(0.5)
     server.kill()
     raise SystemExit(f"the server did not start; see {data_dir / 'server.log'}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -441,7 +426,7 @@ def main() -> int:
         cpu = asyncio.run(drive(users, f"http://127.0.0.1:{port}", args, tally, server.pid))
         peak = peak_rss_mb(server.pid)
     finally:
-        stop_server(server)
+        stop(server)
     tracebacks = (data_dir / "server.log").read_text(errors="replace").count("Traceback")
     if tracebacks:
         tally.errors.append((-1, f"服务器日志中有 {tracebacks} 个 Traceback（见 {data_dir / 'server.log'}）"))
