@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -22,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import campaigns, demo, draw_record, inspectors, pdf, sampling, teams  # noqa: E402
-from core import db as dbmod  # noqa: E402
+from bench.common import data_dir  # noqa: E402
 
 
 def main() -> None:
@@ -30,9 +28,7 @@ def main() -> None:
     parser.add_argument("--mines", type=int, default=10_000)
     parser.add_argument("--inspectors", type=int, default=500)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["GREENMINE_DATA_DIR"] = tmp
-        database = dbmod.connect(Path(tmp) / "greenmine.db")
+    with data_dir() as (tmp, database):
         demo.load_demo(database, mines=args.mines)
         for person in demo.generate_inspectors(count=args.inspectors, seed=7):
             try:

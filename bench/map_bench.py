@@ -34,6 +34,7 @@ from core import demo  # noqa: E402
 from core.map_assets import localize_folium  # noqa: E402
 from tests.e2e.browser import drawn_mines  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from bench.common import logged_in_app  # noqa: E402
 from ui import auth  # noqa: E402
 
 BASELINE_APP = '''
@@ -173,8 +174,6 @@ def main() -> None:
         print(f"(b) navigation → points drawn, baseline: {naive_time:6.2f} s median of {args.visits}"
               f" ({naive_drawn} mines drawn)")
         print(f"(b) ratio baseline/ours:                 {naive_time / ours_time:6.1f}x  (target >= 10x)")
-
-        from bench.apptest import logged_in_app
 
         at = logged_in_app("bench2")
         at.switch_page("pages/map.py").run()

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import db as dbmod  # noqa: E402
+from bench.common import data_dir, logged_in_app  # noqa: E402
 from core import demo, evidence, inspections, pdf, record_pdf  # noqa: E402
 from core.db import now, transaction  # noqa: E402
 from core.labels import AREAS, CONCLUSIONS, DRAFT, SUBMITTED  # noqa: E402
@@ -73,9 +71,7 @@ def main() -> None:
     parser.add_argument("--reruns", type=int, default=7)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["GREENMINE_DATA_DIR"] = tmp
-        database = dbmod.connect(Path(tmp) / "greenmine.db")
+    with data_dir() as (tmp, database):
         started = time.perf_counter()
         demo.load_demo(database, mines=args.mines)
         campaign = demo.start_campaign(database)
@@ -104,8 +100,6 @@ def main() -> None:
         total = database.execute("SELECT COUNT(*) FROM records").fetchone()[0]
         photos = database.execute("SELECT COUNT(*) FROM evidence").fetchone()[0]
         print(f"database: {total} records, {photos} photos")
-
-        from bench.apptest import logged_in_app
 
         at = logged_in_app()
         at.switch_page("pages/inspections.py").run()

@@ -10,18 +10,16 @@ Targets on a 2-core machine: import < 5 s, register rerun < 1 s, peak memory < 5
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import db as dbmod  # noqa: E402
+from bench.common import data_dir, logged_in_app  # noqa: E402
 from core import demo, importer  # noqa: E402
 
 
@@ -31,14 +29,12 @@ def main() -> None:
     parser.add_argument("--reruns", type=int, default=5)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["GREENMINE_DATA_DIR"] = tmp
+    with data_dir() as (tmp, database):
         xlsx = Path(tmp) / f"{args.mines}.xlsx"
         started = time.perf_counter()
         demo.write_xlsx(demo.generate(args.mines), xlsx)
         print(f"generate xlsx:   {time.perf_counter() - started:6.2f} s  ({xlsx.stat().st_size / 1e6:.1f} MB, {args.mines} mines)")
 
-        database = dbmod.connect(Path(tmp) / "greenmine.db")
         content = xlsx.read_bytes()
         started = time.perf_counter()
         plan = importer.plan_import(database, content, xlsx.name)
@@ -54,8 +50,6 @@ def main() -> None:
         plan = importer.plan_import(database, content, xlsx.name)
         print(f"re-import preview (all unchanged): {time.perf_counter() - started:6.2f} s  ({plan.unchanged} unchanged)")
         database.close()
-
-        from bench.apptest import logged_in_app
 
         at = logged_in_app()
         started = time.perf_counter()

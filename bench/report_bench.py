@@ -17,18 +17,16 @@ take ten minutes of setup. Copying the originals into the zip is a small part of
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import db as dbmod  # noqa: E402
+from bench.common import data_dir  # noqa: E402
 from core import demo, evidence, inspections, package, pdf, reports, settings  # noqa: E402
 from core.db import now, transaction  # noqa: E402
 from core.labels import AREAS, CONCLUSIONS, LEVELS, SUBMITTED  # noqa: E402
@@ -94,9 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     width, height = (int(v) for v in args.photo_size.split("x"))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["GREENMINE_DATA_DIR"] = tmp
-        database = dbmod.connect(Path(tmp) / "greenmine.db")
+    with data_dir() as (tmp, database):
         started = time.perf_counter()
         demo.load_demo(database, mines=args.mines)
         campaign = demo.start_campaign(database)

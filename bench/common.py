@@ -1,8 +1,14 @@
-"""The app under AppTest for the benchmarks, logged in as an organizer of the database in use."""
+"""What the benchmarks share: a throwaway data directory, and the app under AppTest logged in."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
 
 from streamlit.testing.v1 import AppTest
 
@@ -11,6 +17,18 @@ from core import db as dbmod
 from ui import auth
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@contextmanager
+def data_dir() -> Iterator[tuple[Path, Database]]:
+    """A temporary data directory made the app's (``GREENMINE_DATA_DIR``), and its database, migrated."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ[config.ENV_DATA_DIR] = tmp
+        database = dbmod.connect(Path(tmp) / "greenmine.db")
+        try:
+            yield Path(tmp), database
+        finally:
+            database.close()
 
 
 def logged_in_app(username: str = "bench") -> AppTest:
