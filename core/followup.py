@@ -64,10 +64,12 @@ REPORTED = "已报部待决定"
 REMOVED = "已移出"
 KEPT = "不予移出"
 REMOVAL_OPEN = (PENDING, TO_MINISTRY, REPORTED)
+PENDING_REMOVAL = "待移出"  # a mine's state on the map while its removal case awaits a decision
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-DOCUMENT_TYPES = {b"%PDF": (".pdf", "application/pdf"), b"PK\x03\x04": ("", "application/zip"),
-                  b"\xd0\xcf\x11\xe0": ("", "application/x-ole-storage")}
+# A document's first bytes → its type: PDF, zip (docx, xlsx, ofd, zip), OLE (doc, xls).
+DOCUMENT_TYPES = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/zip",
+                  b"\xd0\xcf\x11\xe0": "application/x-ole-storage"}
 DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".zip")
 
 
@@ -164,13 +166,17 @@ class Case:
     updated_by: str
 
     def shown_status(self, today: date) -> str:
-        """The status as the pages show it on ``today`` (逾期 / 即将到期 for open cases by their deadline)."""
-        if self.status in STILL_OPEN and self.deadline:
-            if self.deadline < today.isoformat():
-                return OVERDUE
-            if self.deadline <= (today + timedelta(days=DUE_SOON_DAYS)).isoformat():
-                return DUE_SOON
-        return self.status
+        return shown_status(self.status, self.deadline, today)
+
+
+def shown_status(status: str, deadline: str, today: date) -> str:
+    """A case's status as the pages show it on ``today``: 逾期 / 即将到期 for an open case by its deadline."""
+    if status in STILL_OPEN and deadline:
+        if deadline < today.isoformat():
+            return OVERDUE
+        if deadline <= (today + timedelta(days=DUE_SOON_DAYS)).isoformat():
+            return DUE_SOON
+    return status
 
 
 def get_case(db: Database, case_id: int) -> Case:
@@ -258,7 +264,7 @@ def store_file(upload: Upload) -> dict[str, Any]:
         raise FollowUpError(f"文件“{upload.filename}”的内容与扩展名 {suffix} 不符，可能已损坏或被改名。请重新导出后上传。")
     sha256 = evidence.sha256_of(upload.data)
     evidence.store_original(files_root(), sha256, suffix, upload.data)
-    return {"sha256": sha256, "kind": "文件", "ext": suffix, "mime": DOCUMENT_TYPES[kind][1], "size": len(upload.data),
+    return {"sha256": sha256, "kind": "文件", "ext": suffix, "mime": DOCUMENT_TYPES[kind], "size": len(upload.data),
             "taken_at": "", "lat": None, "lon": None}
 
 
@@ -337,8 +343,7 @@ def cases(db: Database, today: date) -> pd.DataFrame:
     if frame.empty:
         return frame.assign(days_left=pd.Series(dtype="Int64"), shown=pd.Series(dtype=object))
     frame["days_left"] = [(date.fromisoformat(d) - today).days if d else None for d in frame["deadline"]]
-    frame["shown"] = [Case(0, 0, 0, 0, "", "", d, "", "", s, "", "", 0, "", "").shown_status(today)
-                      for d, s in zip(frame["deadline"], frame["status"])]
+    frame["shown"] = [shown_status(s, d, today) for s, d in zip(frame["status"], frame["deadline"])]
     urgency = {OVERDUE: 0, DUE_SOON: 1, OPEN: 2, MATERIALS: 2, FAILED: 3, PASSED: 4}
     return frame.sort_values(["shown", "deadline"], key=lambda column: column.map(urgency) if column.name == "shown"
                              else column).reset_index(drop=True)
@@ -479,13 +484,18 @@ def flag_open_cases(db: Database, campaign_id: int, actor: str) -> list[str]:
     return [licence for _, licence in rows]
 
 
-def attention(db: Database, today: date) -> dict[str, int]:
-    """Counts for the overview: open cases, due within 30 days, overdue, removal cases awaiting a decision."""
-    shown = cases(db, today)["shown"] if db.execute("SELECT 1 FROM rectifications LIMIT 1").fetchone() else pd.Series()
-    open_removals = db.execute(f"SELECT COUNT(*) FROM removals WHERE status IN ({', '.join('?' * len(REMOVAL_OPEN))})",
-                               list(REMOVAL_OPEN)).fetchone()[0]
+def attention(db: Database, today: date, frame: pd.DataFrame | None = None) -> dict[str, int]:
+    """Counts for the overview: open cases, due within 30 days, overdue, removal cases awaiting a decision.
+    ``frame``: :func:`cases` of ``today``, when the caller has it already."""
+    shown = (cases(db, today) if frame is None else frame)["shown"]
     return {"open": int(shown.isin([OPEN, MATERIALS, DUE_SOON, OVERDUE]).sum()), "due_soon": int((shown == DUE_SOON).sum()),
-            "overdue": int((shown == OVERDUE).sum()), "removals": int(open_removals)}
+            "overdue": int((shown == OVERDUE).sum()), "removals": len(_pending_removals(db))}
+
+
+def _pending_removals(db: Database) -> list[str]:
+    """Licence numbers of the mines with a removal case awaiting a decision."""
+    return [row[0] for row in db.execute(
+        f"SELECT licence_no FROM removals WHERE status IN ({', '.join('?' * len(REMOVAL_OPEN))})", list(REMOVAL_OPEN))]
 
 
 def status_by_licence(db: Database, today: date) -> dict[str, str]:
@@ -494,9 +504,8 @@ def status_by_licence(db: Database, today: date) -> dict[str, str]:
     frame = cases(db, today)
     for licence, shown in zip(frame["licence_no"][::-1], frame["shown"][::-1]):
         found.setdefault(licence, shown)
-    for (licence,) in db.execute(f"SELECT licence_no FROM removals WHERE status IN ({', '.join('?' * len(REMOVAL_OPEN))})",
-                                 list(REMOVAL_OPEN)):
-        found[licence] = "待移出"
+    for licence in _pending_removals(db):
+        found[licence] = PENDING_REMOVAL
     return found
 
 

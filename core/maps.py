@@ -29,7 +29,6 @@ DIMENSIONS = ("入库级别", "重点核查类别", "名录状态", "核查进�
 OTHER = "其他"
 NOT_DRAWN = "未抽中"
 NO_CASE = "无整改"
-PENDING_REMOVAL = "待移出"
 PALETTES: dict[str, dict[str, str]] = {
     "入库级别": dict(zip(LEVELS, ("#c62828", "#ef6c00", "#1565c0", "#6a1b9a"))),
     "重点核查类别": {FLAG_PROBLEM: "#d32f2f", FLAG_RECTIFY: "#f9a825", FLAG_OPEN_PIT: "#1976d2", OTHER: "#78909c"},
@@ -39,7 +38,7 @@ PALETTES: dict[str, dict[str, str]] = {
               NOT_DRAWN: "#cfd8dc"},
     # Follow-up of results: each mine's rectification (see core.followup.status_by_licence).
     "整改跟踪": {followup.OVERDUE: "#b71c1c", followup.DUE_SOON: "#ef6c00", followup.OPEN: "#f9a825",
-              followup.MATERIALS: "#1e88e5", PENDING_REMOVAL: "#6a1b9a", followup.FAILED: "#795548",
+              followup.MATERIALS: "#1e88e5", followup.PENDING_REMOVAL: "#6a1b9a", followup.FAILED: "#795548",
               followup.PASSED: "#2e7d32", NO_CASE: "#cfd8dc"},
 }
 # The dimensions whose category is also written in each mine's details line.

@@ -22,7 +22,8 @@ st.caption("督促存在问题的矿山加强整改，对不符合标准要求�
            "未结案的整改在下一年度冻结名录时自动标记“回头看整改要求”，优先抽查。")
 ui.show_flash()
 
-counts = followup.attention(database, today)
+frame = followup.cases(database, today)
+counts = followup.attention(database, today, frame)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("整改中", counts["open"])
 c2.metric(f"{followup.DUE_SOON_DAYS} 天内到期", counts["due_soon"])
@@ -39,7 +40,6 @@ def refused(write, message: str) -> None:
 # --- rectification ---------------------------------------------------------------------------
 
 def rectification() -> None:
-    frame = followup.cases(database, today)
     if frame.empty:
         st.info("还没有整改案件。核查结论为“整改”的核查记录提交后，会在这里自动建立整改案件。")
         ui.page_link("pages/inspections.py", label="去现场核查记录")
@@ -160,7 +160,9 @@ def removals() -> None:
     if national:
         st.markdown(f"**国家级矿山移出建议**：{len(national)} 座待自然资源部决定。")
         c1, c2, _ = st.columns([1, 1, 2])
-        c1.download_button("下载移出建议名单（Excel）", followup.proposal_xlsx(national, ui.province(database).name, today),
+        province = ui.province(database).name
+        # Built when clicked, not on every rerun of this view.
+        c1.download_button("下载移出建议名单（Excel）", lambda: followup.proposal_xlsx(national, province, today),
                            file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "xlsx", dated=True),
                            on_click=ui.logged_export(database, "移出建议名单 Excel", f"{len(national)} 座"), key="fu_prop_xlsx")
         try:
@@ -168,7 +170,7 @@ def removals() -> None:
         except pdf.FontMissing as exc:
             c2.warning(str(exc))
         else:
-            c2.download_button("下载移出建议名单（PDF）", followup.proposal_pdf(national, ui.province(database).name, today, font),
+            c2.download_button("下载移出建议名单（PDF）", lambda: followup.proposal_pdf(national, province, today, font),
                                file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "pdf", dated=True),
                                on_click=ui.logged_export(database, "移出建议名单 PDF", f"{len(national)} 座"), key="fu_prop_pdf")
     if frame.empty:
