@@ -106,27 +106,75 @@ def draw_teams(pool: list[dict[str, Any]], mines: list[dict[str, Any]], seed: st
 
 
 def _assign_mines(teams: list[Team], mines: list[dict[str, Any]], recuse_home: bool) -> None:
-    """Whole prefectures to teams, largest first, each to the least loaded team allowed to take it;
-    a prefecture no team may take whole is split mine by mine."""
-    by_city: dict[str, list[dict[str, Any]]] = {}
-    for mine in sorted(mines, key=lambda m: m["licence_no"]):
-        by_city.setdefault(mine["city_code"], []).append(mine)
-    unassignable = []
-    for city, group in sorted(by_city.items(), key=lambda item: (-len(item[1]), item[0])):
-        allowed = [t for t in teams if all(t.may_check(m, recuse_home) is None for m in group)]
-        if allowed:
-            min(allowed, key=lambda t: (len(t.mines), t.no)).mines.extend(group)
-            continue
-        for mine in group:
-            allowed = [t for t in teams if t.may_check(mine, recuse_home) is None]
-            if not allowed:
-                reasons = "；".join(f"第{t.no}组：{t.may_check(mine, recuse_home)}" for t in teams)
-                unassignable.append(f"{mine['name']}（{mine['city']}）：{reasons}")
-                continue
-            min(allowed, key=lambda t: (len(t.mines), t.no)).mines.append(mine)
+    """Mines to teams by prefecture with balanced loads (see :func:`balance_tolerance`).
+
+    Each prefecture is cut into as few pieces as the balance needs — pieces of at most ``limit`` mines,
+    contiguous by county — and the pieces go, largest first, each to the least loaded team allowed to
+    check all of it. ``limit`` starts at the average load and goes down only while the loads stay
+    further apart than the tolerance, so a prefecture is split only when balance asks for it. A piece
+    no team may take whole goes mine by mine; a mine no team may check stops the draw."""
+    ordered = sorted(mines, key=lambda m: (m["city_code"], m.get("county") or "", m["licence_no"]))
+    allowed = {m["licence_no"]: frozenset(t.no for t in teams if t.may_check(m, recuse_home) is None) for m in ordered}
+    unassignable = [m for m in ordered if not allowed[m["licence_no"]]]
     if unassignable:
-        raise TeamError("以下矿山因回避规则没有可派的核查组，请增加组数或人员后重新抽取：\n" + "\n".join(unassignable[:10])
-                        + (f"\n……共 {len(unassignable)} 座" if len(unassignable) > 10 else ""))
+        lines = [f"{m['name']}（{m['city']}）：" + "；".join(f"第{t.no}组：{t.may_check(m, recuse_home)}" for t in teams)
+                 for m in unassignable]
+        raise TeamError("以下矿山因回避规则没有可派的核查组，请增加组数或人员后重新抽取：\n" + "\n".join(lines[:10])
+                        + (f"\n……共 {len(lines)} 座" if len(lines) > 10 else ""))
+    by_city: dict[str, list[dict[str, Any]]] = {}
+    for mine in ordered:
+        by_city.setdefault(mine["city_code"], []).append(mine)
+    tolerance = balance_tolerance(len(mines), len(teams))
+    best: dict[int, list[dict[str, Any]]] | None = None
+    for limit in range(max(1, -(-len(mines) // len(teams))), 0, -1):
+        plan = _plan(teams, _pieces(by_city, limit), allowed)
+        loads = [len(plan[t.no]) for t in teams]
+        if best is None or max(loads) - min(loads) < _spread(best):
+            best = plan
+        if max(loads) - min(loads) <= tolerance:
+            break
+    assert best is not None
+    for team in teams:
+        team.mines = best[team.no]
+
+
+def balance_tolerance(mines: int, teams: int) -> int:
+    """How far apart the largest and the smallest team's number of mines may be: a fifth of the average
+    load, and at least 2 (whole prefectures rarely divide evenly)."""
+    return max(2, round(0.2 * mines / max(1, teams)))
+
+
+def _spread(plan: dict[int, list[dict[str, Any]]]) -> int:
+    loads = [len(assigned) for assigned in plan.values()]
+    return max(loads) - min(loads)
+
+
+def _pieces(by_city: dict[str, list[dict[str, Any]]], limit: int) -> list[list[dict[str, Any]]]:
+    """Each prefecture's mines in the fewest pieces of at most ``limit`` mines, of nearly equal size."""
+    pieces = []
+    for group in by_city.values():
+        count = -(-len(group) // limit)
+        size, extra = divmod(len(group), count)
+        start = 0
+        for index in range(count):
+            end = start + size + (1 if index < extra else 0)
+            pieces.append(group[start:end])
+            start = end
+    return sorted(pieces, key=lambda piece: (-len(piece), piece[0]["city_code"], piece[0]["licence_no"]))
+
+
+def _plan(teams: list[Team], pieces: list[list[dict[str, Any]]],
+          allowed: dict[str, frozenset[int]]) -> dict[int, list[dict[str, Any]]]:
+    """Team number → mines: each piece to the least loaded team allowed to check all of it (else mine by mine)."""
+    plan: dict[int, list[dict[str, Any]]] = {t.no: [] for t in teams}
+    for piece in pieces:
+        common = frozenset.intersection(*(allowed[m["licence_no"]] for m in piece))
+        if common:
+            plan[min(common, key=lambda no: (len(plan[no]), no))].extend(piece)
+            continue
+        for mine in piece:
+            plan[min(allowed[mine["licence_no"]], key=lambda no: (len(plan[no]), no))].append(mine)
+    return plan
 
 
 def team_record(teams: list[Team], seed: str, rules: TeamRules) -> dict[str, Any]:
@@ -197,15 +245,36 @@ def teams_frame(db: Database, team_draw_id: int) -> pd.DataFrame:
     rows = []
     for no, group in members.groupby("team_no"):
         leader = group[group["role"] == LEADER].iloc[0]
-        assigned = mines[mines["team_no"] == no]
-        rows.append({
-            "核查组": f"第{no}组",
-            "组长": f"{leader['name']}（{leader['unit']}，{leader['title']}/{leader['rank']}）",
-            "组员": "、".join(f"{r['name']}（{r['specialty'] or '—'}）" for _, r in group[group["role"] == MEMBER].iterrows()),
-            "核查矿山数": len(assigned),
-            "负责地市": "、".join(sorted(set(assigned["city"]))),
-        })
+        rows.append(_team_row(no, leader, [r for _, r in group[group["role"] == MEMBER].iterrows()],
+                              list(mines[mines["team_no"] == no]["city"])))
     return pd.DataFrame(rows)
+
+
+def _team_row(no: int, leader: Any, others: list[Any], cities: list[str]) -> dict[str, Any]:
+    """One team as the page and the published list show it: leader, members, mines and prefectures
+    (with how many mines in each, largest first: a prefecture split between teams shows in both)."""
+    counts = pd.Series(cities, dtype=object).value_counts()
+    return {
+        "核查组": f"第{no}组",
+        "组长": f"{leader['name']}（{leader['unit']}，{leader['title']}/{leader['rank']}）",
+        "组员": "、".join(f"{r['name']}（{r['specialty'] or '—'}）" for r in others),
+        "核查矿山数": len(cities),
+        "负责地市": "、".join(f"{city}（{count}座）" for city, count in
+                          sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+    }
+
+
+def preview(db: Database, campaign: campaigns.Campaign, rules: TeamRules) -> pd.DataFrame:
+    """The teams :func:`save_team_draw` would store with these rules (the same seed, so the same teams),
+    one row per team with its load, as :func:`teams_frame` shows them; nothing is written. Raises
+    TeamError as the draw would."""
+    current = campaigns.current_draw(db, campaign)
+    if current is None:
+        raise TeamError("请先完成矿山抽取，再抽取核查组")
+    drawn = draw_teams(inspectors.list_inspectors(db, active_only=True), drawn_mines_for_teams(db, campaign),
+                       current["seed"], rules)
+    return pd.DataFrame([_team_row(t.no, t.leader, sorted(t.members[1:], key=lambda p: p["name"]),
+                                   [m["city"] for m in t.mines]) for t in drawn])
 
 
 def members(db: Database, team_draw_id: int) -> list[dict[str, Any]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import campaigns, importer, inspectors, teams
+from core import campaigns, demo, importer, inspectors, teams
 from core.sampling import Rules
 from core.teams import TeamError, TeamRules
 
@@ -110,6 +111,74 @@ def test_team_draw_is_stored_and_a_swap_keeps_the_rules(demo_db) -> None:
         teams.swap_member(demo_db, team_draw_id, member["inspector_id"], candidates[0]["id"], "", "组织者")
     teams.swap_member(demo_db, team_draw_id, member["inspector_id"], candidates[0]["id"], "原组员因病请假", "组织者")
     assert "原组员因病请假" in " ".join(campaigns.history(demo_db, campaign_id)["说明"])
+
+
+def drawn_register(db, mines: int = 400) -> tuple[campaigns.Campaign, list[dict], list[dict]]:
+    """The demo register of ``mines`` mines drawn by the rules of the notice: (campaign, drawn mines, pool)."""
+    demo.load_demo(db, mines=mines)
+    campaign_id = campaigns.create(db, 2023, "任务", date(2023, 11, 30), Rules(), [], "组织者")
+    frozen = campaigns.freeze(db, campaign_id, "组织者")
+    campaigns.confirm(db, frozen["id"], "见证 1", "组织者", "湖北省")
+    campaign = campaigns.get(db, campaign_id)
+    return campaign, teams.drawn_mines_for_teams(db, campaign), inspectors.list_inspectors(db, active_only=True)
+
+
+def loads(drawn: list[teams.Team]) -> list[int]:
+    return [len(t.mines) for t in drawn]
+
+
+def test_loads_are_balanced_on_a_realistic_draw(db) -> None:
+    """The demo register's draw (about 300 mines, prefectures of 2 to 42) for several seeds and numbers
+    of teams: the largest team has at most a fifth of the average load more than the smallest."""
+    _, mines, pool = drawn_register(db)
+    assert len(mines) > 200
+    for team_count in (3, 8, 12, 14):
+        tolerance = teams.balance_tolerance(len(mines), team_count)
+        assert tolerance <= 0.2 * len(mines) / team_count + 1
+        for seed in ("a", "b", "c", "d", "e"):
+            drawn = teams.draw_teams(pool, mines, seed, TeamRules(team_count))
+            assert max(loads(drawn)) - min(loads(drawn)) <= tolerance, (team_count, seed, loads(drawn))
+            assert sorted(m["licence_no"] for t in drawn for m in t.mines) == sorted(m["licence_no"] for m in mines)
+            per_city = Counter(m["city_code"] for m in mines)
+            for team in drawn:
+                assert all(team.may_check(m, True) is None for m in team.mines)
+                # travel: a prefecture is split in pieces of a quarter of the average load or more
+                held = Counter(m["city_code"] for m in team.mines)
+                assert all(count == per_city[city] or count >= len(mines) / team_count / 4
+                           for city, count in held.items()), (team_count, seed, held)
+
+
+def test_a_prefecture_is_split_only_when_balance_needs_it() -> None:
+    pool = [person(i, title="副高级") for i in range(9)]
+    even = [mine(i, i % 3) for i in range(30)]  # three prefectures of 10 for three teams: kept whole
+    drawn = teams.draw_teams(pool, even, "seed", TeamRules(teams=3))
+    assert sorted(len({m["city_code"] for m in t.mines}) for t in drawn) == [1, 1, 1]
+    lopsided = [mine(i, 0) for i in range(24)] + [mine(100 + i, 1) for i in range(6)]  # 24 + 6 for 3 teams
+    drawn = teams.draw_teams(pool, lopsided, "seed", TeamRules(teams=3))
+    assert max(loads(drawn)) - min(loads(drawn)) <= 2
+    assert sum(any(m["city_code"] == CITIES[0][0] for m in t.mines) for t in drawn) == 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 60), min_size=1, max_size=12), team_count=st.integers(1, 12),
+       seed=st.text(min_size=1, max_size=6))
+def test_without_recusal_the_loads_are_always_within_the_tolerance(sizes, team_count, seed) -> None:
+    pool = [person(i, title="副高级") for i in range(3 * team_count)]
+    mines = [{**mine(1000 * city + i, city % 5), "city_code": f"42{city:04d}", "city": f"市{city}"}
+             for city, size in enumerate(sizes) for i in range(size)]
+    drawn = teams.draw_teams(pool, mines, seed, TeamRules(teams=team_count))
+    assert max(loads(drawn)) - min(loads(drawn)) <= teams.balance_tolerance(len(mines), team_count)
+    assert sum(loads(drawn)) == len(mines)
+
+
+def test_the_preview_shows_the_loads_of_the_teams_the_draw_will_store(db) -> None:
+    campaign, mines, _ = drawn_register(db, mines=120)
+    rules = TeamRules(teams=4)
+    shown = teams.preview(db, campaign, rules)
+    stored = teams.teams_frame(db, teams.save_team_draw(db, campaign, rules, "组织者"))
+    assert shown.to_dict("records") == stored.to_dict("records")
+    assert shown["核查矿山数"].sum() == len(mines)
+    assert all("座）" in cities for cities in shown["负责地市"])
 
 
 def test_inspector_import_checks_everything_first(db) -> None:
