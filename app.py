@@ -43,15 +43,24 @@ if user is None:
 elif accounts.must_change_password(database, user.id):
     ui.frame(database)
     auth.sidebar(database, user)
-    st.navigation([st.Page(lambda: auth.password_form(database, user, forced=True), title="修改密码",
-                           url_path="password")], position="hidden").run()
+    def forced_change() -> None:
+        auth.password_form(database, user, forced=True)
+
+    # Every address leads to the forced password change first; then to the page that was asked for.
+    st.navigation([st.Page(forced_change, title="修改密码", url_path="password", default=True)] + [
+        st.Page(forced_change, title="修改密码", url_path=url) for *_, url, _ in PAGES], position="hidden").run()
 else:
+    # Every page has its own address for every role (the links people send): a page the role may not open
+    # answers in Chinese instead of Streamlit's English "page not found". The menu is drawn by the frame, so
+    # the navigation itself stays hidden; the home address leads to the role's first page.
     allowed = [page for page in PAGES if page[4] is None or access.may(user, page[4])]
-    sections: dict[str, list] = {}
-    for section, path, title, url, _ in allowed:
-        sections.setdefault(section, []).append(st.Page(path, title=title, url_path=url, default=path == allowed[0][1]))
-    navigation = st.navigation(sections)
+    routes = [st.Page(lambda: st.switch_page(allowed[0][1]), title="首页", url_path="home", default=True)]
+    for page in PAGES:
+        _, path, title, url, _ = page
+        routes.append(st.Page(path, title=title, url_path=url) if page in allowed
+                      else st.Page(auth.denied_page(user, title, allowed), title=title, url_path=url))
+    navigation = st.navigation(routes, position="hidden")
     st.session_state[auth.PAGES] = {path for _, path, *_ in allowed}
     ui.frame(database)
-    auth.sidebar(database, user)
+    auth.sidebar(database, user, allowed)
     navigation.run()

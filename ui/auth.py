@@ -191,9 +191,31 @@ def _set_password(database: Database, password: str, again: str, write, done: st
     st.rerun()
 
 
-def sidebar(database: Database, user: User) -> None:
+def sidebar(database: Database, user: User, pages: list[tuple] = ()) -> None:
+    """The menu of the pages the user may open (``pages``: the router's rows section, file, title, …), then who
+    is logged in and the logout button."""
     with st.sidebar:
+        section = None
+        for page_section, path, title, *_ in pages:
+            if page_section != section:
+                section = page_section
+                st.caption(section)
+            st.page_link(path, label=title)
         st.caption(f"当前用户：{user.name}（{user.role}）")
         if st.button("退出登录", key="logout"):
             logout(database, user)
             st.rerun()
+
+
+def denied_page(user: User, title: str, pages: list[tuple]):
+    """A page for an address the user's role may not open: says so, and links to the pages it may."""
+
+    def page() -> None:
+        st.title(title)
+        st.warning(f"您的账号（{user.name}，角色：{user.role}）无权打开“{title}”。"
+                   "如需使用，请联系本单位的系统管理员调整角色。")
+        st.write("您可以打开：")
+        for _, path, label, *_ in pages:
+            st.page_link(path, label=label)
+
+    return page
