@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -18,8 +18,8 @@ from sqlite_utils import Database
 
 from core import access, audit, followup, registry, sampling, settings
 from core.db import now, transaction
-from core.exports import chinese_time
-from core.labels import LEVELS, STATUS_LISTED
+from core.exports import chinese_date, chinese_time
+from core.labels import LEVELS, STATUS_LISTED, SUBMITTED
 
 FROZEN = "已冻结"
 CONFIRMED = "已确认"
@@ -51,6 +51,13 @@ def default_title(province_name: str, year: int) -> str:
     return f"{province_name}{year}年度绿色矿山实地抽查核查"
 
 
+def default_deadline(year: int, today: date | None = None) -> date:
+    """30 November of the year (the notice's date for the reports); once that is past, 30 days from
+    today, so that a campaign created in December still gets a deadline it can meet."""
+    today = today or date.today()
+    return max(date(year, 11, 30), today + timedelta(days=30)) if date(year, 11, 30) < today else date(year, 11, 30)
+
+
 def _load(row: dict[str, Any]) -> Campaign:
     return Campaign(row["id"], row["year"], row["title"], date.fromisoformat(row["deadline"]),
                     sampling.Rules.from_dict(json.loads(row["rules"])), json.loads(row["ministry_direct"]),
@@ -64,6 +71,70 @@ def list_campaigns(db: Database) -> list[Campaign]:
 def with_draws(db: Database) -> list[Campaign]:
     """The campaigns whose mines are drawn, latest first: those records and reports are about."""
     return [c for c in list_campaigns(db) if c.current_draw_id is not None]
+
+
+def _unfinished(db: Database) -> set[int]:
+    """Ids of the drawn campaigns with a drawn mine whose record is not submitted yet."""
+    return {row[0] for row in db.execute(
+        "SELECT DISTINCT c.id FROM campaigns c JOIN campaign_mines m ON m.draw_id = c.current_draw_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.campaign_id = c.id AND r.mine_id = m.mine_id "
+        "AND r.status = ?)", [SUBMITTED])}
+
+
+def _with_own_mines(db: Database, inspector_id: int) -> set[int]:
+    """Ids of the campaigns where this inspector is in a team with mines, in the team draw in force."""
+    return {row[0] for row in db.execute(
+        "SELECT DISTINCT d.campaign_id FROM team_members t JOIN team_draws d ON d.id = t.team_draw_id "
+        "JOIN campaigns c ON c.id = d.campaign_id "
+        "WHERE t.inspector_id = ? AND d.id = (SELECT MAX(id) FROM team_draws WHERE campaign_id = c.id "
+        "AND draw_id = c.current_draw_id) "
+        "AND EXISTS (SELECT 1 FROM team_mines m WHERE m.team_draw_id = d.id AND m.team_no = t.team_no)",
+        [inspector_id])}
+
+
+def in_progress(db: Database, user: str | None = None, today: date | None = None) -> Campaign | None:
+    """The campaign a user is working on, which every page opens on; None when no campaign is drawn.
+
+    The rule: among the campaigns whose mines are drawn — for an inspector, those where he is in a team
+    with mines (if there is none, all of them) — the latest (by year, then by creation) that is under
+    way: its deadline is today or later and some drawn mine has no submitted record yet. When none is
+    under way, the latest of them (its results and report are what is left to do)."""
+    today = today or date.today()
+    drawn = with_draws(db)
+    if isinstance(user, access.User) and not access.sees_all_teams(user) and user.inspector_id is not None:
+        own = _with_own_mines(db, user.inspector_id)
+        drawn = [c for c in drawn if c.id in own] or drawn
+    unfinished = _unfinished(db)
+    return next((c for c in drawn if c.id in unfinished and c.deadline >= today), next(iter(drawn), None))
+
+
+def to_open_for_the_draw(db: Database, user: str | None = None, today: date | None = None) -> Campaign | None:
+    """The campaign the draw page opens on: one still to be drawn that is newer than the one in progress
+    (its draw is the next step), else the one in progress, else the latest."""
+    everything = list_campaigns(db)
+    current = in_progress(db, user, today)
+    preparing = [c for c in everything if c.current_draw_id is None
+                 and (current is None or (c.year, c.id) > (current.year, current.id))]
+    return next(iter(preparing), current or next(iter(everything), None))
+
+
+def state(db: Database, campaign: Campaign) -> str:
+    """Where the campaign stands, in a few words: 未抽取, 名录已冻结, 核查中, 核查记录已全部提交."""
+    if pending_draw(db, campaign.id):
+        return "名录已冻结，待抽取" if campaign.current_draw_id is None else "名录已冻结，待重新抽取"
+    if campaign.current_draw_id is None:
+        return "未抽取"
+    if campaign.id not in _unfinished(db):
+        return "核查记录已全部提交"
+    return "核查中" if campaign.deadline >= date.today() else "核查中，已过完成时限"
+
+
+def choice_labels(db: Database, shown: list[Campaign]) -> dict[int, str]:
+    """Campaign id → how a list of campaigns names it: the title with its state, and its number when
+    another campaign has the same title (databases from before titles were unique)."""
+    titles = [c.title for c in list_campaigns(db)]
+    return {c.id: f"{c.title}（{'编号 ' + str(c.id) + '，' if titles.count(c.title) > 1 else ''}{state(db, c)}）"
+            for c in shown}
 
 
 def get(db: Database, campaign_id: int) -> Campaign:
@@ -84,14 +155,35 @@ def _check_rules(db: Database, rules: sampling.Rules) -> None:
             raise CampaignError(f"“{name}”的抽取比例应不低于总体比例 {rules.ratio:.0%}、不高于 100%")
 
 
+def _check_title(db: Database, year: int, title: str, campaign_id: int | None = None) -> None:
+    """A campaign is known by its title: one title once a year (earlier databases may hold duplicates,
+    which are shown with their number and can still be renamed)."""
+    if not title.strip():
+        raise CampaignError("请填写任务名称")
+    if db.execute("SELECT 1 FROM campaigns WHERE year = ? AND title = ? AND id != ?",
+                  [year, title.strip(), campaign_id or 0]).fetchone():
+        raise CampaignError(f"{year}年度已有名为“{title.strip()}”的核查任务，请换一个任务名称（如注明批次）")
+
+
+def _check_deadline(year: int, deadline: date, actor: str) -> None:
+    """The deadline lies in the campaign's year or later and, when a person sets it, not in the past.
+    The command line (a plain ``str`` actor: the demo, scripts) may record a campaign of earlier years
+    with the deadline it had."""
+    today = date.today()
+    if deadline.year < year:
+        raise CampaignError(f"完成时限（{chinese_date(deadline)}）早于任务年度 {year} 年，请检查年度和完成时限")
+    if isinstance(actor, access.User) and deadline < today:
+        raise CampaignError(f"完成时限（{chinese_date(deadline)}）已经过去，请选择今天（{chinese_date(today)}）或以后的日期")
+
+
 def create(db: Database, year: int, title: str, deadline: date, rules: sampling.Rules,
            ministry_direct: list[str], actor: str) -> int:
     access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
-    if not title.strip():
-        raise CampaignError("请填写任务名称")
+    _check_deadline(year, deadline, actor)
     stamp = now()
     with transaction(db):
+        _check_title(db, year, title)
         campaign_id = db.execute(
             "INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -103,24 +195,58 @@ def create(db: Database, year: int, title: str, deadline: date, rules: sampling.
 
 
 def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rules: sampling.Rules,
-                 ministry_direct: list[str], expected_version: int, actor: str) -> None:
-    """Change what the next draw uses. Refused while a draw is frozen (its inputs are fixed)."""
+                 ministry_direct: list[str], expected_version: int, actor: str, year: int | None = None) -> None:
+    """Change what the next draw uses (and the title, deadline or year). Refused while a draw is frozen
+    (its inputs are fixed). The deadline and the title are checked as on :func:`create` when they change."""
     access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
     with transaction(db):
         campaign = get(db, campaign_id)
+        year = campaign.year if year is None else year
         if campaign.version != expected_version:
             raise CampaignError("任务设置已被他人修改，请刷新页面后重试")
         if pending_draw(db, campaign_id):
             raise CampaignError("名录已冻结、等待抽取，此时不能修改抽取规则。如需修改，请先作废冻结")
+        if (year, deadline) != (campaign.year, campaign.deadline):
+            _check_deadline(year, deadline, actor)
+        if (year, title.strip()) != (campaign.year, campaign.title):
+            _check_title(db, year, title, campaign_id)
         db.execute(
-            "UPDATE campaigns SET title = ?, deadline = ?, rules = ?, ministry_direct = ?, version = version + 1, "
+            "UPDATE campaigns SET year = ?, title = ?, deadline = ?, rules = ?, ministry_direct = ?, version = version + 1, "
             "updated_at = ? WHERE id = ?",
-            [title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
+            [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
              json.dumps(sorted(ministry_direct)), now(), campaign_id],
         )
+        renamed = f"名称“{campaign.title}”→“{title.strip()}”；" if title.strip() != campaign.title else ""
+        moved = f"年度 {campaign.year}→{year}；" if year != campaign.year else ""
+        due = (f"完成时限 {chinese_date(campaign.deadline)}→{chinese_date(deadline)}；"
+               if deadline != campaign.deadline else "")
         record_history(db, campaign_id, actor, "修改任务设置",
-                       f"比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；部直接核查 {len(ministry_direct)} 座")
+                       f"{moved}{renamed}{due}比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；"
+                       f"部直接核查 {len(ministry_direct)} 座")
+
+
+def delete(db: Database, campaign_id: int, reason: str, actor: str) -> None:
+    """Delete a campaign created by mistake, with a written reason kept in the audit trail (with the
+    campaign's settings and history). Only before its draw: a campaign with a confirmed draw is kept
+    for ever, and a frozen register must be discarded first (its secret number then goes on record)."""
+    access.require(actor, access.CAMPAIGNS)
+    if not reason.strip():
+        raise CampaignError("请填写删除理由")
+    with transaction(db):
+        campaign = get(db, campaign_id)
+        statuses = {row[0] for row in db.execute("SELECT status FROM draws WHERE campaign_id = ?", [campaign_id])}
+        if CONFIRMED in statuses:
+            raise CampaignError(f"“{campaign.title}”已完成抽取，抽取结果须留存备查，不能删除")
+        if FROZEN in statuses:
+            raise CampaignError(f"“{campaign.title}”的名录已冻结、等待抽取。请先作废冻结，再删除任务")
+        before = {"title": campaign.title, "year": campaign.year, "deadline": campaign.deadline.isoformat(),
+                  "rules": campaign.rules.as_dict(), "ministry_direct": campaign.ministry_direct,
+                  "history": history(db, campaign_id).to_dict("records")}
+        for table in ("campaign_reports", "campaign_history", "draws"):
+            db.execute(f"DELETE FROM {table} WHERE campaign_id = ?", [campaign_id])
+        db.execute("DELETE FROM campaigns WHERE id = ?", [campaign_id])
+        audit.log(db, actor, "任务：删除核查任务", f"核查任务 {campaign_id}", old=before, reason=reason.strip())
 
 
 def scope(db: Database, campaign: Campaign) -> list[dict[str, Any]]:

@@ -286,9 +286,10 @@ def progress_by_prefecture(db: Database, campaign: campaigns.Campaign) -> pd.Dat
     return table.sort_values(["完成率", "合计"], ascending=[True, False])[columns].reset_index(drop=True)
 
 
-def current_campaign(db: Database) -> campaigns.Campaign | None:
-    """The latest campaign whose mines are drawn: the one the record page, the map and the overview follow."""
-    return next(iter(campaigns.with_draws(db)), None)
+def current_campaign(db: Database, user: str | None = None) -> campaigns.Campaign | None:
+    """The campaign in progress for ``user`` (:func:`campaigns.in_progress`): the one the map and the
+    overview follow."""
+    return campaigns.in_progress(db, user)
 
 
 def data_version(db: Database) -> tuple:
