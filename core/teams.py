@@ -22,6 +22,7 @@ LEADER = "组长"
 MEMBER = "组员"
 DEFAULT_SIZE = 3
 MAX_SIZE = 5
+LOAD = ("核查组", "核查矿山数", "负责地市")  # what the page shows of each team before the team draw
 
 
 class TeamError(Exception):
@@ -265,16 +266,16 @@ def _team_row(no: int, leader: Any, others: list[Any], cities: list[str]) -> dic
 
 
 def preview(db: Database, campaign: campaigns.Campaign, rules: TeamRules) -> pd.DataFrame:
-    """The teams :func:`save_team_draw` would store with these rules (the same seed, so the same teams),
-    one row per team with its load, as :func:`teams_frame` shows them; nothing is written. Raises
-    TeamError as the draw would."""
+    """The load of each team :func:`save_team_draw` would store with these rules (the same seed, so the
+    same teams): 核查组, 核查矿山数, 负责地市 as :func:`teams_frame` shows them; nothing is written. Who is
+    in which team is not shown before the draw is recorded, so settings cannot be tried until the wanted
+    people come out. Raises TeamError as the draw would."""
     current = campaigns.current_draw(db, campaign)
     if current is None:
         raise TeamError("请先完成矿山抽取，再抽取核查组")
     drawn = draw_teams(inspectors.list_inspectors(db, active_only=True), drawn_mines_for_teams(db, campaign),
                        current["seed"], rules)
-    return pd.DataFrame([_team_row(t.no, t.leader, sorted(t.members[1:], key=lambda p: p["name"]),
-                                   [m["city"] for m in t.mines]) for t in drawn])
+    return pd.DataFrame([_team_row(t.no, t.leader, [], [m["city"] for m in t.mines]) for t in drawn])[list(LOAD)]
 
 
 def members(db: Database, team_draw_id: int) -> list[dict[str, Any]]:

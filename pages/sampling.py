@@ -23,29 +23,46 @@ if registry.count_mines(database) == 0:
     st.stop()
 
 all_campaigns = campaigns.list_campaigns(database)
+CHOSEN = "campaign_id"  # the campaign shown, by id, kept across reruns
 POLICIES = {"all": "全部纳入（重点核查）", "ratio": "按比例抽取"}
+
+
+def follow_year(form: str) -> None:
+    """When the year changes, the title and the deadline that were the previous year's defaults follow it;
+    a title or deadline the user typed is kept."""
+    before, year = st.session_state[f"{form}_year_shown"], st.session_state[f"{form}_year"]
+    if st.session_state[f"{form}_title"] == campaigns.default_title(here.name, before):
+        st.session_state[f"{form}_title"] = campaigns.default_title(here.name, year)
+    if st.session_state[f"{form}_deadline"] == campaigns.default_deadline(before):
+        st.session_state[f"{form}_deadline"] = campaigns.default_deadline(year)
+    st.session_state[f"{form}_year_shown"] = year
 
 
 def rules_form(campaign: campaigns.Campaign | None) -> None:
     """Create a campaign, or change the rules of one before its draw."""
-    year_default = campaign.year if campaign else date.today().year
+    form = f"rules_{campaign.id}" if campaign else "rules_new"
+    if f"{form}_year" not in st.session_state:
+        year = campaign.year if campaign else date.today().year
+        st.session_state.update({
+            f"{form}_year": year, f"{form}_year_shown": year,
+            f"{form}_title": campaign.title if campaign else campaigns.default_title(here.name, year),
+            f"{form}_deadline": campaign.deadline if campaign else campaigns.default_deadline(year)})
     c1, c2, c3 = st.columns([1, 3, 1])
-    year = int(c1.number_input("年度", 2018, 2100, year_default, key=f"rules_year_{campaign and campaign.id}"))
-    title = c2.text_input("任务名称", campaign.title if campaign else campaigns.default_title(here.name, year),
-                          key=f"rules_title_{campaign and campaign.id}")
-    deadline = c3.date_input("完成时限", campaign.deadline if campaign else date(year, 11, 30),
-                             key=f"rules_deadline_{campaign and campaign.id}", format="YYYY-MM-DD")
+    year = int(c1.number_input("年度", 2018, 2100, key=f"{form}_year", on_change=follow_year, args=(form,)))
+    title = c2.text_input("任务名称", key=f"{form}_title")
+    deadline = c3.date_input("完成时限", key=f"{form}_deadline", format="YYYY-MM-DD",
+                             help="默认为当年 11 月 30 日；已过时为 30 天后。不能选择已经过去的日期。")
     rules = campaign.rules if campaign else sampling.Rules()
     floor = campaigns.ratio_floor(database)
     c1, c2 = st.columns([1, 3])
     ratio = c1.number_input("抽查比例（%）", int(floor * 100), 100, int(round(rules.ratio * 100)),
-                            key=f"rules_ratio_{campaign and campaign.id}",
+                            key=f"{form}_ratio",
                             help=f"通知要求不低于 20%；下限 {floor:.0%} 可在“设置”中调整。") / 100
-    levels = c2.multiselect("纳入抽查的入库级别", LEVELS, list(rules.levels), key=f"rules_levels_{campaign and campaign.id}",
+    levels = c2.multiselect("纳入抽查的入库级别", LEVELS, list(rules.levels), key=f"{form}_levels",
                             placeholder="请选择入库级别")
     tags = sorted(set(campaigns.mine_tags(database)) | set(rules.extra_categories()))
     extra = st.multiselect("本省增加的重点核查类别（名录中“其他重点核查类别”一栏的标签）", tags,
-                           default=list(rules.extra_categories()), key=f"rules_extra_{campaign and campaign.id}",
+                           default=list(rules.extra_categories()), key=f"{form}_extra",
                            placeholder="无") if tags else []
     categories_in_order = (*sampling.CATEGORIES[:2], *extra, sampling.CATEGORIES[2])
     policy = {}
@@ -53,31 +70,33 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
     for column, name in zip(cols, categories_in_order):
         current = rules.policy.get(name, sampling.ALL)
         kind = column.selectbox(f"{name}", list(POLICIES), format_func=POLICIES.get,
-                                index=0 if current == sampling.ALL else 1, key=f"rules_{name}_{campaign and campaign.id}")
+                                index=0 if current == sampling.ALL else 1, key=f"{form}_{name}")
         if kind == "all":
             policy[name] = sampling.ALL
         else:
             policy[name] = column.number_input(
                 f"{name}抽取比例（%）", int(ratio * 100), 100,
                 max(int(ratio * 100), int(round(float(current) * 100)) if current != sampling.ALL else 50),
-                key=f"rules_{name}_ratio_{campaign and campaign.id}") / 100
+                key=f"{form}_{name}_ratio") / 100
     national = {m["licence_no"]: f"{m['name']}（{m['city']}）" for m in campaigns.national_mines(database)}
     direct = st.multiselect("部直接核查的国家级绿色矿山（不参加本省抽取）", list(national),
                             default=[x for x in (campaign.ministry_direct if campaign else []) if x in national],
-                            format_func=national.get, key=f"rules_direct_{campaign and campaign.id}",
+                            format_func=national.get, key=f"{form}_direct",
                             placeholder="无（部里未直接核查本省矿山时留空）")
     new_rules = sampling.Rules(ratio=ratio, levels=tuple(levels), policy=policy)
     label = "保存任务设置" if campaign else "创建核查任务"
-    if st.button(label, type="primary", key=f"rules_save_{campaign and campaign.id}"):
+    if st.button(label, type="primary", key=f"{form}_save"):
         try:
             if campaign:
                 campaigns.update_rules(database, campaign.id, title, deadline, new_rules, direct, campaign.version,
-                                       ui.actor())
+                                       ui.actor(), year=year)
                 ui.flash("任务设置已保存。")
             else:
-                st.session_state["campaign_id"] = campaigns.create(database, year, title, deadline, new_rules, direct,
-                                                                   ui.actor())
-                ui.flash(f"已创建核查任务“{title}”。")
+                st.session_state[CHOSEN] = campaigns.create(database, year, title, deadline, new_rules, direct,
+                                                            ui.actor())
+                for name in ("year", "year_shown", "title", "deadline"):  # the next new campaign starts afresh
+                    st.session_state.pop(f"{form}_{name}", None)
+                ui.flash(f"已创建核查任务“{title.strip()}”。")
         except campaigns.CampaignError as exc:
             st.error(str(exc))
         else:
@@ -89,12 +108,12 @@ if not all_campaigns:
     rules_form(None)
     st.stop()
 
-names = {c.id: f"{c.title}" for c in all_campaigns}
-chosen_id = st.selectbox("核查任务", list(names), format_func=names.get,
-                         index=list(names).index(st.session_state.get("campaign_id", all_campaigns[0].id))
-                         if st.session_state.get("campaign_id") in names else 0)
-st.session_state["campaign_id"] = chosen_id
-campaign = campaigns.get(database, chosen_id)
+opening = campaigns.to_open_for_the_draw(database, ui.actor())
+if len(all_campaigns) == 1:
+    campaign = all_campaigns[0]
+    st.caption(f"当前核查任务：{campaigns.choice_labels(database, all_campaigns)[campaign.id]}")
+else:
+    campaign = ui.choose_campaign(database, all_campaigns, opening, CHOSEN)
 current = campaigns.current_draw(database, campaign)
 pending = campaigns.pending_draw(database, campaign.id)
 
@@ -102,6 +121,15 @@ with st.expander("任务设置（抽取前确定）", expanded=current is None a
     rules_form(campaign)
 with st.expander("新建另一个核查任务"):
     rules_form(None)
+if current is None:
+    with st.expander("删除本核查任务（建错或重复建立时）"):
+        st.caption("只能删除尚未抽取的任务；名录已冻结的，先作废冻结。任务设置、任务历史和删除理由记入审计日志。")
+        delete_reason = st.text_input("删除理由", key=f"delete_reason_{campaign.id}")
+        if ui.confirmed("删除本核查任务", f"delete_campaign_{campaign.id}",
+                        f"确认删除核查任务“{campaign.title}”？删除后不能恢复。", confirm_label="确认删除",
+                        disabled=not delete_reason.strip()):
+            ui.write_then_rerun(lambda: campaigns.delete(database, campaign.id, delete_reason, ui.actor()),
+                                f"已删除核查任务“{campaign.title}”。", campaigns.CampaignError)
 
 st.subheader("一、抽取范围与分层")
 st.caption("每个入库级别按重点核查类别分层：问题线索、“回头看”整改要求、本省增加的类别、露天开采（橙色），其余为一般矿山；"
@@ -211,11 +239,21 @@ if current is not None:
             size = int(c2.selectbox("每组人数（含组长）", (3, 4, 5)))
             leader_rule = c3.selectbox("组长条件", list(inspectors.LEADER_RULES), format_func=inspectors.LEADER_RULES.get)
             recuse = c4.checkbox("本地人员回避本地矿山", True)
-            if ui.confirmed("抽取核查组", "draw_teams", "确认按上述设置抽取核查组？结果记入任务历史。", confirm_label="确认抽取核查组"):
-                ui.write_then_rerun(
-                    lambda: teams.save_team_draw(database, campaign, teams.TeamRules(team_count, size, recuse, leader_rule),
-                                                  ui.actor()),
-                    "核查组已抽取。", teams.TeamError)
+            team_rules = teams.TeamRules(team_count, size, recuse, leader_rule)
+            try:
+                load = teams.preview(database, campaign, team_rules)
+            except teams.TeamError as exc:
+                st.error(str(exc))
+                load = None
+            else:
+                st.markdown(f"**按上述设置各组的工作量**：每组 {load['核查矿山数'].min()}～{load['核查矿山数'].max()} 座矿山。"
+                            "同一地市的矿山尽量由一个组核查，为使各组工作量均衡，矿山多的地市按县分给几个组。"
+                            "各组人员在确认抽取后公布。")
+                st.dataframe(load, hide_index=True, width="stretch", key="team_load")
+            if ui.confirmed("抽取核查组", "draw_teams", "确认按上述设置抽取核查组？结果记入任务历史。", confirm_label="确认抽取核查组",
+                            disabled=load is None):
+                ui.write_then_rerun(lambda: teams.save_team_draw(database, campaign, team_rules, ui.actor()),
+                                    "核查组已抽取。", teams.TeamError)
     else:
         st.dataframe(teams.teams_frame(database, team_draw["id"]), hide_index=True, width="stretch")
         ui.page_link("pages/inspections.py", label="下一步：各核查组到现场核查，填写核查记录")

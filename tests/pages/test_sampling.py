@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
-from core import campaigns, sampling
+from core import audit, campaigns, demo, sampling, teams
 from tests.pages.conftest import button
+
+THIS_YEAR = date.today().year
 
 PAGE = "pages/sampling.py"
 
@@ -101,3 +103,106 @@ def test_ministry_direct_mines_are_listed_not_drawn(open_page, database) -> None
     at = open_page(PAGE)
     listed = next(d.value for d in at.dataframe if "采矿许可证号" in d.value.columns)
     assert set(listed["采矿许可证号"]) == set(national)
+
+
+def test_the_title_and_the_deadline_follow_the_year_until_the_user_types_them(open_page, database) -> None:
+    at = open_page(PAGE)
+    at.number_input(key="rules_new_year").set_value(THIS_YEAR + 1).run()
+    assert at.text_input(key="rules_new_title").value == f"湖北省{THIS_YEAR + 1}年度绿色矿山实地抽查核查"
+    assert at.date_input(key="rules_new_deadline").value == date(THIS_YEAR + 1, 11, 30)
+    at.text_input(key="rules_new_title").set_value("湖北省绿色矿山专项核查").run()
+    at.number_input(key="rules_new_year").set_value(THIS_YEAR + 2).run()
+    assert at.text_input(key="rules_new_title").value == "湖北省绿色矿山专项核查"  # typed: kept
+    assert at.date_input(key="rules_new_deadline").value == date(THIS_YEAR + 2, 11, 30)
+    button(at, "创建核查任务").click().run()
+    [campaign] = campaigns.list_campaigns(database)
+    assert (campaign.year, campaign.title, campaign.deadline) == (THIS_YEAR + 2, "湖北省绿色矿山专项核查",
+                                                                   date(THIS_YEAR + 2, 11, 30))
+
+
+def test_a_past_deadline_or_a_second_title_of_the_year_is_refused_on_the_page(open_page, database) -> None:
+    at = open_page(PAGE)
+    at.date_input(key="rules_new_deadline").set_value(date.today() - timedelta(days=1)).run()
+    button(at, "创建核查任务").click().run()
+    assert any("已经过去" in e.value for e in at.error)
+    assert campaigns.list_campaigns(database) == []
+    at = create_campaign(open_page)
+    button(at, "创建核查任务").click().run()  # the form of another campaign, with the same default title
+    assert any("已有名为" in e.value for e in at.error)
+    assert len(campaigns.list_campaigns(database)) == 1
+
+
+def test_the_chosen_campaign_stays_chosen_across_edits(open_page, database) -> None:
+    """Two campaigns of an older database with the same title: told apart, and an edit of the one chosen
+    keeps it on the page (it used to jump to the other one)."""
+    first = campaigns.create(database, THIS_YEAR, "湖北省核查", campaigns.default_deadline(THIS_YEAR),
+                             sampling.Rules(), [], "组织者")
+    database.execute("INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
+                     "SELECT year, title, deadline, rules, ministry_direct, created_at, updated_at FROM campaigns")
+    second = max(c.id for c in campaigns.list_campaigns(database))
+    at = open_page(PAGE)
+    chooser = at.selectbox(key="campaign_id__select")
+    assert chooser.value == second  # the latest, not drawn: its draw is the next step
+    assert sorted(chooser.options) == sorted([f"湖北省核查（编号 {first}，未抽取）", f"湖北省核查（编号 {second}，未抽取）"])
+    chooser.set_value(first).run()
+    at.number_input(key=f"rules_{first}_ratio").set_value(30).run()
+    button(at, "保存任务设置").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert campaigns.get(database, first).rules.ratio == 0.3
+    assert at.selectbox(key="campaign_id__select").value == first
+    at.text_input(key=f"rules_{first}_title").set_value("湖北省核查（第一批）").run()
+    button(at, "保存任务设置").click().run()
+    assert at.selectbox(key="campaign_id__select").value == first
+    assert at.selectbox(key="campaign_id__select").options[-1] == "湖北省核查（第一批）（未抽取）"
+    assert campaigns.get(database, second).rules.ratio == 0.2
+
+
+def test_an_undrawn_campaign_is_deleted_with_a_reason(open_page, database) -> None:
+    at = create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    assert button(at, "删除本核查任务").disabled
+    at.text_input(key=f"delete_reason_{campaign.id}").set_value("年度选错，重新建立").run()
+    button(at, "删除本核查任务").click().run()
+    assert campaigns.list_campaigns(database)  # asks first
+    button(at, "确认删除").click().run()
+    assert not at.exception, at.exception
+    assert campaigns.list_campaigns(database) == []
+    assert any("还没有核查任务" in i.value for i in at.info)
+    entry = audit.entries(database, action="任务：删除核查任务").iloc[0]
+    assert "年度选错，重新建立" in entry["内容"]
+
+
+def test_a_drawn_campaign_offers_no_deletion(open_page, database) -> None:
+    at, _ = drawn_campaign(open_page, database)
+    assert "删除本核查任务" not in [b.label for b in at.button]
+
+
+def test_the_teams_load_is_shown_before_the_team_draw(open_page, database) -> None:
+    at, campaign = drawn_campaign(open_page, database)
+    load = next(d.value for d in at.dataframe if list(d.value.columns) == ["核查组", "核查矿山数", "负责地市"])
+    drawn = len(campaigns.drawn_mines(database, campaigns.get(database, campaign.id)))
+    assert load["核查矿山数"].sum() == drawn
+    assert any(f"每组 {load['核查矿山数'].min()}～{load['核查矿山数'].max()} 座矿山" in m.value for m in at.markdown)
+    button(at, "抽取核查组").click().run()
+    button(at, "确认抽取核查组").click().run()
+    stored = teams.teams_frame(database, teams.latest_team_draw(database, campaigns.get(database, campaign.id))["id"])
+    assert stored[list(load.columns)].to_dict("records") == load.to_dict("records")
+
+
+def test_pages_open_on_the_campaign_in_progress(open_page, database) -> None:
+    """Last year's campaign still running (due next June) and this year's past its deadline: the draw,
+    record and report pages open on last year's, not merely the newest."""
+    older = demo.start_campaign(database, THIS_YEAR - 1, deadline=date(THIS_YEAR + 1, 6, 30))
+    newer = demo.start_campaign(database, THIS_YEAR, witness="另一组见证", deadline=date(THIS_YEAR, 1, 1))
+    assert campaigns.in_progress(database).id == older.id != newer.id
+    at = open_page(PAGE)
+    assert at.selectbox(key="campaign_id__select").value == older.id
+    for page, key in (("pages/inspections.py", "rec_campaign"), ("pages/reports.py", "rep_campaign")):
+        at = open_page(page)
+        assert at.selectbox(key=f"{key}__select").value == older.id, page
+
+
+def test_with_one_campaign_the_page_names_it(open_page, database) -> None:
+    campaign = demo.start_campaign(database, THIS_YEAR, deadline=campaigns.default_deadline(THIS_YEAR))
+    at = open_page("pages/reports.py")
+    assert any(c.value == f"当前核查任务：{campaign.title}" for c in at.caption)
