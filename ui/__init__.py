@@ -69,16 +69,37 @@ def pdf_font(database: Database) -> pdf.Font:
 
 
 def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Campaign":
-    """The campaign a page works on: the one with drawn mines (a choice when there are several, latest
-    first). With none, says ``missing`` with a link to the draw and stops the page."""
+    """The campaign a page works on: one with drawn mines, at first the one in progress for this user
+    (:func:`campaigns.in_progress`); a choice when there are several, latest first, else named in a line.
+    With none, says ``missing`` with a link to the draw and stops the page."""
     ready = campaigns.with_draws(database)
     if not ready:
         st.info(missing)
         page_link("pages/sampling.py", label="去抽取核查矿山")
         st.stop()
     if len(ready) == 1:
+        st.caption(f"当前核查任务：{ready[0].title}")
         return ready[0]
-    return st.selectbox("核查任务", ready, format_func=lambda c: c.title, key=key)
+    return choose_campaign(database, ready, campaigns.in_progress(database, actor()), key)
+
+
+def choose_campaign(database: Database, choices: list, default, key: str) -> "campaigns.Campaign":
+    """A selector of ``choices`` (campaigns) opening on ``default``. The choice is kept by id in
+    ``st.session_state[key]``: the browser names an option by its label, which changes when the campaign
+    is renamed or drawn, and two old campaigns may share a title; the label says number and state."""
+    ids = [c.id for c in choices]
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = default.id if default is not None and default.id in ids else ids[0]
+    widget = f"{key}__select"
+    st.session_state[widget] = st.session_state[key]
+
+    def keep() -> None:  # a label the browser kept from before a rename is no choice
+        if st.session_state.get(widget) in ids:
+            st.session_state[key] = st.session_state[widget]
+
+    labels = campaigns.choice_labels(database, choices)
+    st.selectbox("核查任务", ids, format_func=lambda i: labels.get(i, str(i)), key=widget, on_change=keep)
+    return next(c for c in choices if c.id == st.session_state[key])
 
 
 def record_pdf_bytes(record_id: int, font: pdf.Font, who: str) -> bytes:
