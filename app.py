@@ -61,6 +61,6 @@ else:
                       else st.Page(auth.denied_page(user, title, allowed), title=title, url_path=url))
     navigation = st.navigation(routes, position="hidden")
     st.session_state[auth.PAGES] = {path for _, path, *_ in allowed}
-    ui.frame(database)
-    auth.sidebar(database, user, allowed)
+    ui.frame(database, allowed)
+    auth.sidebar(database, user)
     navigation.run()

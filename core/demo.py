@@ -252,6 +252,15 @@ def load_demo(db: Database, mines: int = DEFAULT_MINES, province_code: str = DEF
     return len(rows)
 
 
+def only_demo_data(db: Database) -> bool:
+    """True when the register is empty or every mine in it was written by the demo loader (its first history
+    entry is the demo's): the case where replacing everything with demo data loses nothing real."""
+    row = db.execute(
+        "SELECT COUNT(*) FROM mines m WHERE (SELECT actor FROM mine_history h WHERE h.mine_id = m.id "
+        "ORDER BY h.id LIMIT 1) IS NOT ?", [DEMO_ACTOR]).fetchone()
+    return row[0] == 0
+
+
 def start_campaign(db: Database, year: int = 2023, team_count: int = 3, witness: str = "演示见证 2023",
                    actor: str = DEMO_ACTOR, deadline: date | None = None) -> campaigns.Campaign:
     """A campaign with its draw confirmed and its teams drawn, as after the draw meeting."""

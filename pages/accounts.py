@@ -42,7 +42,7 @@ def person_label(inspector_id):
 
 st.subheader("新建账号")
 c1, c2, c3 = st.columns(3)
-username = c1.text_input("账号名", key="new_username", placeholder="字母或数字，如 zhangsan")
+username = c1.text_input("账号名", key="new_username", placeholder="字母或数字，如姓名的拼音")
 name = c2.text_input("姓名", key="new_name")
 role = c3.selectbox("角色", ROLES, index=ROLES.index(INSPECTOR), key="new_role", help="；".join(
     f"{r}：{ROLE_HELP[r]}" for r in ROLES))

@@ -115,8 +115,10 @@ def step_form(case: followup.Case, shown: str) -> None:
     passed = None
     if kind != followup.SENT:
         passed = st.radio("复核结论", ("通过", "未通过"), horizontal=True, key=f"fu_passed_{case.id}") == "通过"
-    uploads = st.file_uploader("附件：整改报告（pdf、doc、docx、xls、xlsx、ofd、zip）、照片或视频", accept_multiple_files=True,
-                               key=f"fu_files_{case.id}")
+    uploads = st.file_uploader(
+        f"附件：整改报告（pdf、doc、docx、xls、xlsx、ofd、zip，不超过 {followup.MAX_DOCUMENT_BYTES // 2**20} MB）、"
+        f"照片（不超过 {evidence.MAX_PHOTO_BYTES // 2**20} MB）或视频（不超过 {evidence.MAX_VIDEO_BYTES // 2**20} MB）",
+        accept_multiple_files=True, key=f"fu_files_{case.id}", max_upload_size=evidence.MAX_VIDEO_BYTES // 2**20)
     files = [Upload(u.getvalue(), u.name) for u in uploads or []]
 
     def write() -> None:

@@ -25,7 +25,8 @@ else:
 st.subheader("导入核查人员")
 st.download_button("下载核查人员导入模板（.xlsx）", inspectors.template(),
                    file_name=ui.download_name(database, "核查人员名录导入模板", "xlsx"))
-upload = st.file_uploader("选择核查人员名录文件", type=["xlsx", "xls", "csv"], key="inspector_upload")
+upload = st.file_uploader("选择核查人员名录文件", type=["xlsx", "xls", "csv"], key="inspector_upload",
+                          max_upload_size=importer.MAX_IMPORT_MB)
 if upload is not None:
     try:
         plan = inspectors.plan_import(database, upload.getvalue(), upload.name)

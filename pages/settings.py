@@ -37,11 +37,14 @@ distance = c2.number_input("照片距矿山提示距离（公里）", 0.1, 100.0
 minutes = c3.number_input("登录超时（分钟）", 5, 480, auth.session_minutes(database), 5,
                           help="超过此时间未操作，须重新登录。")
 font_setting = c4.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
-                             placeholder="留空则自动查找；如 C:\\Windows\\Fonts\\simhei.ttf，字体集可写 路径#序号")
+                             placeholder="留空则自动查找",
+                             help="服务器上中文字体文件的完整路径，如 Windows 服务器的黑体 C:\\Windows\\Fonts\\simhei.ttf；"
+                                  "字体集（.ttc）可在路径后写 #序号。")
 try:
-    found = pdf.find_font(font_setting or None)
-    st.caption(f"PDF 使用字体：{found.path}" + (f"（第 {found.index} 号字体）" if found.index else ""))
+    found_font = pdf.find_font(font_setting or None)
+    st.caption("PDF 中文字体：已找到（字体文件的位置见本页末尾的“技术信息”）。")
 except pdf.FontMissing as exc:
+    found_font = None
     st.warning(str(exc))
 if st.button("保存抽查与文档设置"):
     settings.put(database, "sampling_ratio_floor", floor / 100, ui.actor())
@@ -67,8 +70,8 @@ if kind == "tiles":
     chosen_base.attribution = c2.text_input("底图来源说明", current_base.attribution, placeholder="如 天地图·湖北")
     chosen_base.max_zoom = int(c3.number_input("最大缩放级别", 1, 22, current_base.max_zoom))
 elif kind == "local":
-    folder = basemap.tiles_source()
-    st.markdown(f"把按 `{{z}}/{{x}}/{{y}}` 组织的瓦片放在 `{folder}` 下（如 `{folder}/8/210/104.png`），再点击“发布本地瓦片”。")
+    st.write("请信息技术人员把按“级别/列/行”组织的瓦片文件复制到服务器数据目录的瓦片文件夹（位置见本页末尾的“技术信息”），"
+             "再点击“发布本地瓦片”。")
     c1, c2 = st.columns(2)
     suffixes = ("png", "jpg", "jpeg", "webp")
     chosen_base.suffix = c1.selectbox("瓦片格式", suffixes, index=suffixes.index(current_base.suffix))
@@ -76,7 +79,7 @@ elif kind == "local":
     if st.button("发布本地瓦片"):
         with st.spinner("正在发布本地瓦片…"):
             count = basemap.publish_local_tiles()
-        (st.success if count else st.warning)(f"已发布 {count} 张瓦片。" if count else f"{folder} 下没有找到瓦片文件。")
+        (st.success if count else st.warning)(f"已发布 {count} 张瓦片。" if count else "瓦片文件夹中没有找到瓦片文件。")
 if st.button("保存底图设置", type="primary"):
     try:
         basemap.save(database, chosen_base, ui.actor())
@@ -88,12 +91,13 @@ if st.button("保存底图设置", type="primary"):
 
 st.markdown("**行政区边界**（可选）：上传本省审定的行政区边界 GeoJSON（经纬度坐标），在地图上显示省界和市界。本系统不附带任何边界数据。")
 if basemap.load_boundary() is not None:
-    st.caption(f"已上传边界：{basemap.boundary_path()}")
+    st.caption("已上传行政区边界，地图上显示省界和市界。")
     if ui.confirmed("删除边界", "remove_boundary", "确认删除已上传的行政区边界？", confirm_label="确认删除"):
         basemap.remove_boundary()
         ui.flash("已删除行政区边界。")
         st.rerun()
-boundary_file = st.file_uploader("上传边界文件", type=["geojson", "json"], key="boundary_upload")
+boundary_file = st.file_uploader("上传边界文件", type=["geojson", "json"], key="boundary_upload",
+                                 max_upload_size=basemap.MAX_BOUNDARY_MB)
 if boundary_file is not None and st.button("保存边界"):
     try:
         warnings = basemap.save_boundary(boundary_file.getvalue(), ui.actor())
@@ -103,18 +107,9 @@ if boundary_file is not None and st.button("保存边界"):
         ui.flash("已保存行政区边界。" + "".join(warnings))
         st.rerun()
 
-st.subheader("数据目录")
-db_file = config.db_path()
-st.markdown(
-    f"数据库、照片和生成的文件都保存在：`{config.data_dir()}`（由{config.data_dir_source()}决定）。  \n"
-    f"数据库文件 `{db_file.name}` 当前 {db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。  \n"
-    f"更换数据目录：启动前设置环境变量 `{config.ENV_DATA_DIR}`，或在项目目录的 `{config.SETTINGS_FILE.name}` 中写 "
-    "`data_dir = \"路径\"`。"
-)
-
 st.subheader("数据备份与检查")
-st.caption("备份包含数据库（在线备份，程序运行时也是同一时刻的完整数据）、全部核查影像和上传的边界，保存在数据目录的 "
-           "backups/ 下。请定期把备份文件复制到另一台机器或介质上。")
+st.caption("备份包含数据库（在线备份，程序运行时也是同一时刻的完整数据）、全部核查影像和上传的边界，保存在服务器的数据目录中。"
+           "请定期请信息技术人员把备份文件复制到另一台机器或介质上。")
 b1, b2, _ = st.columns([1, 1, 2])
 if b1.button("立即备份", type="primary", key="backup_now"):
     progress = st.progress(0.0, text="正在备份…")
@@ -148,28 +143,30 @@ if found:
         else:
             st.success(f"备份完好：{chosen.name}")
 else:
-    st.info("还没有备份。点“立即备份”，或在服务器上执行 `.venv/bin/python -m core.backup create`（可用定时任务每天执行）。")
-st.caption("恢复备份须先停止程序，然后在服务器上执行 `.venv/bin/python -m core.backup restore 备份文件`："
-           "恢复前会逐个文件检查备份，当前数据先移到 backups/恢复前-时间/，可以撤销。")
+    st.info("还没有备份。点“立即备份”；信息技术人员也可以在服务器上设置每天自动备份（见“技术信息”）。")
+st.caption("恢复备份须先停止程序，由信息技术人员在服务器上执行（见“技术信息”）：恢复前会逐个文件检查备份，当前数据先另存一份，可以撤销。")
 
-st.subheader("演示数据")
-st.write(f"用于演示和培训：清空名录库、核查任务和核查记录，写入 {demo.DEFAULT_MINES} 座虚构的"
-         f"{regions.region_by_code(demo.DEFAULT_PROVINCE).name}绿色矿山（名称均含“示例”字样）和 45 名虚构的核查人员。"
-         "命令行：`python -m core.demo --reset`（加 `--campaign` 同时建立演示核查任务）。")
-st.checkbox("同时建立进行中的演示核查任务（已抽取矿山和核查组，约一半核查记录已提交）", value=True,
-            key="reset_demo_campaign")
-if ui.confirmed("重置为演示数据", "reset_demo",
-                f"确认清空名录库中的全部 {registry.count_mines(database)} 座矿山及其修改记录、全部核查任务和抽取记录，"
-                "并写入演示数据？此操作不能撤销。",
-                confirm_label="确认重置"):
-    progress = st.progress(0.0, text="正在写入演示数据…")
-    count = demo.load_demo(database, progress=lambda share: progress.progress(share * 0.5, text="正在写入演示数据…"),
-                           actor=ui.actor())
-    if st.session_state.get("reset_demo_campaign"):
-        demo.demo_campaign(database, progress=lambda share: progress.progress(0.5 + share / 2,
-                                                                              text="正在生成演示核查任务和核查记录…"))
-    ui.flash(f"已载入 {count} 座演示矿山" + ("，并建立了进行中的演示核查任务。" if st.session_state.get("reset_demo_campaign") else "。"))
-    st.rerun()
+if demo.only_demo_data(database):
+    st.subheader("演示数据")
+    st.write(f"用于演示和培训：清空名录库、核查任务和核查记录，写入 {demo.DEFAULT_MINES} 座虚构的"
+             f"{regions.region_by_code(demo.DEFAULT_PROVINCE).name}绿色矿山（名称均含“示例”字样）和 45 名虚构的核查人员。"
+             "名录库中有非演示数据（如导入了本省名录）时，本节不再显示。")
+    st.checkbox("同时建立进行中的演示核查任务（已抽取矿山和核查组，约一半核查记录已提交）", value=True,
+                key="reset_demo_campaign")
+    typed = st.text_input(f"请输入本省名称“{here.name}”以确认", key="reset_demo_province",
+                          placeholder=here.name)
+    if ui.confirmed("重置为演示数据", "reset_demo",
+                    f"确认清空名录库中的全部 {registry.count_mines(database)} 座矿山及其修改记录、全部核查任务和抽取记录，"
+                    "并写入演示数据？此操作不能撤销。",
+                    confirm_label="确认重置", disabled=typed.strip() != here.name):
+        progress = st.progress(0.0, text="正在写入演示数据…")
+        count = demo.load_demo(database, progress=lambda share: progress.progress(share * 0.5, text="正在写入演示数据…"),
+                               actor=ui.actor())
+        if st.session_state.get("reset_demo_campaign"):
+            demo.demo_campaign(database, progress=lambda share: progress.progress(0.5 + share / 2,
+                                                                                  text="正在生成演示核查任务和核查记录…"))
+        ui.flash(f"已载入 {count} 座演示矿山" + ("，并建立了进行中的演示核查任务。" if st.session_state.get("reset_demo_campaign") else "。"))
+        st.rerun()
 
 st.subheader("参考数据")
 st.write("以下对照表保存在项目的 `data/` 目录中（CSV 文件，可用 Excel 或文本编辑器修改，修改后重启生效）。")
@@ -190,3 +187,23 @@ for chosen_set in indicators.indicator_sets().values():
         st.caption(chosen_set.source)
         st.dataframe([{"类别": item.kind, "一级指标": item.group, "评价内容": item.text, "分值": item.points}
                       for item in chosen_set.items], hide_index=True, width="stretch")
+
+with st.expander("技术信息（供信息技术人员）"):
+    db_file = config.db_path()
+    st.markdown(
+        f"- 数据目录（数据库、照片、生成的文件）：`{config.data_dir()}`（由{config.data_dir_source()}决定）；"
+        f"更换时在启动前设置环境变量 `{config.ENV_DATA_DIR}`，或在项目目录的 `{config.SETTINGS_FILE.name}` 中写 "
+        "`data_dir = \"路径\"`。\n"
+        f"- 数据库文件 `{db_file.name}`：{db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。\n"
+        + (f"- PDF 字体文件：`{found_font.path}`" + (f"（第 {found_font.index} 号字体）" if found_font.index else "") + "\n"
+           if found_font else "")
+        + f"- 本地瓦片文件夹：`{basemap.tiles_source()}`（按 `{{z}}/{{x}}/{{y}}.png` 组织）。\n"
+        + (f"- 行政区边界文件：`{basemap.boundary_path()}`。\n" if basemap.load_boundary() is not None else "")
+        + f"- 备份文件夹：`{config.data_dir() / 'backups'}`。\n"
+        "- 备份、检查、恢复的命令（在项目目录执行；恢复前须先停止程序）：\n"
+    )
+    st.code(".venv/bin/python -m core.backup create            # 备份（可用定时任务每天执行）\n"
+            ".venv/bin/python -m core.backup check 备份文件      # 检查备份\n"
+            ".venv/bin/python -m core.backup restore 备份文件    # 恢复\n"
+            ".venv/bin/python -m core.backup verify            # 检查当前数据\n"
+            ".venv/bin/python -m core.demo --reset --campaign  # 重置为演示数据", language="bash")

@@ -199,3 +199,13 @@ def test_the_demo_campaign_is_under_way(demo_db):
             assert record.content["date_to"] < "2026-11-10"
     photos = demo_db.execute("SELECT COUNT(*), SUM(taken_at != ''), SUM(lat IS NOT NULL) FROM evidence").fetchone()
     assert photos[0] > 0 and photos[0] == photos[1] == photos[2]
+
+
+def test_only_demo_data_until_a_real_mine_is_added(db):
+    assert demo.only_demo_data(db)  # empty: nothing real to lose
+    demo.load_demo(db, mines=20)
+    mine = next(db.query("SELECT * FROM mines WHERE status = '在册' LIMIT 1"))
+    registry.update_mine(db, mine["id"], dict(mine, owner="培训时修改"), mine["version"], "组织者")
+    assert demo.only_demo_data(db)  # a demo mine edited in a training is still demo data
+    registry.create_mine(db, dict(mine, licence_no="C4200002023017110199999", name="某县某矿业公司某矿"), "组织者")
+    assert not demo.only_demo_data(db)

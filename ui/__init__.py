@@ -20,6 +20,7 @@ from ui import auth
 
 ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
 STYLE = Path(__file__).resolve().parent / "style.css"
+ZH_SCRIPT = Path(__file__).resolve().parent / "zh.js"
 
 
 @st.cache_resource(show_spinner=False)
@@ -284,11 +285,21 @@ def map_points(database: Database, filters: registry.Filters, dimension: str):
     return _cached_points(str(config.db_path()), version, filters, dimension)
 
 
-def frame(database: Database) -> None:
-    """What every page shows: Chinese in place of Streamlit's English widget texts, and in the sidebar
-    the province."""
+def frame(database: Database, pages: list[tuple] = ()) -> None:
+    """What every page shows: Chinese in place of Streamlit's English widget texts (the CSS for what is drawn
+    by style, the script for texts, tooltips and what screen readers announce); in the sidebar the menu of
+    ``pages`` (the router's rows: section, file, title, …) by section, and the province."""
     st.html(STYLE)
+    st.html(f"<script>{ZH_SCRIPT.read_text(encoding='utf-8')}</script>", unsafe_allow_javascript=True)
     with st.sidebar:
+        section = None
+        for page_section, path, title, *_ in pages:
+            if page_section != section:
+                section = page_section
+                st.caption(section)
+            st.page_link(path, label=title)
+        if pages:
+            st.divider()
         st.caption(f"{province(database).name} · 绿色矿山实地抽查核查")
 
 

@@ -191,16 +191,8 @@ def _set_password(database: Database, password: str, again: str, write, done: st
     st.rerun()
 
 
-def sidebar(database: Database, user: User, pages: list[tuple] = ()) -> None:
-    """The menu of the pages the user may open (``pages``: the router's rows section, file, title, …), then who
-    is logged in and the logout button."""
+def sidebar(database: Database, user: User) -> None:
     with st.sidebar:
-        section = None
-        for page_section, path, title, *_ in pages:
-            if page_section != section:
-                section = page_section
-                st.caption(section)
-            st.page_link(path, label=title)
         st.caption(f"当前用户：{user.name}（{user.role}）")
         if st.button("退出登录", key="logout"):
             logout(database, user)

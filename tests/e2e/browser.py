@@ -44,8 +44,8 @@ def login(page: Page, app: App, username: str = "zuzhi", password: str = DEMO_PA
     """Log in through the login form (the demo accounts; 'zuzhi' is the organizer). The browser keeps
     the session's cookie, so the test's next ``page.goto`` is still logged in."""
     page.goto(app.url(""))
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(password)
+    page.get_by_label("账号", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     page.get_by_text("当前用户：").wait_for()
     wait_for_app(page)

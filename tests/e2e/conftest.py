@@ -79,6 +79,18 @@ def app(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def campaign_app(tmp_path_factory: pytest.TempPathFactory):
+    """The app as command one leaves it: the demo register, a campaign under way and the demo accounts
+    (hecha1, the leader of team 1; chakan, a viewer; …)."""
+    data_dir = tmp_path_factory.mktemp("e2e-campaign")
+    subprocess.run([sys.executable, "-m", "core.demo", "--seed-if-empty", "--campaign"], cwd=ROOT, check=True,
+                   env={**os.environ, "GREENMINE_DATA_DIR": str(data_dir)}, capture_output=True)
+    server, running = start_app(data_dir)
+    yield running
+    stop(server)
+
+
+@pytest.fixture(scope="session")
 def app_under_path(tmp_path_factory: pytest.TempPathFactory):
     """The app as an intranet reverse proxy often serves it: under a path."""
     server, running = start_app(tmp_path_factory.mktemp("e2e-data-path"), "--server.baseUrlPath", BASE_PATH)

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from core.demo import DEMO_PASSWORD
-from tests.e2e.conftest import ROOT, start_app, stop
 from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 from tests.e2e.test_pages import query
 
@@ -21,8 +16,8 @@ def test_login_reload_and_logout(page: Page, app: App, requests_seen: list[str])
     expect(page.get_by_role("button", name="登录")).to_be_visible()
     expect(page.get_by_role("link", name="绿色矿山名录")).to_have_count(0)  # nothing shown before the login
 
-    page.get_by_label("账号").fill("zuzhi")
-    page.get_by_label("密码").fill("wrong-1234")
+    page.get_by_label("账号", exact=True).fill("zuzhi")
+    page.get_by_label("密码", exact=True).fill("wrong-1234")
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_text("账号或密码不正确")).to_be_visible()
     assert query(app, "SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1") == [("登录失败",)]
@@ -51,17 +46,6 @@ def test_a_viewer_sees_the_overview_and_the_map_only(page: Page, app: App, reque
     assert_all_local(requests_seen)
 
 
-@pytest.fixture(scope="module")
-def campaign_app(tmp_path_factory: pytest.TempPathFactory):
-    """The app as command one leaves it: the demo register, a campaign under way and the demo accounts."""
-    data_dir = tmp_path_factory.mktemp("e2e-campaign")
-    subprocess.run([sys.executable, "-m", "core.demo", "--seed-if-empty", "--campaign"], cwd=ROOT, check=True,
-                   env={**os.environ, "GREENMINE_DATA_DIR": str(data_dir)}, capture_output=True)
-    server, running = start_app(data_dir)
-    yield running
-    stop(server)
-
-
 @pytest.mark.parametrize("path,title,user", [("inspections", "现场核查记录", "hecha1"), ("overview", "湖北省绿色矿山实地抽查核查", "chakan")])
 def test_a_link_sent_to_a_colleague_opens_its_page(page: Page, campaign_app: App, requests_seen: list[str],
                                                    path: str, title: str, user: str) -> None:
@@ -69,8 +53,8 @@ def test_a_link_sent_to_a_colleague_opens_its_page(page: Page, campaign_app: App
     (a new browser session with the cookie), it opens at once; never Streamlit's English 'Page not found'."""
     app = campaign_app
     page.goto(app.url(path))
-    page.get_by_label("账号").fill(user)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_label("账号", exact=True).fill(user)
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     wait_for_app(page)
     expect(page.locator("[data-testid='stMain'] h1").first).to_have_text(title)

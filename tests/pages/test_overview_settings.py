@@ -47,6 +47,10 @@ def test_reset_to_demo_data_asks_first(open_page, database) -> None:
     mine = next(database.query("SELECT * FROM mines LIMIT 1"))
     registry.update_mine(database, mine["id"], dict(mine, owner="演示前修改"), mine["version"], "测试")
     at = open_page("pages/settings.py", account(ADMIN))
+    assert button(at, "重置为演示数据").disabled  # until the province's name is typed
+    widget(at.text_input, "请输入本省名称“湖北省”以确认").set_value("湖北").run()
+    assert button(at, "重置为演示数据").disabled
+    widget(at.text_input, "请输入本省名称“湖北省”以确认").set_value("湖北省").run()
     button(at, "重置为演示数据").click().run()
     assert registry.count_mines(database) == DEMO_MINES
     assert any("此操作不能撤销" in w.value for w in at.warning)
@@ -57,10 +61,23 @@ def test_reset_to_demo_data_asks_first(open_page, database) -> None:
     assert database.execute("SELECT COUNT(*) FROM records WHERE status = '已提交'").fetchone()[0] > 0
 
 
-def test_settings_show_the_data_directory(open_page, database, data_dir) -> None:
+def test_reset_to_demo_data_is_offered_only_on_demo_data(open_page, database) -> None:
+    """On a register that holds real mines (here one imported by a person), a reset would destroy them: the
+    section is not there at all."""
+    mine = next(database.query("SELECT * FROM mines LIMIT 1"))
+    registry.create_mine(database, dict(mine, licence_no="C4200002023017110199999", name="某县某矿业公司某矿"), "组织者")
     at = open_page("pages/settings.py", account(ADMIN))
-    text = " ".join(m.value for m in at.markdown)
-    assert str(data_dir) in text and "GREENMINE_DATA_DIR" in text
+    assert not [b for b in at.button if b.label == "重置为演示数据"]
+    assert "演示数据" not in [h.value for h in at.subheader]
+
+
+def test_settings_keep_server_paths_in_the_technical_section(open_page, database, data_dir) -> None:
+    at = open_page("pages/settings.py", account(ADMIN))
+    [technical] = [e for e in at.expander if e.label == "技术信息（供信息技术人员）"]
+    text = " ".join(m.value for m in technical.markdown) + " ".join(c.value for c in technical.code)
+    assert str(data_dir) in text and "GREENMINE_DATA_DIR" in text and "core.backup restore" in text
+    outside = [m.value for m in at.markdown if m not in technical.markdown] + [c.value for c in at.caption]
+    assert not [t for t in outside if str(data_dir) in t or ".venv/bin/python" in t], outside
 
 
 def test_base_map_settings_are_validated_then_saved(open_page, empty_database) -> None:
