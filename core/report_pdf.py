@@ -145,6 +145,8 @@ def _annex(doc: pdf.Document, stats: reports.Statistics, table: Any) -> None:
     doc.set_font("cjk", size=10.5)
     rows = table[list(reports.COLUMNS)].values.tolist() if len(table) else []
     doc.wrapped_grid(list(reports.COLUMNS), rows, [6, 9, 31, 34, 12, 10, 15, 42, 9, 22], size=8)
+    if not rows:  # an empty form would read as "nothing found"
+        doc.cell(0, 7, "（尚无已提交的核查记录）", align="C", new_x="LMARGIN", new_y="NEXT")
     doc.ln(2)
     doc.set_font("cjk", size=9)
     for line in reports.NOTES:

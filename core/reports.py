@@ -312,72 +312,167 @@ def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool 
 
 # --- the narrative: drafted from the records, edited by the coordinator ---------------------------
 
+NUMBERS = "一二三四五六七八九十"
+
+
 def _listing(pairs: list[tuple[str, int]], limit: int = 5, unit: str = "座") -> str:
-    """'建筑石料用灰岩（47座）、水泥用灰岩（25座）' — the most frequent first; the sentence adds 等."""
-    return "、".join(f"{name}（{count}{unit}）" for name, count in pairs[:limit])
+    """'建筑石料用灰岩（47座）、水泥用灰岩（25座）等' — the most frequent first; 等 only when some were left
+    out, so that a list never claims more than the records hold. Empty for no pairs: callers say nothing."""
+    shown = "、".join(f"{name}（{count}{unit}）" for name, count in pairs[:limit])
+    return shown + ("等" if len(pairs) > limit else "")
 
 
 def _day(value: str) -> str:
-    return chinese_date(date.fromisoformat(value)) if value else "（未填）"
+    return chinese_date(date.fromisoformat(value))
 
 
-def draft_sections(stats: Statistics) -> dict[str, str]:
-    """A first text for each section of 附件2, written from the numbers; the coordinator edits it."""
-    levels = "、".join(f"{lv}{n}座" for lv, n in stats.checked.items()) or "0座"
-    drawn = "、".join(f"{lv}{n}座" for lv, n in stats.drawn.items())
-    overview = (
+def _by_level(counts: dict[str, int]) -> str:
+    return "、".join(f"{level}{count}座" for level, count in counts.items() if count)
+
+
+def _conclusion_phrases(stats: Statistics) -> list[str]:
+    phrases = {KEEP: "座符合要求予以保留", RECTIFY: "座需要整改", REMOVE: "座建议移出名录"}
+    return [f"{stats.conclusion_total(c)}{phrases[c]}" for c in CONCLUSIONS if stats.conclusion_total(c)]
+
+
+def draft_sections(stats: Statistics, as_of: date | None = None) -> dict[str, str]:
+    """A first text for each section of 附件2, written from the numbers; the coordinator edits it.
+
+    Says only what the records support: with no submitted record it says so (and no statistics); with
+    some records still missing it says the campaign is under way and how many are left (as of ``as_of``,
+    today by default); a list ends with 等 only when it was shortened."""
+    as_of = as_of or date.today()
+    drawn_total = sum(stats.drawn.values())
+    checked = stats.total_checked
+    missing = drawn_total - checked
+    teams = (f"从核查人员名录中随机抽取人员组成{len(stats.teams)}个核查组，每组3至5人，实行本地人员回避。"
+             if stats.teams else "核查组尚未抽取。")
+    drawn = f"随机抽取{_by_level(stats.drawn)}（共{drawn_total}座）" if drawn_total else "随机抽取核查矿山"
+    overview = [
         f"按照《自然资源部办公厅关于开展{stats.year}年度绿色矿山实地抽查核查工作的通知》要求，{stats.province}自然资源主管部门"
-        f"组织开展了{stats.year}年度绿色矿山实地抽查核查。按照“双随机、一公开”要求，从全省在册绿色矿山中随机抽取{drawn}，"
-        f"对露天开采、有问题线索反映和“回头看”提出整改要求的矿山开展重点核查；从核查人员名录中随机抽取人员组成"
-        f"{len(stats.teams)}个核查组，每组3至5人，实行本地人员回避。\n"
-        f"核查工作于{_day(stats.first_day)}至{_day(stats.last_day)}开展，共完成实地核查{stats.total_checked}座（{levels}），"
-        f"涉及{len(stats.cities)}个市（州）。核查组对照行业标准和评价指标，查阅资料、现场查看、询问人员，逐矿填写核查记录表，"
-        f"同步记录核查影像。\n"
-        f"核查矿山的开采矿种以{_listing(stats.minerals)}等为主；开采方式为{_listing(stats.methods)}；"
-        f"生产规模为{_listing(stats.scales)}。"
-    )
-    construction = [
-        f"本次核查的{stats.total_checked}座矿山中，{stats.conclusion_total(KEEP)}座符合要求予以保留，"
-        f"{stats.conclusion_total(RECTIFY)}座需要整改，{stats.conclusion_total(REMOVE)}座建议移出名录。"
-        "总体上，多数矿山能够按照绿色矿山建设标准开展建设，矿容矿貌、生态修复和规范管理取得成效。"]
+        f"组织开展了{stats.year}年度绿色矿山实地抽查核查。按照“双随机、一公开”要求，从全省在册绿色矿山中{drawn}，"
+        f"对露天开采、有问题线索反映和“回头看”提出整改要求的矿山开展重点核查；{teams}"]
+    if not checked:
+        overview.append(f"截至{chinese_date(as_of)}，本次核查尚无已提交的核查记录，实地核查尚未完成；"
+                        "核查组提交核查记录后，系统据此统计核查情况。")
+        nothing = "本次核查尚无已提交的核查记录，待实地核查完成后据核查记录填写。"
+        return {"overview": "\n".join(overview), "construction": nothing, "problems": nothing,
+                "suggestions": "待实地核查完成后，根据核查结论提出意见建议。"}
+    period = (f"核查工作于{_day(stats.first_day)}至{_day(stats.last_day)}开展，" if stats.first_day and not missing
+              else f"核查工作自{_day(stats.first_day)}开始，" if stats.first_day else "")
+    if missing > 0:
+        done = (f"截至{chinese_date(as_of)}，已提交核查记录{checked}座（{_by_level(stats.checked)}），"
+                f"抽取的{drawn_total}座矿山中尚有{missing}座未提交核查记录，实地核查尚未完成。")
+    else:
+        done = f"共完成实地核查{checked}座（{_by_level(stats.checked)}）。"
+    overview.append(f"{period}{done}已核查矿山涉及{len(stats.cities)}个市（州）。核查组对照行业标准和评价指标，"
+                    "查阅资料、现场查看、询问人员，逐矿填写核查记录表，同步记录核查影像。")
+    kinds = [f"开采矿种以{_listing(stats.minerals)}为主" if stats.minerals else "",
+             f"开采方式为{_listing(stats.methods)}" if stats.methods else "",
+             f"生产规模为{_listing(stats.scales)}" if stats.scales else ""]
+    if any(kinds):
+        overview.append(f"已核查矿山的{'；'.join(k for k in kinds if k)}。")
+    which = f"本次核查的{checked}座矿山中" if not missing else f"已提交核查记录的{checked}座矿山中"
+    construction = [f"{which}，{'，'.join(_conclusion_phrases(stats))}。"]
+    if stats.conclusion_total(KEEP) * 2 > checked:
+        construction[0] += "多数已核查矿山符合绿色矿山建设要求。"
     for number, area in enumerate(AREAS):
         found = stats.area_counts.get(area, 0)
         top = stats.area_problems.get(area, [])
-        construction.append(
-            f"（{'一二三四五六'[number]}）{area}。{found}座矿山发现问题"
-            + (f"，主要是{_listing(top, 3)}等。" if top else "。")
-            if found else f"（{'一二三四五六'[number]}）{area}。核查矿山均未发现明显问题。")
+        heading = f"（{NUMBERS[number]}）{area}。"
+        if not found:
+            construction.append(f"{heading}已核查矿山均未发现问题。")
+        else:
+            construction.append(f"{heading}{found}座矿山发现问题" + (f"，主要是{_listing(top, 3)}。" if top else "。"))
     if stats.national:
         construction.append(f"承担国家级绿色矿山核查任务{len(stats.national)}座，各矿山核查结论见下表。")
     problems_all = Counter()
     for area in AREAS:
         problems_all.update(dict(stats.area_problems.get(area, [])))
-    problems = (
-        f"一是部分矿山存在{_listing(problems_all.most_common(), 4, '座次')}等问题。"
-        f"二是{stats.conclusion_total(RECTIFY)}座矿山需限期整改，{stats.conclusion_total(REMOVE)}座矿山不符合绿色矿山标准要求。"
-        "三是个别矿山绿色矿山建设重创建、轻管护，日常管理和资料档案不够规范。"
-        if problems_all else "核查中未发现明显问题。")
-    suggestions = (
-        "（一）对需要整改的矿山，督促企业对照问题清单制定整改方案，在6个月内完成整改并报送整改材料，逾期未完成的按程序移出名录。\n"
-        "（二）对不符合绿色矿山标准要求的矿山，按程序移出名录；属于国家级绿色矿山的，报部确定。\n"
-        "（三）加强绿色矿山日常监管，将核查发现的共性问题纳入年度监管重点，推动绿色矿山建设常态化。"
-        + (f"\n核查组提出的主要意见建议：{_listing(stats.opinions, 3, '次')}等。" if stats.opinions else "")
-    )
-    return {"overview": overview, "construction": "\n".join(construction), "problems": problems,
+    points = []
+    if problems_all:
+        points.append(f"部分矿山存在{_listing(problems_all.most_common(), 4, '座次')}的问题。")
+    if stats.conclusion_total(RECTIFY):
+        points.append(f"{stats.conclusion_total(RECTIFY)}座矿山需限期整改。")
+    if stats.conclusion_total(REMOVE):
+        points.append(f"{stats.conclusion_total(REMOVE)}座矿山不符合绿色矿山标准要求。")
+    problems = ("".join(f"{NUMBERS[n]}是{p}" for n, p in enumerate(points)) if points
+                else f"已核查的{checked}座矿山未发现问题。")
+    advice = []
+    if stats.conclusion_total(RECTIFY):
+        advice.append("对需要整改的矿山，督促企业对照问题清单制定整改方案，在整改期限内完成整改并报送整改材料，"
+                      "逾期未完成的按程序移出名录。")
+    if stats.conclusion_total(REMOVE):
+        advice.append("对不符合绿色矿山标准要求的矿山，按程序移出名录；属于国家级绿色矿山的，报部确定。")
+    advice.append("加强绿色矿山日常监管，将核查发现的共性问题纳入年度监管重点，推动绿色矿山建设常态化。")
+    suggestions = "\n".join(f"（{NUMBERS[n]}）{a}" for n, a in enumerate(advice))
+    if stats.opinions:
+        suggestions += f"\n核查组提出的主要意见建议：{_listing(stats.opinions, 3, '次')}。"
+    return {"overview": "\n".join(overview), "construction": "\n".join(construction), "problems": problems,
             "suggestions": suggestions}
 
 
+BASIS = "_basis"  # the key of record_basis() in the stored JSON of the text
+
+
 def saved_sections(db: Database, campaign_id: int) -> dict[str, Any] | None:
-    """The coordinator's text of the report (sections, version, who, when), or None before the first save."""
+    """The coordinator's text of the report, or None before the first save: ``{"sections": {name: text},
+    "version", "updated_at", "updated_by", "basis"}``; ``basis`` is what the records said when the text was
+    saved (:func:`record_basis`), None for a text saved before the app kept it."""
     row = db.execute("SELECT sections, version, updated_at, updated_by FROM campaign_reports WHERE campaign_id = ?",
                      [campaign_id]).fetchone()
     if row is None:
         return None
-    return {"sections": json.loads(row[0]), "version": row[1], "updated_at": row[2], "updated_by": row[3]}
+    sections = json.loads(row[0])
+    basis = sections.pop(BASIS, None)  # kept beside the text: no column of its own, no migration
+    return {"sections": sections, "version": row[1], "updated_at": row[2], "updated_by": row[3], "basis": basis}
+
+
+def record_basis(db: Database, campaign: campaigns.Campaign) -> dict[str, Any]:
+    """What the campaign's records say now, as far as the report's text depends on it: submitted records,
+    their conclusions, and the last submission or amendment (``last_version``, an id of record_versions)."""
+    counted = _counted(result_rows(db, campaign), False)
+    conclusions = Counter(counted["conclusion"]) if not counted.empty else Counter()
+    last = db.execute("SELECT MAX(v.id) FROM record_versions v JOIN records r ON r.id = v.record_id "
+                      "WHERE r.campaign_id = ?", [campaign.id]).fetchone()[0]
+    return {"submitted": len(counted), "conclusions": {c: int(conclusions.get(c, 0)) for c in CONCLUSIONS},
+            "last_version": last or 0}
+
+
+@dataclass
+class Staleness:
+    """A saved text older than the records: how many records were submitted or amended since, and which
+    numbers changed ('已提交核查记录 3 → 133 座'); ``changes`` is empty for a text saved without a basis."""
+
+    records: int
+    changes: list[str]
+
+
+def staleness(db: Database, campaign: campaigns.Campaign, saved: dict[str, Any] | None) -> Staleness | None:
+    """None unless ``saved`` (from :func:`saved_sections`) predates a submission or amendment of a record."""
+    if saved is None:
+        return None
+    basis = saved.get("basis")
+    if basis:
+        since = ("v.id > ?", basis["last_version"])
+    else:  # saved before the basis was kept: compare times (to the second)
+        since = ("v.at > ?", saved["updated_at"])
+    records = db.execute(f"SELECT COUNT(DISTINCT v.record_id) FROM record_versions v JOIN records r ON r.id = v.record_id "
+                         f"WHERE r.campaign_id = ? AND {since[0]}", [campaign.id, since[1]]).fetchone()[0]
+    if not records:
+        return None
+    changes = []
+    if basis:
+        now_basis = record_basis(db, campaign)
+        pairs = [("已提交核查记录", basis["submitted"], now_basis["submitted"])]
+        pairs += [(f"处理结论“{c}”", basis["conclusions"].get(c, 0), now_basis["conclusions"][c]) for c in CONCLUSIONS]
+        changes = [f"{what} {before} → {after} 座" for what, before, after in pairs if before != after]
+    return Staleness(records, changes)
 
 
 def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expected_version: int, actor: str) -> int:
-    """Keep the edited text with the campaign; refuses to overwrite a save made in between."""
+    """Keep the edited text with the campaign, with what the records said then (:func:`record_basis`);
+    refuses to overwrite a save made in between."""
     access.require(actor, access.REPORTS)
     unknown = set(sections) - set(SECTIONS) - {"unit", "date"}
     if unknown:
@@ -387,12 +482,13 @@ def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expe
         version = current["version"] if current else 0
         if version != expected_version:
             raise ReportError(f"报告文本已被{current['updated_by']}修改（第 {version} 版），请刷新后再编辑，以免覆盖。")
+        stored = json.dumps({**sections, BASIS: record_basis(db, campaigns.get(db, campaign_id))}, ensure_ascii=False)
         if current is None:
             db.execute("INSERT INTO campaign_reports (campaign_id, sections, version, updated_at, updated_by) "
-                       "VALUES (?, ?, 1, ?, ?)", [campaign_id, json.dumps(sections, ensure_ascii=False), now(), actor])
+                       "VALUES (?, ?, 1, ?, ?)", [campaign_id, stored, now(), actor])
         else:
             db.execute("UPDATE campaign_reports SET sections = ?, version = version + 1, updated_at = ?, updated_by = ? "
-                       "WHERE campaign_id = ?", [json.dumps(sections, ensure_ascii=False), now(), actor, campaign_id])
+                       "WHERE campaign_id = ?", [stored, now(), actor, campaign_id])
         campaigns.record_history(db, campaign_id, actor, "编辑核查报告", f"第 {version + 1} 版")
     return version + 1
 

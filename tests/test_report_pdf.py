@@ -27,8 +27,19 @@ def test_the_report_has_the_outline_the_tables_and_every_mine(demo_db, campaign,
     assert "表2核查组组成" in text
 
 
-def test_an_empty_campaign_still_gives_a_report(demo_db, tmp_path) -> None:
+def test_an_empty_campaign_gives_a_report_that_claims_nothing(demo_db, tmp_path) -> None:
     from core import demo
     drawn = demo.start_campaign(demo_db)
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, drawn, pdf.find_font()), tmp_path).split())
-    assert "共完成实地核查0座" in text and "附表" in text
+    assert "本次核查尚无已提交的核查记录" in text and "附表" in text and "（尚无已提交的核查记录）" in text
+    for claim in ("以等为主", "共完成实地核查0座", "0座符合要求", "涉及0个市（州）", "（未填）"):
+        assert claim not in text, claim
+
+
+def test_the_report_is_built_from_the_text_it_is_given(demo_db, campaign, tmp_path) -> None:  # noqa: F811
+    """The page passes the text of the chosen campaign; the PDF says that text, not a saved or drafted one."""
+    stats = reports.statistics(demo_db, campaign)
+    reports.save_sections(demo_db, campaign.id, {**reports.draft_sections(stats), "overview": "已保存的文字"}, 0, "组织者")
+    given = {**reports.report_sections(demo_db, campaign, stats), "overview": "页面上的文字：喆赟"}
+    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font(), given), tmp_path).split())
+    assert "页面上的文字：喆赟" in text and "已保存的文字" not in text

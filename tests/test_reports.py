@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+from datetime import date
 
 import openpyxl
 import pytest
@@ -86,12 +88,68 @@ def test_statistics_count_what_was_checked(demo_db, campaign) -> None:
 
 
 def test_the_draft_text_comes_from_the_numbers(demo_db, campaign) -> None:
-    text = reports.draft_sections(reports.statistics(demo_db, campaign))
+    stats = reports.statistics(demo_db, campaign)
+    complete = dataclasses.replace(stats, drawn=dict(stats.checked))  # every drawn mine checked
+    text = reports.draft_sections(complete)
     assert set(text) == set(reports.SECTIONS)
     assert "共完成实地核查2座" in text["overview"]
     assert "2023年11月2日至2023年11月3日" in text["overview"]
-    assert "1座需要整改" in text["construction"]
-    assert "（一）矿区环境。2座矿山发现问题，主要是排土场东侧约 2 亩未复绿（2座）等。" in text["construction"]
+    assert "开采矿种以建筑石料用灰岩（2座）为主" in text["overview"]
+    assert "1座需要整改" in text["construction"] and "0座" not in text["construction"]
+    assert "（一）矿区环境。2座矿山发现问题，主要是排土场东侧约 2 亩未复绿（2座）。" in text["construction"]
+    assert "尚未完成" not in text["overview"]
+
+
+def test_a_campaign_under_way_is_drafted_as_under_way(demo_db, campaign) -> None:
+    stats = reports.statistics(demo_db, campaign)
+    drawn = sum(stats.drawn.values())
+    text = reports.draft_sections(stats, as_of=date(2023, 11, 5))
+    assert "共完成实地核查" not in text["overview"]
+    assert (f"截至2023年11月5日，已提交核查记录2座" in text["overview"]
+            and f"抽取的{drawn}座矿山中尚有{drawn - 2}座未提交核查记录，实地核查尚未完成" in text["overview"])
+    assert "核查工作自2023年11月2日开始" in text["overview"]
+    assert text["construction"].startswith("已提交核查记录的2座矿山中，")
+    assert "等为主" not in text["overview"] and "以等" not in "".join(text.values())
+
+
+def test_an_empty_campaign_is_drafted_without_claims(demo_db) -> None:
+    empty = demo.start_campaign(demo_db)
+    text = reports.draft_sections(reports.statistics(demo_db, empty), as_of=date(2023, 10, 20))
+    everything = "".join(text.values())
+    assert "截至2023年10月20日，本次核查尚无已提交的核查记录" in text["overview"]
+    for claim in ("以等", "等为主", "0座", "共完成实地核查", "为；", "（未填）", "多数", "未发现问题"):
+        assert claim not in everything, claim
+    assert "尚无已提交的核查记录" in text["construction"] and "尚无已提交的核查记录" in text["problems"]
+
+
+def test_lists_end_with_deng_only_when_shortened() -> None:
+    assert reports._listing([]) == ""
+    assert reports._listing([("甲", 2)]) == "甲（2座）"
+    assert reports._listing([(str(n), 1) for n in range(6)], limit=5).endswith("4（1座）等")
+
+
+def test_a_saved_text_older_than_the_records_is_flagged(demo_db, campaign) -> None:
+    stats = reports.statistics(demo_db, campaign)
+    assert reports.staleness(demo_db, campaign, reports.saved_sections(demo_db, campaign.id)) is None
+    reports.save_sections(demo_db, campaign.id, reports.draft_sections(stats), 0, "组织者")
+    saved = reports.saved_sections(demo_db, campaign.id)
+    assert set(saved["sections"]) == set(reports.SECTIONS) and saved["basis"]["submitted"] == 2
+    assert reports.staleness(demo_db, campaign, saved) is None
+    draft = inspections.get(demo_db, int(demo_db.execute(
+        "SELECT id FROM records WHERE status = '草稿'").fetchone()[0]))
+    sign_all(demo_db, draft)
+    inspections.submit(demo_db, draft.id, draft.version, "王某军")
+    stale = reports.staleness(demo_db, campaign, saved)
+    assert stale.records == 1
+    assert stale.changes == ["已提交核查记录 2 → 3 座", "处理结论“保留” 1 → 2 座"]
+    rectified = inspections.get(demo_db, int(demo_db.execute(
+        "SELECT id FROM records WHERE content LIKE '%\"整改\"%'").fetchone()[0]))
+    inspections.amend(demo_db, rectified.id, {"conclusion": "移出", "removal_reason": "测试"}, "复核更正",
+                      rectified.version, "组织者")
+    stale = reports.staleness(demo_db, campaign, saved)
+    assert stale.records == 2 and "处理结论“整改” 1 → 0 座" in stale.changes and "处理结论“移出” 0 → 1 座" in stale.changes
+    reports.save_sections(demo_db, campaign.id, reports.draft_sections(reports.statistics(demo_db, campaign)), 1, "组织者")
+    assert reports.staleness(demo_db, campaign, reports.saved_sections(demo_db, campaign.id)) is None
 
 
 def test_edited_text_is_kept_with_the_campaign_and_not_overwritten(demo_db, campaign) -> None:
