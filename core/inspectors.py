@@ -35,7 +35,7 @@ FIELDS = {
     "conflicts": ("回避单位或矿山", ("回避单位或矿山", "申报回避", "利害关系", "回避")),
     "active": ("是否可抽取", ("是否可抽取", "在库", "状态", "可用")),
 }
-ALIASES = {normalize.header(alias): key for key, (_, aliases) in FIELDS.items() for alias in aliases}
+HEADINGS = importer.Headings({key: aliases for key, (_, aliases) in FIELDS.items()})
 _TITLE_WORDS = {"正高": "正高级", "正高级": "正高级", "教授级高工": "正高级", "研究员": "正高级",
                 "副高": "副高级", "副高级": "副高级", "高级工程师": "副高级", "高工": "副高级", "高级": "副高级",
                 "中级": "中级", "工程师": "中级", "初级": "初级", "助理工程师": "初级", "无": "无", "": "无"}
@@ -123,11 +123,11 @@ class InspectorImport:
 def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
     """Read and check an inspector list; writes nothing (raises importer.ImportFileError for a bad file)."""
     anchors = frozenset({"name", "unit"})
-    rows = importer.read_table(content, filename, ALIASES, anchors)
-    header = importer.find_header(rows, ALIASES, anchors)
+    rows = importer.read_table(content, filename, HEADINGS, anchors)
+    header = importer.find_header(rows, HEADINGS, anchors)
     if header is None:
         raise importer.ImportFileError("没有找到表头（至少应有“姓名”和“工作单位”两列）。请使用核查人员导入模板的列名。")
-    index, columns = header
+    index, columns = header.last, header.columns
     plan = InspectorImport(filename)
     province = settings.province(db)
     existing = {(r["name"], r["unit"]) for r in db.query("SELECT name, unit FROM inspectors")}

@@ -205,3 +205,25 @@ def tags(value: object) -> str:
 def header(value: object) -> str:
     """A column heading reduced to what matters for matching: no blanks, no '*' marks, no line breaks."""
     return unicodedata.normalize("NFKC", text(value)).replace(" ", "").replace("*", "").replace("＊", "")
+
+
+# Qualifiers officials put in brackets after a heading: 市（州）, 县（市、区）, 生产规模（万吨/年）, 经度（°）.
+_QUALIFIER = re.compile(r"[(\[【〔][^)\]】〕]*[)\]】〕]")
+_PLACE_PREFIXES = ("所在", "所属")
+
+
+def heading_stem(value: object) -> str:
+    """A heading reduced to its core word, for matching the many ways registers write it.
+
+    '所在市（州）' → '市', '所在县（市、区）' → '县', '矿山名称' → '矿山', '生产规模（万吨/年）' → '生产规模'.
+    A 代码 suffix is kept on purpose, so '所在市（州）代码' never reads as the city itself.
+    """
+    written = header(value).replace(":", "")
+    # A heading written wholly in brackets ('【采矿许可证号】') keeps its words, only the brackets go.
+    stem = _QUALIFIER.sub("", written) or re.sub(r"[()\[\]【】〔〕]", "", written)
+    for prefix in _PLACE_PREFIXES:
+        if stem.startswith(prefix) and len(stem) > len(prefix):
+            stem = stem[len(prefix):]
+    if stem.endswith("名称") and len(stem) > 2:
+        stem = stem[:-2]
+    return stem

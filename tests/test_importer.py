@@ -351,9 +351,16 @@ PLAN_ERRORS = {
 }
 
 
+# Made by tests/data/make_registers.py (realistic registers that import), not by make_bad_inputs.py.
+REGISTER_FILES = {"provincial_register.xlsx", "provincial_register_gb18030.csv", "unknown_city_heading.xlsx"}
+
+
+def bad_input_files() -> set[str]:
+    return {p.name for p in DATA.iterdir() if p.is_file() and p.suffix != ".py"} - REGISTER_FILES
+
+
 def test_every_bad_input_file_is_covered():
-    on_disk = {p.name for p in DATA.iterdir() if p.is_file() and p.suffix != ".py"}
-    assert on_disk == set(FILE_ERRORS) | set(PLAN_ERRORS)
+    assert bad_input_files() == set(FILE_ERRORS) | set(PLAN_ERRORS)
 
 
 @pytest.mark.parametrize("name", sorted(FILE_ERRORS))
@@ -407,7 +414,7 @@ def test_twenty_megabyte_file_is_refused(demo_db, tmp_path: Path, make_csv, rows
 def test_bad_input_files_are_reproducible(tmp_path: Path):
     subprocess.run([sys.executable, str(DATA / "make_bad_inputs.py"), str(tmp_path)], check=True)
     generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    committed = {p.name: p.read_bytes() for p in DATA.iterdir() if p.is_file() and p.suffix != ".py"}
+    committed = {name: (DATA / name).read_bytes() for name in bad_input_files()}
     assert generated == committed
 
 
@@ -421,3 +428,206 @@ def test_a_removed_mine_in_the_file_is_updated_but_stays_removed_with_a_warning(
     apply_import(demo_db, plan, "测试")
     after = registry.get_mine(demo_db, mine["id"])
     assert (after["owner"], after["status"]) == ("移出后更名的示例矿业有限公司", "已移出")
+
+
+def test_missing_columns_is_a_structured_file_error(demo_db):
+    with pytest.raises(importer.MissingColumnsError) as caught:
+        plan_import(demo_db, (DATA / "missing_required_columns.csv").read_bytes(), "missing_required_columns.csv")
+    error = caught.value
+    assert isinstance(error, ImportFileError)
+    assert error.missing == ["level", "mineral", "method"]
+    assert error.headings == ["采矿许可证号", "矿山名称", "市"]
+    assert error.recognised == {"licence_no": "采矿许可证号", "name": "矿山名称", "city": "市"}
+    assert error.unused == [] and error.suggestions == {}
+
+
+# --- headings as provinces write them (issue 13) ------------------------------------------------
+
+@pytest.mark.parametrize(
+    "heading, key",
+    [
+        ("所在市（州）", "city"),
+        ("所在市(州)", "city"),
+        ("所在县（市、区）", "county"),
+        ("所在县(市、区)", "county"),
+        ("市(地、州、盟)", "city"),
+        ("所属县（市、旗、区）", "county"),
+        ("所在地市", "city"),
+        ("盟市", "city"),
+        ("州市", "city"),
+        ("旗县", "county"),
+        ("县（市、区）代码", "county_code"),
+        ("县级行政区划代码", "county_code"),
+        ("行政区划\n代码", "county_code"),
+        ("所在市（州）代码", None),  # not the city: the register has no city-code column
+        ("序号", None),
+        ("备注", None),
+        ("所在地区", None),  # a place, but which level is not said: the user maps it
+        ("坐标", None),  # both longitude and latitude: decides nothing
+        ("坐标（经度）", "lon"),
+        ("矿山名称", "name"),
+        ("矿山（企业）名称", "name"),
+        ("采矿权人名称", "owner"),
+        ("采矿许可证号 *", "licence_no"),
+        ("入库\n级别", "level"),
+        ("层级", "level"),
+        ("开采矿种名称", "mineral"),
+        ("开 采 方 式", "method"),
+        ("采矿方式", "method"),
+        ("生产规模\n（万吨/年）", "scale"),
+        ("设计生产能力（万吨/年）", "scale"),
+        ("矿山规模", "scale_class"),
+        ("经度（°）", "lon"),
+        ("中心点纬度", "lat"),
+    ],
+)
+def test_headings_as_provinces_write_them(heading, key):
+    assert importer.REGISTER_HEADINGS.match(heading) == key
+
+
+def test_every_label_and_alias_reads_as_its_own_field():
+    for f in FIELDS:
+        for name in (f.label, *f.aliases):
+            assert importer.REGISTER_HEADINGS.match(name) == f.key, name
+
+
+def test_official_city_and_county_headings_import(db, make_xlsx, valid_mine):
+    # Issue 13: "所在市（州）" and "所在县（市、区）" (the inspector template writes them so too) were refused.
+    headings = ["序号", "入库级别", "采矿许可证号", "矿山名称", "所在市（州）", "所在县（市、区）", "开采矿种", "开采方式",
+                "生产规模（万吨/年）"]
+    data = [1, "省级", LICENCES[0], "大冶市甲子示例矿业有限公司青石岭建筑石料用灰岩矿", "黄石市", "大冶市",
+            "建筑石料用灰岩", "露天开采", 30]
+    plan = plan_import(db, make_xlsx([headings, data]), "官方列名.xlsx")
+    assert plan.columns["city"] == "所在市（州）" and plan.columns["county"] == "所在县（市、区）"
+    assert plan.ignored_columns == ["序号"]
+    assert plan.problems == []
+    assert (plan.rows[0]["city"], plan.rows[0]["county"]) == ("黄石市", "大冶市")
+
+
+SKIPPED = [
+    (10, "合计　共 5 座　280", "合计行"),
+    (12, "注：1. 坐标为矿区中心点，2000国家大地坐标系。", "表尾注释或说明"),
+    (13, "2. 生产规模按采矿许可证证载规模填写。", "表尾注释或说明"),
+    (14, "填表人：张三　联系电话：027-87654321　审核人：　填表日期：2023年9月1日", "表尾签字栏"),
+    (15, "制表单位：某市自然资源和规划局（示例）", "表尾签字栏"),
+]
+
+
+@pytest.mark.parametrize("name", ["provincial_register.xlsx", "provincial_register_gb18030.csv"])
+def test_a_real_provincial_register_imports(db, name):
+    content = (DATA / name).read_bytes()
+    if name.endswith(".csv"):
+        with pytest.raises(UnicodeDecodeError):
+            content.decode("utf-8")
+    plan = plan_import(db, content, name)
+    assert (plan.header_row, plan.header_rows) == (3, "第 3–4 行")
+    assert plan.columns == {
+        "level": "入库级别", "licence_no": "采矿许可证号", "name": "矿山名称", "city": "所在市（州）",
+        "county": "所在县（市、区）", "mineral": "开采矿种", "method": "开采方式", "scale": "生产规模（万吨/年）",
+        "lon": "坐标（经度）", "lat": "坐标（纬度）",
+    }
+    assert plan.ignored_columns == ["序号"]
+    assert plan.problems == []
+    assert [r["_row"] for r in plan.new] == [5, 6, 7, 8, 9]
+    assert [(s.row, s.text, s.reason) for s in plan.skipped] == SKIPPED
+    assert list(plan.skipped_frame().columns) == ["行号", "内容", "跳过原因"]
+
+    first = plan.new[0]
+    assert (first["method"], first["scale_value"], first["scale_unit"]) == ("露天开采", 120.0, "万吨/年")
+    assert (first["lon"], first["lat"]) == (114.308333, 30.35)
+    cells = plan.normalised_cells()
+    assert (5, "开采方式", "露采", "露天开采") in cells
+    assert (5, "生产规模", "１２０", "120万吨/年") in cells
+    assert (5, "经度", "114°18′30″", "114.308333") in cells
+    assert (8, "开采方式", "地采", "地下开采") in cells
+    assert not [c for c in cells if c[0] == 9]  # row 9 is written as it will be stored
+
+    preview = plan.preview_frame()
+    assert list(preview.columns[:4]) == ["行号", "操作", "采矿许可证号", "矿山名称"]
+    row5 = preview[preview["行号"] == 5].iloc[0]
+    assert (row5["操作"], row5["开采方式"], row5["经度"], row5["市"]) == (
+        "新增", "露采 → 露天开采", "114°18′30″ → 114.308333", "武汉市")
+    assert preview[preview["行号"] == 9].iloc[0]["生产规模"] == "60万吨/年"
+
+    assert apply_import(db, plan, "导入员") == (5, 0)
+    stored = registry.get_by_licence(db, "C4203232018011234567804")
+    assert (stored["city"], stored["county"], stored["method"], stored["scale_value"], stored["lon"]) == (
+        "十堰市", "竹山县", "地下开采", 20.0, 110.23)
+
+
+def test_unknown_city_heading_names_what_was_found_and_suggests_the_column(db):
+    with pytest.raises(importer.MissingColumnsError) as caught:
+        plan_import(db, (DATA / "unknown_city_heading.xlsx").read_bytes(), "unknown_city_heading.xlsx")
+    error = caught.value
+    assert error.missing == ["city"]
+    assert error.header_row == 3
+    assert "所在地区" in error.headings and "坐标（纬度）" in error.headings
+    assert error.recognised["county"] == "所在县（市、区）"
+    assert error.unused == ["序号", "所在地区"]
+    assert error.suggestions == {"city": "所在地区"}  # its cells are prefectures of the province
+    message = str(error)
+    assert message.startswith("表格缺少必填列：市。")
+    assert "第 3 行的表头有：“序号”、“入库级别”" in message
+    assert "表格中的“所在地区”是否就是“市”？" in message
+
+
+def test_the_user_maps_a_heading_and_the_file_imports(db):
+    content = (DATA / "unknown_city_heading.xlsx").read_bytes()
+    plan = plan_import(db, content, "unknown_city_heading.xlsx", column_overrides={"city": "所在地区"})
+    assert plan.columns["city"] == "所在地区"
+    assert plan.problems == [] and len(plan.new) == 5
+    assert [r["city"] for r in plan.new] == ["武汉市", "黄石市", "恩施土家族苗族自治州", "十堰市", "宜昌市"]
+    with pytest.raises(ImportFileError, match="表头中没有“地区”这一列"):
+        plan_import(db, content, "unknown_city_heading.xlsx", column_overrides={"city": "地区"})
+
+
+def test_a_heading_like_the_field_is_suggested_when_the_cells_say_nothing(db, make_xlsx):
+    headings = ["采矿许可证号", "矿山名称", "入库级别", "地市名", "开采矿种", "开采方式"]
+    data = [LICENCES[0], "某示例矿", "省级", "", "铁矿", "地下开采"]
+    with pytest.raises(importer.MissingColumnsError) as caught:
+        plan_import(db, make_xlsx([headings, data]), "相近列名.xlsx")
+    assert caught.value.suggestions == {"city": "地市名"}
+    assert "表格中的“地市名”是否就是“市”？" in str(caught.value)
+
+
+def test_footer_rules_never_swallow_a_mine(db, make_xlsx, rows, valid_mine):
+    headings = [f.label for f in FIELDS]
+    forgotten = valid_mine(licence_no="", name="漏填证号的示例矿山")
+    data = table(rows[:1], headings) + [
+        ["小计"] + [None] * (len(FIELDS) - 1),  # a subtotal between two groups of mines
+        *table(rows[1:2])[1:],
+        ["注：以下为新增矿山"] + [None] * (len(FIELDS) - 1),
+        *table([forgotten])[1:],  # after a note, but a mine: its cells are filled
+        *table(rows[2:])[1:],
+        ["填表人：李四", None, "审核人：王五"] + [None] * (len(FIELDS) - 3),
+        ["2023年9月1日"] + [None] * (len(FIELDS) - 1),
+    ]
+    plan = plan_import(db, make_xlsx(data), "小计.xlsx")
+    assert [(s.row, s.reason) for s in plan.skipped] == [
+        (3, "合计行"), (5, "表尾注释或说明"), (8, "表尾签字栏"), (9, "表尾注释或说明")]
+    assert [r["_row"] for r in plan.rows] == [2, 4, 7]
+    assert [(p.row, p.message) for p in plan.errors] == [(6, "采矿许可证号为必填项")]
+
+
+def test_a_footer_written_in_the_licence_column_is_skipped(db, make_xlsx, rows):
+    data = table(rows) + [["联系电话：0714-1234567", "填表人：张三"] + [None] * (len(FIELDS) - 2)]
+    plan = plan_import(db, make_xlsx(data), "证号列在前.xlsx")
+    assert [(s.row, s.reason) for s in plan.skipped] == [(5, "表尾签字栏")]
+    assert plan.problems == [] and len(plan.new) == 3
+
+
+def test_two_row_heading_with_a_group_over_value_and_unit(db, make_xlsx):
+    upper = ["采矿许可证号", "矿山名称", "入库级别", "市", "开采矿种", "开采方式", "生产规模", None]
+    lower = [None, None, None, None, None, None, "数值", "单位"]
+    data = [LICENCES[0], "某示例铁矿", "省级", "十堰市", "铁矿", "地下开采", 20, "万吨/年"]
+    plan = plan_import(db, make_xlsx([upper, lower, data]), "规模分两列.xlsx")
+    assert plan.header_rows == "第 1–2 行"
+    assert (plan.columns["scale"], plan.columns["scale_unit"]) == ("生产规模（数值）", "生产规模（单位）")
+    assert plan.problems == [] and (plan.rows[0]["scale_value"], plan.rows[0]["scale_unit"]) == (20.0, "万吨/年")
+
+
+def test_register_files_are_reproducible(tmp_path: Path):
+    subprocess.run([sys.executable, str(DATA / "make_registers.py"), str(tmp_path)], check=True)
+    generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(generated) == REGISTER_FILES
+    assert generated == {name: (DATA / name).read_bytes() for name in REGISTER_FILES}

@@ -235,3 +235,28 @@ def test_coordinate_nonsense_is_none(raw):
 )
 def test_header(raw, expected):
     assert normalize.header(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("所在市（州）", "市"),
+        ("所在市(州)", "市"),
+        ("所在县（市、区）", "县"),
+        ("所属县（市、旗、区）", "县"),
+        ("市(地、州、盟)", "市"),
+        ("矿山名称", "矿山"),
+        ("矿山（企业）名称", "矿山"),
+        ("生产规模\n（万吨/年）", "生产规模"),
+        ("经度（°）", "经度"),
+        ("开 采 方 式", "开采方式"),
+        ("入库级别：", "入库级别"),
+        ("【采矿许可证号】*", "采矿许可证号"),
+        ("所在市（州）代码", "市代码"),  # a code column keeps 代码, so it never reads as the city
+        ("县级行政区划代码", "县级行政区划代码"),
+        ("名称", "名称"),
+        ("所在", "所在"),
+    ],
+)
+def test_heading_stem(raw, expected):
+    assert normalize.heading_stem(raw) == expected
