@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import date
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from core import campaigns, sampling
+from core import db as dbmod
 from tests.e2e.browser import App, assert_all_local, login, wait_for_app
+from tests.e2e.conftest import start_app, stop
 from tests.e2e.test_pages import query
 
 
@@ -54,3 +60,62 @@ def test_the_draw_flow(page: Page, app: App, requests_seen: list[str]) -> None:
     expect(page.get_by_text("核查组已抽取。")).to_be_visible()
     assert eventually(lambda: query(app, "SELECT COUNT(DISTINCT team_no) FROM team_members")[0][0]) >= 1
     assert_all_local(requests_seen)
+
+
+@pytest.fixture(scope="module")
+def twins_app(tmp_path_factory: pytest.TempPathFactory):
+    """The app with two campaigns of the same title, as a database from before titles were unique holds."""
+    server, running = start_app(tmp_path_factory.mktemp("e2e-twins"))
+    database = dbmod.connect(running.data_dir / "greenmine.db")
+    running.first = campaigns.create(database, date.today().year, "湖北省核查",
+                                     campaigns.default_deadline(date.today().year), sampling.Rules(), [], "组织者")
+    database.execute("INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
+                     "SELECT year, title, deadline, rules, ministry_direct, created_at, updated_at FROM campaigns")
+    running.second = running.first + 1
+    database.close()
+    yield running
+    stop(server)
+
+
+def ratios(app: App) -> dict[int, float]:
+    return {row[0]: json.loads(row[1])["ratio"] for row in query(app, "SELECT id, rules FROM campaigns")}
+
+
+def chooser(page: Page):
+    return page.get_by_role("combobox", name="核查任务")
+
+
+def save_ratio(page: Page, percent: int) -> None:
+    field = page.get_by_role("spinbutton", name="抽查比例（%）").first
+    field.fill(str(percent))
+    field.press("Enter")
+    wait_for_app(page)
+    click(page, "保存任务设置")
+
+
+def test_the_chosen_campaign_stays_chosen_across_edits(page: Page, twins_app: App) -> None:
+    """Choose the first of two campaigns of the same title, then edit it several times, renaming it too:
+    every save goes to the first, never to the other one."""
+    app = twins_app
+    login(page, app)
+    page.goto(app.url("sampling"))
+    wait_for_app(page)
+    page.get_by_role("combobox", name="核查任务").click()
+    page.get_by_role("option", name=f"湖北省核查（编号 {app.first}，未抽取）").click()
+    wait_for_app(page)
+    expect(chooser(page)).to_have_value(f"湖北省核查（编号 {app.first}，未抽取）")
+    save_ratio(page, 30)
+    assert eventually(lambda: ratios(app)[app.first] == 0.3)
+    save_ratio(page, 40)
+    assert eventually(lambda: ratios(app)[app.first] == 0.4)
+    title = page.get_by_role("textbox", name="任务名称").first
+    title.fill("湖北省核查（第一批）")
+    title.press("Enter")
+    wait_for_app(page)
+    click(page, "保存任务设置")
+    assert eventually(lambda: query(app, f"SELECT title FROM campaigns WHERE id = {app.first}")[0][0]
+                      == "湖北省核查（第一批）")
+    save_ratio(page, 50)
+    assert eventually(lambda: ratios(app)[app.first] == 0.5)
+    assert ratios(app)[app.second] == 0.2
+    expect(chooser(page)).to_have_value("湖北省核查（第一批）（未抽取）")
