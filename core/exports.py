@@ -15,6 +15,8 @@ import xlsxwriter
 from core import reference, regions
 from core.labels import FIELDS, LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS, YES, NO
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # Columns of the export beyond the importable ones (read back, they are ignored by the import).
 EXTRA_EXPORT = (("standard", "适用行业标准"), ("status", "状态"), ("removed_date", "移出日期"),
                 ("removed_reason", "移出原因"), ("updated_at", "最后修改时间"))

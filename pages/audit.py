@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import audit
+from core import audit, exports
 from core.exports import chinese_date
 
 database = ui.db()
@@ -30,10 +30,9 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch", key="audit_table", height=520,
                  column_config={"内容": st.column_config.TextColumn(width="large"),
                                 "哈希": st.column_config.TextColumn(width="small")})
-    st.download_button("导出为 Excel", audit.export_xlsx(shown, "审计日志"),
+    ui.download_button(st, "导出为 Excel", lambda _: audit.export_xlsx(shown, "审计日志"),
                        file_name=ui.download_name(database, "绿矿核查审计日志", "xlsx", dated=True),
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="audit_xlsx",
-                       on_click=ui.logged_export(database, "审计日志 Excel", f"{len(shown)} 条"))
+                       mime=exports.XLSX_MIME, key="audit_xlsx", export=("审计日志 Excel", f"{len(shown)} 条"))
 
 if st.button("校验日志链", type="primary", key="audit_verify"):
     with st.spinner("正在逐条校验…"):

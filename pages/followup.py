@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import evidence, followup, inspections, pdf, registry
+from core import evidence, exports, followup, inspections, pdf, registry
 from core.exports import chinese_date, chinese_time
 from core.followup import FollowUpError, Upload
 from core.labels import STATUS_REMOVED
@@ -164,17 +164,17 @@ def removals() -> None:
         c1, c2, _ = st.columns([1, 1, 2])
         province = ui.province(database).name
         # Built when clicked, not on every rerun of this view.
-        c1.download_button("下载移出建议名单（Excel）", lambda: followup.proposal_xlsx(national, province, today),
+        ui.download_button(c1, "下载移出建议名单（Excel）", lambda _: followup.proposal_xlsx(national, province, today),
                            file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "xlsx", dated=True),
-                           on_click=ui.logged_export(database, "移出建议名单 Excel", f"{len(national)} 座"), key="fu_prop_xlsx")
+                           mime=exports.XLSX_MIME, key="fu_prop_xlsx", export=("移出建议名单 Excel", f"{len(national)} 座"))
         try:
             font = ui.pdf_font(database)
         except pdf.FontMissing as exc:
             c2.warning(str(exc))
         else:
-            c2.download_button("下载移出建议名单（PDF）", lambda: followup.proposal_pdf(national, province, today, font),
+            ui.download_button(c2, "下载移出建议名单（PDF）", lambda _: followup.proposal_pdf(national, province, today, font),
                                file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "pdf", dated=True),
-                               on_click=ui.logged_export(database, "移出建议名单 PDF", f"{len(national)} 座"), key="fu_prop_pdf")
+                               mime="application/pdf", key="fu_prop_pdf", export=("移出建议名单 PDF", f"{len(national)} 座"))
     if frame.empty:
         st.info("还没有移出案件。核查结论为“移出”的记录提交后、整改复核未通过或逾期时，会在这里建立移出案件。")
         return

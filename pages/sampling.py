@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import campaigns, draw_record, inspectors, pdf, registry, sampling, teams
+from core import campaigns, draw_record, exports, inspectors, pdf, registry, sampling, teams
 from core.exports import chinese_time
 from core.labels import LEVELS
 
@@ -197,22 +197,26 @@ if current is not None:
     team_draw = teams.latest_team_draw(database, campaign)
     team_rows = teams.teams_frame(database, team_draw["id"]).to_dict("records") if team_draw else []
     c1, c2, c3, c4 = st.columns(4)
-    c1.download_button("下载抽签记录（JSON，可复核）", current["record"].encode("utf-8"),
-                       file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.json", mime="application/json")
+    what = f"核查任务 {campaign.id} 第 {current['seq']} 次抽取"
+    ui.download_button(c1, "下载抽签记录（JSON，可复核）", current["record"].encode("utf-8"),
+                       file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.json", mime="application/json",
+                       key="draw_json", export=("抽签记录 JSON", what))
     try:
         font = ui.pdf_font(database)
     except pdf.FontMissing as exc:
         c2.error(str(exc))
     else:
-        c2.download_button("下载抽签记录（PDF）", lambda: draw_record.record_pdf(record, ui.mines_by_licence(), font),
-                           file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.pdf", mime="application/pdf")
-        c3.download_button("下载公开名单（PDF）", lambda: draw_record.publication_pdf(
-            record, ui.mines_by_licence(), team_rows, f"{campaign.title}随机抽查名单", font),
-            file_name=f"{campaign.title}随机抽查名单.pdf", mime="application/pdf")
-    c4.download_button("下载公开名单（xlsx）", lambda: draw_record.drawn_xlsx(
-        record, ui.mines_by_licence(), f"{campaign.title}随机抽查名单", team_rows),
-        file_name=f"{campaign.title}随机抽查名单.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        ui.download_button(c2, "下载抽签记录（PDF）", lambda db: draw_record.record_pdf(record, ui.mines_by_licence(db), font),
+                           file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.pdf", mime="application/pdf",
+                           key="draw_pdf", export=("抽签记录 PDF", what))
+        ui.download_button(c3, "下载公开名单（PDF）", lambda db: draw_record.publication_pdf(
+            record, ui.mines_by_licence(db), team_rows, f"{campaign.title}随机抽查名单", font),
+            file_name=f"{campaign.title}随机抽查名单.pdf", mime="application/pdf",
+            key="publication_pdf", export=("公开名单 PDF", what))
+    ui.download_button(c4, "下载公开名单（xlsx）", lambda db: draw_record.drawn_xlsx(
+        record, ui.mines_by_licence(db), f"{campaign.title}随机抽查名单", team_rows),
+        file_name=f"{campaign.title}随机抽查名单.xlsx", mime=exports.XLSX_MIME,
+        key="publication_xlsx", export=("公开名单 Excel", what))
     st.caption("复核方法：在本系统目录执行 `python -m core.sampling verify 抽签记录.json`，仅凭记录文件重新计算抽取结果。")
     with st.expander("重新抽取（须书面说明理由）"):
         reason = st.text_area("重新抽取的理由", key="redraw_reason")

@@ -50,18 +50,14 @@ def db() -> Database:
     return _thread.db
 
 
-def all_mines() -> list[dict]:
-    """Every mine, read on a connection of its own: downloads are built outside the script run."""
-    database = dbmod.connect(config.db_path(), migrate_schema=False)
-    try:
-        return registry.list_mines(database).to_dict("records")
-    finally:
-        database.close()
+def all_mines(database: Database) -> list[dict]:
+    """Every mine, as rows (for documents built when a download button is clicked)."""
+    return registry.list_mines(database).to_dict("records")
 
 
-def mines_by_licence() -> dict[str, dict]:
-    """Every mine keyed by licence number (for documents built outside the script run)."""
-    return {mine["licence_no"]: mine for mine in all_mines()}
+def mines_by_licence(database: Database) -> dict[str, dict]:
+    """Every mine keyed by licence number (for documents built when a download button is clicked)."""
+    return {mine["licence_no"]: mine for mine in all_mines(database)}
 
 
 def pdf_font(database: Database) -> pdf.Font:
@@ -114,17 +110,39 @@ def record_pdf_bytes(record_id: int, font: pdf.Font, who: str) -> bytes:
         database.close()
 
 
-def logged_export(database: Database, what: str, target: str):
-    """An ``on_click`` for a download button: the export goes into the audit trail."""
-    return lambda: audit.log(database, actor(), f"导出：{what}", target)
+def download_button(container, label: str, data, file_name: str, mime: str, key: str,
+                    export: tuple[str, str] | None = None) -> None:
+    """A download button that never reruns the page, so a click never takes away the file behind another
+    button clicked just after it (a rerun replaces every button's file). ``data`` is bytes, or a function of a
+    database connection of its own, called when the button is clicked (outside the script run); ``export``
+    (what, target) goes into the audit trail under the user who was shown the page. A failure to build the file
+    is shown beside the button (in Chinese, by the frame's script)."""
+    if not callable(data) and export is None:
+        container.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
+        return
+    who = st.session_state.get(auth.USER)
+
+    def build() -> bytes:
+        database = dbmod.connect(config.db_path(), migrate_schema=False)
+        try:
+            content = data(database) if callable(data) else data
+            if export:
+                audit.log(database, who, f"导出：{export[0]}", export[1])
+            return content
+        finally:
+            database.close()
+
+    container.download_button(label, build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
-def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Font) -> bytes:
-    """The provincial report as PDF, read on a connection of its own."""
+def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Font, who: access.User) -> bytes:
+    """The provincial report of this campaign with this text (the page's, for that campaign) as PDF, read on
+    a connection of its own; uses no session state, so it runs in any thread. Logged as an export once built."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
     try:
-        audit.log(database, actor(), "导出：核查报告 PDF", f"核查任务 {campaign_id}")
-        return report_pdf.report_pdf(database, campaigns.get(database, campaign_id), font, sections)
+        built = report_pdf.report_pdf(database, campaigns.get(database, campaign_id), font, sections)
+        audit.log(database, who, "导出：核查报告 PDF", f"核查任务 {campaign_id}")
+        return built
     finally:
         database.close()
 
@@ -225,12 +243,27 @@ def mine_table(mines: pd.DataFrame, key: str, selectable: bool = False):
 
 
 def show_problems(frame: pd.DataFrame, key: str) -> None:
-    """A list of problems (rows of Problem.as_dict()), errors first, in a table that fits the page."""
+    """A list of problems (rows of Problem.as_dict()), errors first, in a table that fits the page.
+
+    The columns together fit a 1366 px screen beside the menu, and long texts wrap inside their cells:
+    every row is as high as its longest text needs, so 问题 and 修改方法 are read whole, not cut off.
+    """
     if frame.empty:
         return
-    st.dataframe(frame, hide_index=True, width="stretch", key=key,
-                 column_config={"问题": st.column_config.TextColumn(width="large"),
-                                "修改方法": st.column_config.TextColumn(width="large")})
+    # The page's content is about 900 px wide on a 1366 px screen with the menu open.
+    widths = {"行号": 48, "级别": 48, "列": 100, "填写内容": 170, "问题": 240, "修改方法": 270}
+
+    def lines(text: str, width: int) -> int:
+        # Chinese characters are about 14 px wide at the table's font size, Latin letters and digits half that.
+        pixels = sum(14 if ord(ch) > 0x2E80 else 7.5 for ch in text)
+        return max(1, -int(-pixels // (width - 20)))
+
+    needed = max(lines(str(value), widths.get(column, 150)) for column in frame.columns for value in frame[column])
+    # Streamlit wraps cell text only in rows taller than 4rem; one line keeps the default height.
+    row_height = max(68, 16 + 21 * min(needed, 10)) if needed > 1 else None
+    st.dataframe(frame, hide_index=True, width="stretch", key=key, row_height=row_height,
+                 column_config={column: st.column_config.Column(width=width)
+                                for column, width in widths.items() if column in frame.columns})
 
 
 def register_filters(database: Database, key: str = "reg") -> registry.Filters:

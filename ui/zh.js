@@ -27,6 +27,8 @@
     "Open": "展开",
     "Close": "关闭",
     "Dismiss": "关闭",
+    "Failed to generate file for download": "生成文件失败，请再点一次；仍然失败时请联系系统管理员（详情在服务器日志中）。",
+    "Download failed": "下载失败，请再点一次；仍然失败时请联系系统管理员。",
     "Suggestions": "可选项",
     "Show suggestions": "显示可选项",
     "Calendar": "日历",
