@@ -128,6 +128,10 @@ class SkippedRow:
     text: str
     reason: str
 
+    @classmethod
+    def of(cls, row: int, cells: list[Any], reason: str) -> "SkippedRow":
+        return cls(row, "　".join(t for t in map(normalize.text, cells) if t), reason)
+
 
 @dataclass
 class ImportPlan:
@@ -181,6 +185,9 @@ class ImportPlan:
             for key, (written, imported) in _normalised(self.originals.get(values["_row"], {}), values).items():
                 found.append((values["_row"], FIELD_BY_KEY[key].label, written, imported))
         return sorted(found, key=lambda cell: cell[0])
+
+    def normalised_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.normalised_cells(), columns=["行号", "列", "文件中的写法", "导入后的值"])
 
     def preview_frame(self) -> pd.DataFrame:
         """The mines to add or update, one row each, with the values that will be written; a cell that
@@ -395,10 +402,11 @@ _TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计)")
 _FOOTER_KINDS = ((_SIGNATURE, "表尾签字栏"), (_NOTE, "表尾注释或说明"), (_TOTAL, "合计行"))
 
 
-def _footer_reason(cells: list[Any], licence_col: int, after_footer: bool) -> str | None:
+def footer_reason(cells: list[Any], licence_col: int, after_footer: bool) -> str | None:
     """Why this row is not a mine, or None if it may be one. A row with something like a licence
     number (six digits in a row) in its licence column is always read as a mine; so is any row the
-    rules below do not recognise."""
+    rules below do not recognise. ``after_footer``: the row above was a footer row. (The inspector
+    import passes its name column as ``licence_col``.)"""
     texts = [normalize.text(c) for c in cells]
     filled = [t for t in texts if t]
     licence = texts[licence_col] if licence_col < len(texts) else ""
@@ -518,9 +526,9 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
         excel_row = index + 1
         if progress and index % 500 == 0:
             progress(index / len(rows))
-        reason = _footer_reason(cells, columns["licence_no"], after_footer)
+        reason = footer_reason(cells, columns["licence_no"], after_footer)
         if reason:
-            plan.skipped.append(SkippedRow(excel_row, "　".join(t for t in map(normalize.text, cells) if t), reason))
+            plan.skipped.append(SkippedRow.of(excel_row, cells, reason))
             after_footer = True
             continue
         after_footer = False

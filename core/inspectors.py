@@ -111,6 +111,7 @@ class InspectorImport:
     problems: list[Problem] = field(default_factory=list)
     new: int = 0
     updated: int = 0
+    skipped: list[importer.SkippedRow] = field(default_factory=list)  # signature lines, notes below the list
 
     @property
     def ok(self) -> bool:
@@ -132,9 +133,15 @@ def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
     province = settings.province(db)
     existing = {(r["name"], r["unit"]) for r in db.query("SELECT name, unit FROM inspectors")}
     seen: dict[tuple[str, str], int] = {}
+    after_footer = False
     for position in range(index + 1, len(rows)):
         cells = rows[position]
         if not any(normalize.text(c) for c in cells):
+            continue
+        reason = importer.footer_reason(cells, columns["name"], after_footer)
+        after_footer = reason is not None
+        if reason:
+            plan.skipped.append(importer.SkippedRow.of(position + 1, cells, reason))
             continue
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
         values, problems = validate(raw, province, position + 1)

@@ -113,7 +113,7 @@ def validate_mine(
         out["standard"] = known.standard if known else ""
         if known is None:
             c.add("mineral", "开采矿种不在矿种—行业标准对照表中，无法确定适用行业标准",
-                  "检查矿种名称（如“建筑石料用灰岩”“水泥用灰岩”），或在 data/mineral_standards.csv 中补充", WARNING)
+                  "检查矿种名称（如“建筑石料用灰岩”“水泥用灰岩”），或请系统管理员在矿种与行业标准对照表中补充（见“设置”页的参考数据）", WARNING)
 
     method = normalize.method(raw.get("method"))
     if not method:

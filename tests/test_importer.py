@@ -631,3 +631,17 @@ def test_register_files_are_reproducible(tmp_path: Path):
     generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert set(generated) == REGISTER_FILES
     assert generated == {name: (DATA / name).read_bytes() for name in REGISTER_FILES}
+
+
+def test_the_inspector_import_reads_official_headings_and_skips_its_footer(db, make_xlsx):
+    from core import inspectors
+
+    data = [
+        ["序号", "姓名", "工作单位（全称）", "职称", "职级", "专业", "所在市（州）"],
+        [1, "王五", "湖北省地质调查院（示例）", "正高级", "无", "地质", "武汉市"],
+        ["填表人：张三", None, "审核人：李四", None, None, None, "填表日期：2023年9月1日"],
+    ]
+    plan = inspectors.plan_import(db, make_xlsx(data, title="核查人员名录"), "核查人员.xlsx")
+    assert [(p.row, p.message) for p in plan.problems if p.severity == "错误"] == []
+    assert [(r["name"], r["unit"], r["prefecture"]) for r in plan.rows] == [("王五", "湖北省地质调查院（示例）", "武汉市")]
+    assert [(s.row, s.reason) for s in plan.skipped] == [(4, "表尾签字栏")]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
+import pytest
 import xlsxwriter
 
 from core import registry
 from core.exports import EXPORT_COLUMNS
-from tests.pages.conftest import button
+from tests.pages.conftest import button, widget
 
 PAGE = "pages/register_import.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -92,3 +95,101 @@ def test_empty_register_has_nothing_to_export(open_page, empty_database) -> None
     at = open_page(PAGE)
     assert [b.label for b in at.download_button] == ["下载导入模板（.xlsx）"]
     assert any("名录库为空" in i.value for i in at.info)
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"  # files made by tests/data/make_registers.py
+
+
+def upload(at, name: str):
+    mime = "text/csv" if name.endswith(".csv") else XLSX
+    return at.file_uploader[0].set_value((name, (DATA / name).read_bytes(), mime)).run()
+
+
+def table_with(at, column: str):
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with column {column!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", ["provincial_register.xlsx", "provincial_register_gb18030.csv"])
+def test_a_provincial_register_with_footer_imports(open_page, database, name) -> None:
+    before = registry.count_mines(database)
+    at = upload(open_page(PAGE), name)
+    assert not at.exception, at.exception
+    assert not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["新增矿山"], metrics["错误"]) == ("5", "0")
+    assert any("表头在第 3–4 行" in c.value for c in at.caption)
+
+    assert any("有 5 行不是矿山" in i.value for i in at.info)
+    skipped = table_with(at, "跳过原因")
+    assert list(skipped["行号"]) == [10, 12, 13, 14, 15]
+    assert skipped.iloc[3]["内容"].startswith("填表人：张三")
+
+    preview = table_with(at, "操作")
+    assert list(preview["行号"]) == [5, 6, 7, 8, 9]
+    first = preview.iloc[0]
+    assert (first["开采方式"], first["生产规模"], first["经度"]) == (
+        "露采 → 露天开采", "１２０ → 120万吨/年", "114°18′30″ → 114.308333")
+    assert any("有 11 个单元格按规范写法导入" in c.value for c in at.caption)
+    cells = table_with(at, "文件中的写法")
+    assert ("露采", "露天开采") in set(zip(cells["文件中的写法"], cells["导入后的值"]))
+
+    button(at, "确认导入（新增 5 座，更新 0 座）").click().run()
+    assert not at.exception, at.exception
+    assert registry.count_mines(database) == before + 5
+    assert registry.get_by_licence(database, "C4201152010011234567801")["method"] == "露天开采"
+
+
+def test_an_unknown_city_heading_is_mapped_by_the_user_then_imports(open_page, database) -> None:
+    before = registry.count_mines(database)
+    at = upload(open_page(PAGE), "unknown_city_heading.xlsx")
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "表格缺少必填列：市" in error.value and "表格中的“所在地区”是否就是“市”？" in error.value
+    choice = widget(at.selectbox, "“市”在文件中是哪一列？")
+    assert choice.options == ["序号", "所在地区"]
+    assert choice.value == "所在地区"  # the suggestion is chosen already
+    assert not [b for b in at.button if b.label.startswith("确认导入")]
+
+    choice.set_value("所在地区")
+    button(at, "按所选的列重新检查").click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert any("“所在地区”作为“市”" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["新增矿山"] == "5"
+    button(at, "确认导入（新增 5 座，更新 0 座）").click().run()
+    assert registry.count_mines(database) == before + 5
+    assert registry.get_by_licence(database, "C4228012015071234567803")["city"] == "恩施土家族苗族自治州"
+
+
+def test_the_same_column_cannot_be_two_fields(open_page, database) -> None:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["采矿许可证号", "矿山名称", "入库级别", "地区", "开采矿种", "方式"])
+    sheet.write_row(1, 0, ["C4205002020011234567890", "某示例磷矿", "省级", "宜昌市", "磷矿", "地下开采"])
+    book.close()
+    at = open_page(PAGE)
+    at.file_uploader[0].set_value(("缺两列.xlsx", buffer.getvalue(), XLSX)).run()
+    assert any("表格缺少必填列：市、开采方式" in e.value for e in at.error)
+    widget(at.selectbox, "“市”在文件中是哪一列？").set_value("地区")
+    widget(at.selectbox, "“开采方式”在文件中是哪一列？").set_value("地区")
+    button(at, "按所选的列重新检查").click().run()
+    assert any("同一列不能同时作为两个字段" in e.value for e in at.error)
+    widget(at.selectbox, "“开采方式”在文件中是哪一列？").set_value("方式")
+    button(at, "按所选的列重新检查").click().run()
+    assert not at.error
+    assert {m.label: m.value for m in at.metric}["新增矿山"] == "1"
+
+
+def test_problems_wrap_whole_in_columns_that_fit_the_screen(open_page, database) -> None:
+    at = open_page(PAGE)
+    at.file_uploader[0].set_value(("名录.xlsx", workbook([GOOD, BAD]), XLSX)).run()
+    problems = at.dataframe[0]
+    assert "修改方法" in problems.value.columns
+    # Streamlit wraps text only in rows taller than 4rem (64 px); the longest fix needs several lines.
+    assert problems.proto.row_height >= 68
+    widths = {name: spec["width"] for name, spec in json.loads(problems.proto.columns).items() if "width" in spec}
+    assert widths["问题"] >= 200 and widths["修改方法"] >= 200
+    assert sum(widths.values()) <= 900  # the page's width beside the menu on a 1366 px screen
