@@ -118,13 +118,14 @@ def to_open_for_the_draw(db: Database, user: str | None = None, today: date | No
     return next(iter(preparing), current or next(iter(everything), None))
 
 
-def state(db: Database, campaign: Campaign) -> str:
-    """Where the campaign stands, in a few words: 未抽取, 名录已冻结, 核查中, 核查记录已全部提交."""
+def state(db: Database, campaign: Campaign, unfinished: set[int] | None = None) -> str:
+    """Where the campaign stands, in a few words: 未抽取, 名录已冻结, 核查中, 核查记录已全部提交.
+    ``unfinished``: :func:`_unfinished`, when the caller asks for several campaigns."""
     if pending_draw(db, campaign.id):
         return "名录已冻结，待抽取" if campaign.current_draw_id is None else "名录已冻结，待重新抽取"
     if campaign.current_draw_id is None:
         return "未抽取"
-    if campaign.id not in _unfinished(db):
+    if campaign.id not in (_unfinished(db) if unfinished is None else unfinished):
         return "核查记录已全部提交"
     return "核查中" if campaign.deadline >= date.today() else "核查中，已过完成时限"
 
@@ -133,8 +134,9 @@ def choice_labels(db: Database, shown: list[Campaign]) -> dict[int, str]:
     """Campaign id → how a list of campaigns names it: the title with its state, and its number when
     another campaign has the same title (databases from before titles were unique)."""
     titles = [c.title for c in list_campaigns(db)]
-    return {c.id: f"{c.title}（{'编号 ' + str(c.id) + '，' if titles.count(c.title) > 1 else ''}{state(db, c)}）"
-            for c in shown}
+    unfinished = _unfinished(db)
+    return {c.id: f"{c.title}（{'编号 ' + str(c.id) + '，' if titles.count(c.title) > 1 else ''}"
+                  f"{state(db, c, unfinished)}）" for c in shown}
 
 
 def get(db: Database, campaign_id: int) -> Campaign:
