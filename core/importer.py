@@ -98,6 +98,10 @@ class MissingColumnsError(ImportFileError):
             "可以在导入页面为缺少的列指定文件中的对应列，或把列名改为导入模板中的写法后重新上传。"
         )
 
+    def __reduce__(self):
+        # Kept in a session between page runs: rebuilt from its parts, not from its message.
+        return (type(self), (self.header_row, self.headings, self.recognised, self.missing, self.suggestions))
+
     @property
     def unused(self) -> list[str]:
         """Headings of the file that no field was recognised in (what a missing field may be mapped to)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import subprocess
 import sys
@@ -567,6 +568,8 @@ def test_unknown_city_heading_names_what_was_found_and_suggests_the_column(db):
     assert error.suggestions == {"city": "所在地区"}  # its cells are prefectures of the province
     message = str(error)
     assert message.startswith("表格缺少必填列：市。")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.suggestions, copy.unused) == (message, error.suggestions, error.unused)
     assert "第 3 行的表头有：“序号”、“入库级别”" in message
     assert "表格中的“所在地区”是否就是“市”？" in message
 
