@@ -60,7 +60,7 @@ if uploaded is not None:
                     chosen[key] = st.selectbox(
                         f"“{FIELD_BY_KEY[key].label}”在文件中是哪一列？", problem.unused,
                         index=problem.unused.index(suggestion) if suggestion in problem.unused else None,
-                        placeholder="请选择文件中的列", key=f"map_{key}")
+                        placeholder="请选择文件中的列", key=f"map_{key}_{hash(file_key)}")
                 if st.form_submit_button("按所选的列重新检查", type="primary"):
                     picked = [h for h in chosen.values() if h]
                     if len(picked) != len(set(picked)):
@@ -77,6 +77,9 @@ if uploaded is not None:
         if overrides:
             st.caption("本次导入按您的指定读取：" + "、".join(
                 f"“{heading}”作为“{FIELD_BY_KEY[key].label}”" for key, heading in overrides.items()))
+            if st.button("撤销指定的列"):
+                st.session_state["import_overrides"] = {}
+                st.rerun()
         cols = st.columns(5)
         cols[0].metric("新增矿山", len(plan.new))
         cols[1].metric("更新矿山", len(plan.changed))

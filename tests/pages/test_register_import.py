@@ -158,6 +158,10 @@ def test_an_unknown_city_heading_is_mapped_by_the_user_then_imports(open_page, d
     assert not at.error
     assert any("“所在地区”作为“市”" in c.value for c in at.caption)
     assert {m.label: m.value for m in at.metric}["新增矿山"] == "5"
+    button(at, "撤销指定的列").click().run()
+    assert any("表格缺少必填列：市" in e.value for e in at.error)
+    button(at, "按所选的列重新检查").click().run()  # the suggestion is still chosen
+    assert not at.error
     button(at, "确认导入（新增 5 座，更新 0 座）").click().run()
     assert registry.count_mines(database) == before + 5
     assert registry.get_by_licence(database, "C4228012015071234567803")["city"] == "恩施土家族苗族自治州"
