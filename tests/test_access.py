@@ -5,7 +5,7 @@ a granted call goes through."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable
 
 import pytest
@@ -142,9 +142,10 @@ ACTIONS: dict[str, Action] = {
         inspectors.list_inspectors(w.db)[0]["version"], actor=a)),
     "inspectors.apply_import": (ORGANIZERS, _inspector_plan, lambda w, plan, a: inspectors.apply_import(w.db, plan, a)),
     "campaigns.create": (ORGANIZERS, NOTHING, lambda w, _, a: campaigns.create(
-        w.db, 2024, "新任务", date(2024, 11, 30), sampling.Rules(), [], a)),
+        w.db, 2024, "新任务", campaigns.default_deadline(2024), sampling.Rules(), [], a)),
     "campaigns.update_rules": (ORGANIZERS, _new_campaign, lambda w, cid, a: campaigns.update_rules(
-        w.db, cid, "改名任务", date(2024, 12, 1), sampling.Rules(), [], campaigns.get(w.db, cid).version, a)),
+        w.db, cid, "改名任务", date.today() + timedelta(days=10), sampling.Rules(), [], campaigns.get(w.db, cid).version, a)),
+    "campaigns.delete": (ORGANIZERS, _new_campaign, lambda w, cid, a: campaigns.delete(w.db, cid, "建错了", a)),
     "campaigns.freeze": (ORGANIZERS, _new_campaign, lambda w, cid, a: campaigns.freeze(w.db, cid, a)),
     "campaigns.discard": (ORGANIZERS, _frozen, lambda w, draw, a: campaigns.discard(w.db, draw, "名录有误", a)),
     "campaigns.confirm": (ORGANIZERS, _frozen, lambda w, draw, a: campaigns.confirm(w.db, draw, "见证 2024", a, "湖北省")),

@@ -35,7 +35,7 @@ def test_readme_names_every_reference_data_file() -> None:
 def test_streamlit_config_keeps_the_app_offline() -> None:
     settings = tomllib.loads((ROOT / ".streamlit/config.toml").read_text())
     assert settings["browser"]["gatherUsageStats"] is False
-    assert settings["client"]["toolbarMode"] == "viewer"
+    assert settings["client"]["toolbarMode"] == "minimal"  # no menu of English items for users
     assert settings["server"]["enableStaticServing"] is True
     assert settings["server"]["headless"] is True
 
