@@ -137,6 +137,12 @@ class SkippedRow:
         return cls(row, "　".join(t for t in map(normalize.text, cells) if t), reason)
 
 
+def skipped_frame(skipped: list[SkippedRow]) -> pd.DataFrame:
+    """The rows skipped as not being entries (行号, 内容, 跳过原因), for the preview."""
+    return pd.DataFrame([{"行号": s.row, "内容": s.text, "跳过原因": s.reason} for s in skipped],
+                        columns=["行号", "内容", "跳过原因"])
+
+
 @dataclass
 class ImportPlan:
     filename: str
@@ -178,8 +184,7 @@ class ImportPlan:
         return pd.DataFrame(rows, columns=["行号", "采矿许可证号", "矿山名称", "字段", "原值", "新值"])
 
     def skipped_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"行号": s.row, "内容": s.text, "跳过原因": s.reason} for s in self.skipped],
-                            columns=["行号", "内容", "跳过原因"])
+        return skipped_frame(self.skipped)
 
     def normalised_cells(self) -> list[tuple[int, str, str, str]]:
         """(row, column label, as written, as imported) of every cell of the mines to write that the

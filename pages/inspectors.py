@@ -39,6 +39,9 @@ if upload is not None:
         c3.metric("问题", len(plan.problems))
         if plan.problems:
             ui.show_problems(plan.problems_frame(), key="inspector_problems")
+        if plan.skipped:
+            st.info(f"表格中有 {len(plan.skipped)} 行不是人员（表尾签字栏、注释或合计行），已跳过，不会导入。")
+            st.dataframe(importer.skipped_frame(plan.skipped), hide_index=True, width="stretch")
         if not plan.ok:
             st.error("文件有错误，本次不能导入，名录没有任何改动。请按“修改方法”改好后重新上传。")
         elif st.button(f"确认导入（新增 {plan.new} 名，更新 {plan.updated} 名）", type="primary"):

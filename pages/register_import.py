@@ -22,7 +22,8 @@ st.subheader("二、上传名录文件")
 st.write(f"支持 Excel（.xlsx、.xls）和 CSV（UTF-8 或 Excel 另存的 GB18030 编码），不超过 {importer.MAX_IMPORT_MB} MB。"
          "上传后先检查并预览，确认后才写入；已在名录库中的采矿许可证号会更新该矿山，不会重复添加。")
 upload_key = f"upload_{st.session_state.get('upload_round', 0)}"
-uploaded = st.file_uploader("选择名录文件", type=["xlsx", "xls", "csv"], key=upload_key)
+uploaded = st.file_uploader("选择名录文件", type=["xlsx", "xls", "csv"], key=upload_key,
+                            max_upload_size=importer.MAX_IMPORT_MB)
 
 if uploaded is not None:
     content = uploaded.getvalue()

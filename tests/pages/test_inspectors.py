@@ -34,3 +34,16 @@ def test_a_bad_import_writes_nothing(open_page, database) -> None:
     at.file_uploader(key="inspector_upload").set_value(("人员.csv", content, "text/csv")).run()
     assert any("本次不能导入" in e.value for e in at.error)
     assert len(inspectors.list_inspectors(database)) == before
+
+
+def test_an_import_lists_the_footer_rows_it_skips(open_page, database) -> None:
+    at = open_page(PAGE)
+    content = ("姓名,工作单位（全称）,职称,职级,专业,所在市（州）\n"
+               "王某五,湖北省地质调查院（示例）,正高级,无,地质,武汉市\n"
+               "填表人：张三,,审核人：李四,,,填表日期：2023年9月1日\n").encode("gb18030")
+    at.file_uploader(key="inspector_upload").set_value(("核查人员.csv", content, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any("1 行不是人员" in i.value for i in at.info)
+    skipped = at.dataframe[-1].value
+    assert list(skipped["跳过原因"]) == ["表尾签字栏"] and "填表人" in skipped["内容"].iloc[0]
+    assert any(b.label.startswith("确认导入（新增 1 名") for b in at.button)
