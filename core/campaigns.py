@@ -55,7 +55,8 @@ def default_deadline(year: int, today: date | None = None) -> date:
     """30 November of the year (the notice's date for the reports); once that is past, 30 days from
     today, so that a campaign created in December still gets a deadline it can meet."""
     today = today or date.today()
-    return max(date(year, 11, 30), today + timedelta(days=30)) if date(year, 11, 30) < today else date(year, 11, 30)
+    usual = date(year, 11, 30)
+    return today + timedelta(days=30) if usual < today else usual
 
 
 def _load(row: dict[str, Any]) -> Campaign:
