@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
+from ui import record_autosave
 from core import evidence, indicators, inspections, pdf, record_pdf
 from core.exports import chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
@@ -13,6 +14,10 @@ from core.labels import AREAS, CONCLUSIONS, FINDINGS, NO, NONE_FOUND, RECTIFY, R
 from core.teams import LEADER
 
 database = ui.db()
+
+# The record's free-text fields (saved when the field loses focus or on Enter): their save state is shown.
+TEXT_FIELDS = [area_key(index, part) for index in range(len(AREAS)) for part in ("problems", "checked")] + [
+    "opinions", "main_problems", "rectify_measures", "removal_reason", "remarks"]
 
 st.title("现场核查记录")
 st.caption("核查组对照附件1《国家级绿色矿山核查记录表》逐项填写；每项修改即时保存为草稿，换设备或刷新页面后内容仍在。"
@@ -418,6 +423,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                     ui.write_then_rerun(amend, f"已更正：{FIELDS[field]}", InspectionError)
 
     st.caption(f"记录内容哈希（SHA-256）：{inspections.content_hash(database, record)}")
+    # What the server holds of each text field: the browser shows 已保存 where the field shows the same.
+    record_autosave.report(record.id, {key(field): (field, content[field]) for field in TEXT_FIELDS}, locked)
 
 
+record_autosave.install()
 record_form(campaign, mine_id, mine_row)
