@@ -80,6 +80,15 @@ def load_boundary() -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def boundary_box(data: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) of a boundary's outlines; None when it has no coordinates."""
+    points = [point for geometry in _geometries(data) for point in _points(geometry["coordinates"])]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
 def check_boundary(content: bytes) -> tuple[dict[str, Any], list[str]]:
     """Parse and check an uploaded boundary; returns (GeoJSON, warnings) or raises BasemapError."""
     if len(content) > MAX_BOUNDARY_MB * 1024 * 1024:

@@ -51,10 +51,38 @@ TOOLTIP_LICENCE = re.compile(r"采矿许可证号：(.+?)入库级别：")
 MARKER_CALLBACK = """function (row) {
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
         radius: 7, className: "gm-mine", weight: row[3] ? 3 : 1.5, color: row[3] ? "#212121" : "#ffffff",
-        fillColor: colours[row[2]], fillOpacity: 0.9
+        fillColor: colours[row[2]], fillOpacity: 0.9, gmClass: row[2]
     });
     marker.bindTooltip("<b>" + row[4] + "</b><br>采矿许可证号：" + row[5] + "<br>" + details[row[6]]);
     return marker;
+}"""
+
+# A cluster shows the colouring too: a ring split into arcs, one per colour class, each as long as that
+# class's share of the cluster's mines (inline SVG, no image files), with the number of mines inside.
+CLUSTER_ICON = """function (cluster) {
+    var children = cluster.getAllChildMarkers(), total = children.length, counts = [], parts = [];
+    for (var k = 0; k < colours.length; k++) { counts.push(0); }
+    for (var i = 0; i < total; i++) { counts[children[i].options.gmClass] += 1; }
+    var size = total < 10 ? 32 : (total < 100 ? 38 : 44), half = size / 2, r = half - 5;
+    var around = 2 * Math.PI * r, start = 0;
+    var svg = '<svg width="' + size + '" height="' + size + '" viewBox="0 0 ' + size + ' ' + size + '">'
+        + '<circle cx="' + half + '" cy="' + half + '" r="' + (half - 1) + '" fill="rgba(255,255,255,.92)"/>';
+    for (var c = 0; c < counts.length; c++) {
+        if (!counts[c]) { continue; }
+        var length = counts[c] / total * around;
+        svg += '<circle class="gm-share" data-class="' + c + '" cx="' + half + '" cy="' + half + '" r="' + r
+            + '" fill="none" stroke="' + colours[c] + '" stroke-width="7" stroke-dasharray="' + length + ' '
+            + (around - length) + '" stroke-dashoffset="' + (-start) + '" transform="rotate(-90 ' + half + ' '
+            + half + ')"/>';
+        start += length;
+        parts.push(labels[c] + " " + counts[c]);
+    }
+    svg += '</svg>';
+    return L.divIcon({
+        html: '<div title="' + parts.join("，") + '">' + svg + '<span style="line-height:' + size + 'px">'
+            + total + '</span></div>',
+        className: "marker-cluster gm-cluster", iconSize: L.point(size, size)
+    });
 }"""
 
 
@@ -149,6 +177,7 @@ class MineLayer(MarkerCluster):
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = (function () {
                 var colours = {{ this.colours_json }};
+                var labels = {{ this.labels_json }};
                 var details = {{ this.details_json }};
                 var callback = {{ this.callback }};
                 var data = {{ this.data_json }};
@@ -156,7 +185,9 @@ class MineLayer(MarkerCluster):
                 for (var i = 0; i < data.length; i++) {
                     markers[i] = callback(data[i]);
                 }
-                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                var options = {{ this.options|tojavascript }};
+                options.iconCreateFunction = {{ this.icon_create }};
+                var cluster = L.markerClusterGroup(options);
                 cluster.addLayers(markers);
                 cluster.addTo({{ this._parent.get_name() }});
                 return cluster;
@@ -168,7 +199,9 @@ class MineLayer(MarkerCluster):
         super().__init__(name=name, options=options)
         self._name = "MineLayer"
         self.callback = MARKER_CALLBACK
+        self.icon_create = CLUSTER_ICON
         self.colours_json = script_json([entry.colour for entry in points.legend])
+        self.labels_json = script_json([html.escape(entry.label, quote=True) for entry in points.legend])
         self.details_json = script_json(points.details)
         self.data_json = script_json(points.rows)
 
@@ -206,56 +239,139 @@ def script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-class _Legend(MacroElement):
-    """A legend box in the map's corner, drawn by the app (branca's ColorMap would fetch d3 from a CDN)."""
+class _MapControls(MacroElement):
+    """What the app draws around the mines: the legend (branca's ColorMap would fetch d3 from a CDN), a
+    scale bar in Chinese units, the first view, and prefecture labels kept clear of the mines.
+
+    The first view fits the province (its boundary when one is loaded) into the part of the map the
+    legend leaves free - below or beside it, whichever shows the province larger - so that the legend
+    covers no mine and no mine sits under it where a click would land on the legend instead.
+    """
 
     _template = Template("""
         {% macro header(this, kwargs) %}
         <style>
-          .gm-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
+          .gm-legend { background: rgba(255,255,255,.94); padding: 6px 10px; border-radius: 4px;
                        font: 13px/1.6 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #263238;
                        box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+          .gm-legend summary { cursor: pointer; font-weight: 600; }
           .gm-legend i { display: inline-block; width: 11px; height: 11px; border-radius: 50%;
                          margin-right: 6px; border: 1px solid #fff; vertical-align: -1px; }
           .gm-legend .ring { border: 2px solid #212121; background: #fff; }
           .leaflet-container { background: #eef2ef; }
-          .gm-seat { background: transparent; border: 0; box-shadow: none; color: #37474f;
-                     font-weight: 600; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+          .gm-seat { background: transparent; border: 0; box-shadow: none; color: #37474f; padding: 0 3px;
+                     font-weight: 600; line-height: 1.3; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
           .gm-seat:before { display: none; }
-          .marker-cluster-small, .marker-cluster-medium, .marker-cluster-large {
-              background-color: rgba(38, 50, 56, .18); }
-          .marker-cluster-small div, .marker-cluster-medium div, .marker-cluster-large div {
-              background-color: rgba(38, 50, 56, .72); color: #fff; font-weight: 600; }
+          .gm-cluster { background: none; }
+          .gm-cluster div { position: relative; }
+          .gm-cluster svg { position: absolute; left: 0; top: 0; }
+          .gm-cluster span { position: absolute; left: 0; right: 0; top: 0; text-align: center;
+                             font: 600 12px sans-serif; color: #263238; }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: "bottomright"});
             legend.onAdd = function () {
                 var box = L.DomUtil.create("div", "gm-legend");
                 box.innerHTML = {{ this.content|tojson }};
+                L.DomEvent.disableClickPropagation(box);
+                L.DomEvent.disableScrollPropagation(box);
                 return box;
             };
-            legend.addTo({{ this._parent.get_name() }});
-            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
+            var ChineseScale = L.Control.Scale.extend({
+                _updateMetric: function (maxMeters) {
+                    var meters = this._getRoundNum(maxMeters);
+                    this._updateScale(this._mScale, meters < 1000 ? meters + " 米" : (meters / 1000) + " 公里",
+                                      meters / maxMeters);
+                }
+            });
+            new ChineseScale({imperial: false, position: "bottomleft"}).addTo(map);
+
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            function fit(tries) {
+                // The frame may not be laid out, nor Leaflet's style sheet applied, when this runs: wait
+                // until the map has its size and the legend is a box in its corner.
+                var box = legend.getContainer(), size = map.getContainer().getBoundingClientRect();
+                var ready = size.width >= 50 && size.height >= 50 && box.offsetWidth > 0
+                    && box.offsetWidth < size.width * 0.6 && box.offsetHeight < size.height * 0.6;
+                if (!ready && tries > 0) {
+                    setTimeout(function () { fit(tries - 1); }, 50);
+                    return;
+                }
+                map.invalidateSize({pan: false});
+                var below = L.point(16, Math.min(box.offsetHeight + 24, size.height / 2)),
+                    beside = L.point(Math.min(box.offsetWidth + 24, size.width / 2), 16);
+                var side = map.getBoundsZoom(bounds, false, below) >= map.getBoundsZoom(bounds, false, beside)
+                    ? below : beside;
+                map.fitBounds(bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [side.x - 8, side.y - 8],
+                                       animate: false});
+                setTimeout(function () {  // once the clusters of the new view have settled
+                    declutter();
+                    map.getContainer().setAttribute("data-fitted", "1");  // tests wait for the first view
+                }, 500);
+            }
+            fit(100);
+            // The frame takes its final width after the first drawing: fit again until the user moves the map.
+            var touched = false;
+            L.DomEvent.on(map.getContainer(), "mousedown wheel touchstart keydown", function () { touched = true; });
+            map.on("resize", function () { if (!touched) { fit(0); } });
+
+            // A prefecture's name moves beside its seat (right, left, above, below) to a place where it lies
+            // over no mine, cluster or other name; where there is none, it is hidden.
+            function overlaps(a, b) {
+                return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+            }
+            function declutter() {
+                var container = map.getContainer();
+                var taken = [].map.call(container.querySelectorAll(".marker-cluster, path.gm-mine"),
+                                        function (e) { return e.getBoundingClientRect(); });
+                [].forEach.call(container.querySelectorAll(".gm-seat"), function (label) {
+                    label.style.left = label.style.top = "";
+                    var rect = label.getBoundingClientRect(), w = rect.width + 14, h = rect.height;
+                    var places = [[0, 0], [-w, 0], [-w / 2 - 7, -h], [-w / 2 - 7, h], [0, -h], [0, h], [-w, -h],
+                                  [-w, h], [-w / 2 - 7, -2 * h], [-w / 2 - 7, 2 * h], [w / 2, 0], [-1.5 * w, 0]];
+                    var free = null;
+                    for (var i = 0; i < places.length && !free; i++) {
+                        var moved = {left: rect.left + places[i][0], right: rect.right + places[i][0],
+                                     top: rect.top + places[i][1], bottom: rect.bottom + places[i][1]};
+                        if (!taken.some(function (other) { return overlaps(moved, other); })) {
+                            free = moved;
+                            label.style.left = places[i][0] + "px";
+                            label.style.top = places[i][1] + "px";
+                        }
+                    }
+                    label.style.visibility = free ? "" : "hidden";
+                    if (free) { taken.push(free); }
+                });
+            }
+            function later() { setTimeout(declutter, 0); setTimeout(declutter, 400); }
+            map.on("moveend zoomend", later);
+            {% if this.mines %}{{ this.mines }}.on("animationend", later);{% endif %}
+            later();
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, title: str, entries: list[LegendEntry]):
+    def __init__(self, title: str, entries: list[LegendEntry], bounds: list[list[float]], mines: str = ""):
         super().__init__()
-        self._name = "Legend"
-        lines = [f"<b>{html.escape(title)}</b>"]
-        lines += [f'<i style="background:{e.colour}"></i>{html.escape(e.label)}（{e.count}）' for e in entries]
+        self._name = "MapControls"
+        self.bounds = bounds
+        self.mines = mines
+        lines = [f'<i style="background:{e.colour}"></i>{html.escape(e.label)}（{e.count}）' for e in entries]
         lines.append('<i class="ring"></i>黑圈：有问题线索或整改要求')
-        self.content = "<br>".join(lines)
+        self.content = f"<details open><summary>{html.escape(title)}</summary>{'<br>'.join(lines)}</details>"
 
 
 def build_map(points: MapPoints, dimension: str, base: basemaps.Basemap, province: regions.Region,
               boundary: dict | None = None, height: int = 620) -> folium.Map:
     """The folium map of the given points (see :func:`point_rows`)."""
     localize_folium()
-    min_lon, min_lat, max_lon, max_lat = regions.province_box(province.code)
+    # The first view: the province's own outline when one is loaded, else the box of its prefectures.
+    min_lon, min_lat, max_lon, max_lat = (basemaps.boundary_box(boundary) if boundary else None) \
+        or regions.province_box(province.code)
     with_tiles = base.kind in ("tiles", "local")
     fmap = folium.Map(
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2], zoom_start=7, tiles=None,
@@ -274,8 +390,10 @@ def build_map(points: MapPoints, dimension: str, base: basemaps.Basemap, provinc
                          attr=html.escape(base.attribution or "本地瓦片"), name="底图",
                          max_zoom=base.max_zoom).add_to(fmap)
     if boundary:
-        folium.GeoJson(boundary, name="行政区边界", control=False, style_function=lambda _: {
-            "color": "#546e7a", "weight": 2, "fill": False}).add_to(fmap)
+        # Without tiles a light fill shows the province's shape; it never takes a click meant for a mine.
+        folium.GeoJson(boundary, name="行政区边界", control=False, interactive=False, style_function=lambda _: {
+            "color": "#546e7a", "weight": 2, "fill": not with_tiles, "fillColor": "#ffffff",
+            "fillOpacity": 0.7}).add_to(fmap)
     if not with_tiles:
         seats = folium.FeatureGroup(name="地市驻地", control=False)
         for seat in regions.prefectures(province.code):
@@ -286,12 +404,12 @@ def build_map(points: MapPoints, dimension: str, base: basemaps.Basemap, provinc
                                     regions.short_name(seat.name), permanent=True, direction="right",
                                     className="gm-seat", sticky=False)).add_to(seats)
         seats.add_to(fmap)
-    MineLayer(points, name="矿山", options={
+    mines = MineLayer(points, name="矿山", options={
         "maxClusterRadius": 45, "disableClusteringAtZoom": 11, "chunkedLoading": False,
         "spiderfyOnMaxZoom": False, "showCoverageOnHover": False,
-    }).add_to(fmap)
-    _Legend(dimension, points.legend).add_to(fmap)
-    fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    })
+    mines.add_to(fmap)
+    _MapControls(dimension, points.legend, [[min_lat, min_lon], [max_lat, max_lon]], mines.get_name()).add_to(fmap)
     return fmap
 
 

@@ -101,7 +101,7 @@ def test_tiles_from_an_intranet_server_and_no_seats(demo_db) -> None:
                            attribution="天地图·湖北", max_zoom=16)
     html = rendered(maps.build_map(maps.MapPoints([], [], [], 0), "入库级别", base, HUBEI))
     assert "/tiles/vec/{z}/{x}/{y}.png" in html and "/tiles/cva/{z}/{x}/{y}.png" in html
-    assert "gm-seat" not in html.split("</style>")[-1]  # prefecture seats only on the plain background
+    assert "\"className\": \"gm-seat\"" not in html  # prefecture seats only on the plain background
     plain = rendered(maps.build_map(maps.MapPoints([], [], [], 0), "入库级别", basemap.Basemap(), HUBEI))
     assert "武汉" in plain and "maxZoom" in plain
 
@@ -115,3 +115,26 @@ def test_a_mine_named_like_template_code_stays_text(demo_db) -> None:
     names = {row[4] for row in json.loads(data)}
     assert "{{ 7*7 }}示例矿{% if 1 %}" in names
     assert "49示例矿" not in page
+
+
+def test_clusters_are_drawn_from_each_mines_colour_class(demo_db) -> None:
+    """Each marker carries its colour class (the index into the legend); the cluster icon draws a ring of
+    the classes' shares from them, in the legend's colours."""
+    mines = registry.list_mines(demo_db)
+    points = maps.point_rows(mines, "入库级别")
+    shares = {e.label: e.count for e in points.legend}
+    by_class = {i: sum(1 for r in points.rows if r[2] == i) for i in range(len(points.legend))}
+    assert {points.legend[i].label: n for i, n in by_class.items()} == shares
+    page = rendered(maps.build_map(points, "入库级别", basemap.Basemap(), HUBEI))
+    assert "gmClass: row[2]" in page and "options.iconCreateFunction = function (cluster)" in page
+    colours = json.loads(re.search(r"var colours = (\[.*?\]);", page).group(1))
+    assert colours == list(maps.PALETTES["入库级别"].values())
+
+
+def test_the_first_view_fits_the_boundary_when_one_is_loaded() -> None:
+    boundary = {"type": "Polygon", "coordinates": [[[110, 30], [112, 30], [112, 31.5], [110, 30]]]}
+    assert basemap.boundary_box(boundary) == (110, 30, 112, 31.5)
+    page = rendered(maps.build_map(maps.MapPoints([], [], [], 0), "入库级别", basemap.Basemap(), HUBEI, boundary))
+    assert "L.latLngBounds([[30, 110], [31.5, 112]])" in page
+    assert '"interactive": false' in page  # the province's shape never takes a click meant for a mine
+    assert " 公里" in page and " 米" in page  # the scale bar in Chinese units
