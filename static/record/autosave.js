@@ -15,7 +15,9 @@
   let received = 0; // when the last run's state arrived
   const committed = {}; // widgetKey -> [text sent with blur/Enter, when]
   let wasOffline = false;
+  let reconnected = false; // the connection came back: text sent while it was down must be sent again
   let resyncTimer = null;
+  const tried = new Set(); // restorations already sent
 
   const app = () => document.querySelector('[data-testid="stApp"]');
   const onRecordPage = () => state && document.querySelector(".st-key-rec_resync");
@@ -68,13 +70,10 @@
     sent(event);
   }, true);
 
-  // Put text into a field the way typing does (React sees two changes, so the field is "dirty").
+  // Put text into a field the way typing does (React sees the change, the field becomes "dirty").
   const type = (element, text) => {
     const proto = element.tagName === "TEXTAREA" ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-    const setter = Object.getOwnPropertyDescriptor(proto, "value").set;
-    setter.call(element, text + " ");
-    element.dispatchEvent(new Event("input", { bubbles: true }));
-    setter.call(element, text);
+    Object.getOwnPropertyDescriptor(proto, "value").set.call(element, text);
     element.dispatchEvent(new Event("input", { bubbles: true }));
   };
 
@@ -93,9 +92,16 @@
         if (element.value !== kept.text && document.activeElement !== element) type(element, kept.text);
         continue;
       }
-      if (document.activeElement === element) continue; // the user is typing there: their blur saves it
+      if (document.activeElement === element || committed[widgetKey]) continue; // their blur saves it
+      // Still in the field and no connection lost: the user's own blur or Enter saves it.
+      if (element.value === kept.text && !reconnected) continue;
+      const attempt = `${state.record}:${field}:${server}:${kept.text}`;
+      if (tried.has(attempt)) continue; // once: a save refused (a conflict) is the user's to settle
+      tried.add(attempt);
+      // The field shows the server's value (a reload): the text goes back in, and the blur sends it. The
+      // field still holds the text (a reconnect): the blur sends it if it was never sent.
       element.focus({ preventScroll: true });
-      type(element, kept.text);
+      if (element.value !== kept.text) type(element, kept.text);
       element.blur();
       committed[widgetKey] = [kept.text, Date.now()];
       saving = true;
@@ -133,8 +139,10 @@
       if (old) old.hidden = true;
       return;
     }
-    if (wasOffline && !down) restore();
+    // A field drawn after the run's state arrived (another tab opened) is restored on the next tick.
+    if (wasOffline && !down) reconnected = true;
     wasOffline = down;
+    if (!down) { restore(); reconnected = false; }
     let unsaved = 0;
     for (const [widgetKey, [field, server]] of Object.entries(state.fields)) {
       const box = container(widgetKey);

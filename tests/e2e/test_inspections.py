@@ -46,7 +46,7 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
     wait_for_app(page)
     expect(page.get_by_text("草稿 · 每项修改即时保存")).to_be_visible()
 
-    page.get_by_role("spinbutton", name="year, 核查开始日期").click()
+    page.get_by_role("spinbutton", name="年，核查开始日期").click()  # ui/zh.js translates "year, …"
     page.keyboard.type("20231102")
     page.keyboard.press("Escape")
     page.locator("[data-testid='stMain'] h1").first.click()
@@ -83,7 +83,7 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
     with page.expect_response(lambda response: "upload_file" in response.url and response.ok):
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(photo))
     expect(page.get_by_test_id("stFileChipName").filter(has_text="IMG_0001.jpg")).to_be_visible()
-    page.get_by_role("button", name="上传").click()
+    page.get_by_role("button", name="上传", exact=True).click()
     wait_for_app(page)
     assert eventually(lambda: query(app, "SELECT COUNT(*) FROM evidence")[0][0] == 1)
     expect(page.get_by_text("无GPS位置").first).to_be_visible()
@@ -135,3 +135,157 @@ def test_a_new_record_stays_open_after_its_first_save(page: Page, drawn_app: App
                                     (mine_id,)) == [("是",)])
     expect(page.get_by_text("草稿 · 每项修改即时保存")).to_be_visible()
     assert_all_local(requests_seen)
+
+
+def open_new_record(page: Page, app: App, tab: str) -> tuple[int, int]:
+    """Open the record of a drawn mine nobody has opened yet, on ``tab``; returns (mine id, record id)."""
+    name, mine_id = query(app, "SELECT m.name, m.id FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
+                               "WHERE c.mine_id NOT IN (SELECT mine_id FROM records) ORDER BY c.ticket LIMIT 1")[0]
+    pick_record(page, app, name)
+    page.get_by_role("tab", name=tab).click()
+    wait_for_app(page)
+    return mine_id, query(app, "SELECT id FROM records WHERE mine_id = ?", (mine_id,))[0][0]
+
+
+def pick_record(page: Page, app: App, name: str) -> None:
+    page.goto(app.url("inspections"))
+    wait_for_app(page)
+    page.get_by_role("combobox", name="选择矿山，填写或查看核查记录").click()
+    page.keyboard.type(name)  # the list is long: typing filters it
+    page.get_by_role("option", name=name, exact=False).first.click()
+    wait_for_app(page)
+
+
+class Cable:
+    """The page's connection to the server, which a test can pull out and plug in again: the websocket
+    goes through Playwright, and the browser is set offline (as when a tablet loses the wireless)."""
+
+    def __init__(self, page: Page):
+        self.page, self.sockets, self.cut = page, [], False
+        page.route_web_socket("**/_stcore/stream", self._connect)
+
+    def _connect(self, socket) -> None:
+        if self.cut:
+            socket.close()
+            return
+        socket.connect_to_server()
+        self.sockets.append(socket)
+
+    def pull(self) -> None:
+        self.cut = True
+        self.page.context.set_offline(True)
+        for socket in self.sockets:
+            socket.close()
+        self.sockets.clear()
+
+    def plug(self) -> None:
+        self.cut = False
+        self.page.context.set_offline(False)
+
+
+def stored_soon(page: Page, read, expected: str) -> None:
+    """Wait until ``read()`` gives ``expected``, letting Playwright serve the page meanwhile (the websocket
+    goes through the test: a bare sleep would hold up the reconnection)."""
+    for _ in range(150):
+        if read() == expected:
+            return
+        page.wait_for_timeout(200)
+    assert read() == expected
+
+
+def remarks(app: App, record_id: int) -> str:
+    return query(app, "SELECT json_extract(content, '$.remarks') FROM records WHERE id = ?", (record_id,))[0][0]
+
+
+OFFLINE = "与服务器的连接已断开，刚才的输入尚未保存，请勿关闭页面"
+
+
+def test_each_field_shows_its_save_state_and_a_lost_connection_loses_nothing(
+        page: Page, drawn_app: App, requests_seen: list[str]) -> None:
+    app = drawn_app
+    cable = Cable(page)
+    login(page, app)
+    _, record_id = open_new_record(page, app, "结论与处理")
+    box = page.get_by_label("备注")
+    state = page.locator(f".st-key-r{record_id}g0_remarks .gm-save-state")
+
+    box.fill("东侧边坡已复绿")
+    expect(state).to_have_text("未保存")  # typed, not yet sent
+    assert remarks(app, record_id) == ""
+    box.press("Tab")
+    expect(state).to_have_text("已保存")
+    assert remarks(app, record_id) == "东侧边坡已复绿"
+
+    box.fill("东侧边坡已复绿，西侧尚未复绿")
+    cable.pull()
+    banner = page.locator("#gm-connection-banner")
+    expect(banner).to_be_visible(timeout=2000)
+    expect(banner).to_contain_text(OFFLINE)
+    expect(state).to_have_text("未保存")
+    page.wait_for_timeout(1500)  # Streamlit has noticed too and disabled the fields
+    expect(box).to_have_value("东侧边坡已复绿，西侧尚未复绿")
+    assert remarks(app, record_id) == "东侧边坡已复绿"
+    kept = page.evaluate(f"() => JSON.parse(localStorage.getItem('lvkuang:record:{record_id}:remarks'))")
+    assert kept["text"] == "东侧边坡已复绿，西侧尚未复绿" and kept["was"] == "东侧边坡已复绿"
+
+    cable.plug()
+    stored_soon(page, lambda: remarks(app, record_id), "东侧边坡已复绿，西侧尚未复绿")
+    expect(state).to_have_text("已保存")
+    expect(banner).to_be_hidden()
+    assert page.evaluate(f"() => localStorage.getItem('lvkuang:record:{record_id}:remarks')") is None
+    assert_all_local(requests_seen)
+
+
+def test_text_typed_before_a_reload_is_put_back_and_saved(page: Page, drawn_app: App, requests_seen: list[str]) -> None:
+    app = drawn_app
+    cable = Cable(page)
+    login(page, app)
+    mine_id, record_id = open_new_record(page, app, "结论与处理")
+    name = query(app, "SELECT name FROM mines WHERE id = ?", (mine_id,))[0][0]
+    page.get_by_label("意见建议").fill("建议完善矿区绿化管护制度")
+    cable.pull()  # nothing typed can reach the server now
+    expect(page.locator("#gm-connection-banner")).to_contain_text(OFFLINE, timeout=2000)
+    page.context.set_offline(False)
+    page.reload()  # the page was reloaded before the connection came back: only the browser has the text
+    cable.plug()
+    pick_record(page, app, name)
+    page.get_by_role("tab", name="结论与处理").click()
+    wait_for_app(page)
+    stored_soon(page, lambda: query(app, "SELECT json_extract(content, '$.opinions') FROM records WHERE id = ?",
+                                    (record_id,))[0][0], "建议完善矿区绿化管护制度")
+    expect(page.get_by_label("意见建议")).to_have_value("建议完善矿区绿化管护制度")
+    expect(page.locator(f".st-key-r{record_id}g0_opinions .gm-save-state")).to_have_text("已保存")
+    assert_all_local(requests_seen)
+
+
+def test_every_section_of_the_record_is_in_sight_on_a_tablet(browser, drawn_app: App) -> None:
+    """1024 × 768 with the tablet's text at 125 %: the seven sections' labels fit, none behind an arrow."""
+    app = drawn_app
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, has_touch=True)
+    seen: list[str] = []
+    context.on("request", lambda request: seen.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        login(page, app)
+        open_new_record(page, app, "基本信息")
+        page.add_style_tag(content="html { font-size: 125% !important; }")
+        bar = page.get_by_role("tablist").first
+        bar.scroll_into_view_if_needed()
+        area = bar.bounding_box()
+        labels = ["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"]
+        for label in labels:
+            box = page.get_by_role("tab", name=label).bounding_box()
+            assert box is not None, label
+            assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], label
+            assert 0 <= box["x"] and box["x"] + box["width"] <= 1024, label
+            assert 0 <= box["y"] and box["y"] + box["height"] <= 768, label
+        assert page.locator("[data-testid='stTabsScrollRight'], [data-testid='stTabsScrollLeft']").count() == 0
+        page.get_by_role("tab", name="签字与提交").click()
+        wait_for_app(page)
+        expect(page.get_by_text("全组成员逐一确认记录内容")).to_be_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "inspection-tablet.png"))
+    finally:
+        context.close()
+    assert_all_local(seen)
