@@ -150,3 +150,21 @@ def test_the_indicator_checklist_is_scored_and_saved(open_page, database) -> Non
     saved = inspections.get(database, record.id).content["checklist"]
     assert saved["P1"] == {"mark": "不符合", "note": "采矿许可证已过期"}
     assert any("一票否决" in e.value for e in at.error)
+
+
+def test_the_page_tells_the_browser_what_is_saved(open_page, database) -> None:
+    """The autosave script (static/record/autosave.js) learns after each run what the server holds of each
+    text field; its hidden button reruns the record so that text sent while offline is sent again."""
+    import json
+    at, campaign, record = open_record(open_page, database)
+    show_tab(at, "结论与处理")
+    at.text_area(key=f"r{record.id}g0_remarks").set_value("矿区道路已硬化 </script>").run()
+    reported = next(h.proto.body for h in at.get("html") if "const state = " in h.proto.body)
+    state = json.loads(reported.split("const state = ", 1)[1].split("; if (api.receive)", 1)[0])
+    assert state["record"] == record.id and state["locked"] is False
+    assert state["fields"][f"r{record.id}g0_remarks"] == ["remarks", "矿区道路已硬化 </script>"]
+    assert "</script>" not in reported.split("const state = ", 1)[1].rsplit("</script>", 1)[0]
+    assert [b.label for b in at.button if b.key == "rec_resync"] == ["重新发送未保存的输入"]
+    at.text_area(key=f"r{record.id}g0_opinions").set_value("建议加强排土场管护")
+    next(b for b in at.button if b.key == "rec_resync").click().run()
+    assert inspections.get(database, record.id).content["opinions"] == "建议加强排土场管护"
