@@ -6,15 +6,27 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from core import basemap, followup, inspections, maps, regions, registry, sampling
+from core import basemap, followup, inspections, maps, overview, regions, registry
 from core.exports import chinese_date
-from core.labels import CONCLUSIONS, LEVELS, STATUS_LISTED
+from core.labels import LEVELS, STATUS_LISTED
 
 database = ui.db()
 here = ui.province(database)
 
+# On a phone the figures wrap two or three to a row instead of one per row (only on this page).
+st.html("""<style>
+@media (max-width: 640px) {
+  [class*="st-key-overview_figures"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: .5rem; }
+  [class*="st-key-overview_figures"] [data-testid="stColumn"] {
+      flex: 1 1 calc(33% - .5rem) !important; min-width: calc(33% - .5rem) !important;
+      width: calc(33% - .5rem) !important; }
+  [class*="st-key-overview_figures"] [data-testid="stMetricValue"] { font-size: 1.4rem; }
+}
+</style>""")
+
+campaign = inspections.current_campaign(database)
 st.title(f"{here.name}绿色矿山实地抽查核查")
-st.caption("依据《自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知》（自然资办函〔2023〕1017号）")
+st.caption(overview.basis(campaign))
 
 summary = registry.summary(database)
 if summary["listed"] == 0:
@@ -22,34 +34,38 @@ if summary["listed"] == 0:
     ui.page_link("pages/register_import.py", label="去导入名录")
     st.stop()
 
-cols = st.columns(5)
-cols[0].metric("在册绿色矿山", f"{summary['listed']} 座", help=f"另有已移出 {summary['removed']} 座")
-for column, level in zip(cols[1:], LEVELS):
-    listed = summary["by_level"].get(level, 0)
-    column.metric(level, listed, help=f"按不低于 20% 的比例，至少应抽查 {sampling.minimum_sample(listed)} 座")
+with st.container(key="overview_figures_register"):
+    cols = st.columns(5)
+    cols[0].metric("在册绿色矿山", f"{summary['listed']} 座", help=f"另有已移出 {summary['removed']} 座")
+    for column, level in zip(cols[1:], LEVELS):
+        column.metric(level, summary["by_level"].get(level, 0))
+    cols = st.columns(3)
+    cols[0].metric("重点核查：露天开采", summary["open_pit"])
+    cols[1].metric("重点核查：有问题线索反映", summary["problem"])
+    cols[2].metric("重点核查：“回头看”提出整改要求", summary["rectify"])
 
-cols = st.columns(4)
-cols[0].metric("按 20% 至少应抽查", f"{sum(sampling.minimum_sample(n) for n in summary['by_level'].values())} 座",
-               help="各级别分别按在册数量的 20% 向上取整后相加")
-cols[1].metric("重点核查：露天开采", summary["open_pit"])
-cols[2].metric("重点核查：有问题线索反映", summary["problem"])
-cols[3].metric("重点核查：“回头看”提出整改要求", summary["rectify"])
-
-campaign = inspections.current_campaign(database)
 if campaign is not None:
     st.subheader(campaign.title)
+    figures = overview.campaign_figures(database, campaign)
     by_city = inspections.progress_by_prefecture(database, campaign)
     progress = by_city[list(inspections.PROGRESS)].sum()
-    drawn = int(by_city["合计"].sum())
-    done = int(sum(progress.get(label, 0) for label in CONCLUSIONS))
     days = (campaign.deadline - date.today()).days
-    st.progress(done / drawn if drawn else 0.0,
-                text=f"已提交核查记录 {done}/{drawn} 座 · 完成时限{chinese_date(campaign.deadline)}，"
+    with st.container(key="overview_figures_campaign"):
+        cols = st.columns(3)
+        cols[0].metric("按比例至少应抽查", f"{figures.required} 座")
+        cols[1].metric("已抽取", f"{figures.drawn} 座",
+                       help=f"重点核查全部纳入 {figures.priority} 座，按比例 {figures.priority_ratio} 座，"
+                            f"随机抽取 {figures.random} 座")
+        cols[2].metric("已提交核查记录", f"{figures.submitted} 座")
+    st.caption(overview.explanation(figures))
+    st.progress(figures.submitted / figures.drawn if figures.drawn else 0.0,
+                text=f"已提交核查记录 {figures.submitted}/{figures.drawn} 座 · 完成时限{chinese_date(campaign.deadline)}，"
                      + (f"还有 {days} 天" if days >= 0 else f"已超过 {-days} 天"))
-    cols = st.columns(len(inspections.PROGRESS))
-    for column, label in zip(cols, inspections.PROGRESS):
-        column.metric(label, int(progress.get(label, 0)))
-    with st.expander("各市（州）核查进度（完成率低的在前）", expanded=done < drawn):
+    with st.container(key="overview_figures_progress"):
+        cols = st.columns(len(inspections.PROGRESS))
+        for column, label in zip(cols, inspections.PROGRESS):
+            column.metric(label, int(progress.get(label, 0)))
+    with st.expander("各市（州）核查进度（完成率低的在前）", expanded=figures.submitted < figures.drawn):
         st.dataframe(by_city, hide_index=True, width="stretch",
                      column_config={"完成率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
     ui.page_link("pages/inspections.py", label="打开现场核查记录")
@@ -57,11 +73,12 @@ if campaign is not None:
 attention = followup.attention(database, date.today())
 if any(attention.values()):
     st.subheader("整改与移出")
-    cols = st.columns(4)
-    cols[0].metric("整改中", attention["open"])
-    cols[1].metric(f"{followup.DUE_SOON_DAYS} 天内到期", attention["due_soon"])
-    cols[2].metric("逾期", attention["overdue"])
-    cols[3].metric("待处理的移出", attention["removals"])
+    with st.container(key="overview_figures_followup"):
+        cols = st.columns(4)
+        cols[0].metric("整改中", attention["open"])
+        cols[1].metric(f"{followup.DUE_SOON_DAYS} 天内到期", attention["due_soon"])
+        cols[2].metric("逾期", attention["overdue"])
+        cols[3].metric("待处理的移出", attention["removals"])
     if attention["overdue"]:
         st.warning(f"有 {attention['overdue']} 座矿山整改逾期。逾期未整改的，按规定应提出移出。")
     ui.page_link("pages/followup.py", label="打开整改与移出")
