@@ -231,3 +231,17 @@ def test_clusters_show_the_share_of_each_colour(page: Page, app: App, requests_s
         for colour, length in cluster["arcs"]:
             assert abs(length / total - counts[colour] / cluster["count"]) < 0.01
     assert_all_local(requests_seen)
+
+
+def test_overview_on_a_phone_puts_several_figures_in_a_row(browser, app: App, requests_seen: list[str]) -> None:
+    page = open_at(browser, app, requests_seen, {"width": 390, "height": 844})
+    page.goto(app.url(""))
+    wait_for_app(page)
+    page.locator("[class*='st-key-overview_figures_register'] [data-testid='stMetric']").nth(7).wait_for()
+    tops = page.evaluate(
+        "() => [...document.querySelectorAll(\"[class*='st-key-overview_figures_register'] [data-testid='stMetric']\")]"
+        ".map(m => Math.round(m.getBoundingClientRect().top))")
+    assert len(tops) == 8
+    assert len(set(tops)) <= 4, f"the register's 8 figures take {len(set(tops))} rows"
+    page.context.close()
+    assert_all_local(requests_seen)
