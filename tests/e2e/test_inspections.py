@@ -137,6 +137,39 @@ def test_a_new_record_stays_open_after_its_first_save(page: Page, drawn_app: App
     assert_all_local(requests_seen)
 
 
+def test_every_section_of_the_record_is_in_sight_on_a_tablet(browser, drawn_app: App) -> None:
+    """1024 × 768 with the tablet's text at 125 %: the seven sections' labels fit, none behind an arrow."""
+    app = drawn_app
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, has_touch=True)
+    seen: list[str] = []
+    context.on("request", lambda request: seen.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        login(page, app)
+        open_new_record(page, app, "基本信息")
+        page.add_style_tag(content="html { font-size: 125% !important; }")
+        bar = page.get_by_role("tablist").first
+        bar.scroll_into_view_if_needed()
+        area = bar.bounding_box()
+        labels = ["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"]
+        for label in labels:
+            box = page.get_by_role("tab", name=label).bounding_box()
+            assert box is not None, label
+            assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], label
+            assert 0 <= box["x"] and box["x"] + box["width"] <= 1024, label
+            assert 0 <= box["y"] and box["y"] + box["height"] <= 768, label
+        assert page.locator("[data-testid='stTabsScrollRight'], [data-testid='stTabsScrollLeft']").count() == 0
+        page.get_by_role("tab", name="签字与提交").click()
+        wait_for_app(page)
+        expect(page.get_by_text("全组成员逐一确认记录内容")).to_be_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "inspection-tablet.png"))
+    finally:
+        context.close()
+    assert_all_local(seen)
+
+
 def open_new_record(page: Page, app: App, tab: str) -> tuple[int, int]:
     """Open the record of a drawn mine nobody has opened yet, on ``tab``; returns (mine id, record id)."""
     name, mine_id = query(app, "SELECT m.name, m.id FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
@@ -256,36 +289,3 @@ def test_text_typed_before_a_reload_is_put_back_and_saved(page: Page, drawn_app:
     expect(page.get_by_label("意见建议")).to_have_value("建议完善矿区绿化管护制度")
     expect(page.locator(f".st-key-r{record_id}g0_opinions .gm-save-state")).to_have_text("已保存")
     assert_all_local(requests_seen)
-
-
-def test_every_section_of_the_record_is_in_sight_on_a_tablet(browser, drawn_app: App) -> None:
-    """1024 × 768 with the tablet's text at 125 %: the seven sections' labels fit, none behind an arrow."""
-    app = drawn_app
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, has_touch=True)
-    seen: list[str] = []
-    context.on("request", lambda request: seen.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
-        login(page, app)
-        open_new_record(page, app, "基本信息")
-        page.add_style_tag(content="html { font-size: 125% !important; }")
-        bar = page.get_by_role("tablist").first
-        bar.scroll_into_view_if_needed()
-        area = bar.bounding_box()
-        labels = ["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"]
-        for label in labels:
-            box = page.get_by_role("tab", name=label).bounding_box()
-            assert box is not None, label
-            assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], label
-            assert 0 <= box["x"] and box["x"] + box["width"] <= 1024, label
-            assert 0 <= box["y"] and box["y"] + box["height"] <= 768, label
-        assert page.locator("[data-testid='stTabsScrollRight'], [data-testid='stTabsScrollLeft']").count() == 0
-        page.get_by_role("tab", name="签字与提交").click()
-        wait_for_app(page)
-        expect(page.get_by_text("全组成员逐一确认记录内容")).to_be_visible()
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "inspection-tablet.png"))
-    finally:
-        context.close()
-    assert_all_local(seen)
