@@ -107,7 +107,7 @@ def time_to_points(browser, url: str, expected: int, visits: int, session: str =
         started = time.perf_counter()
         page.goto(url)
         page.wait_for_function(
-            "() => { const f = document.querySelector(\"iframe[title*='st_folium']\");"
+            "() => { const f = document.querySelector(\"iframe[src*='st_folium']\");"
             " return f && f.contentDocument &&"
             " f.contentDocument.querySelectorAll('.marker-cluster, path.gm-mine, .leaflet-marker-icon').length > 0; }",
             timeout=180_000, polling=50,

@@ -96,6 +96,9 @@ if basemap.load_boundary() is not None:
         basemap.remove_boundary()
         ui.flash("已删除行政区边界。")
         st.rerun()
+st.caption("如需在无底图时显示本省轮廓，请从本省审定的标准地图（带审图号）导出省界，在 GIS 软件中另存为 GeoJSON"
+           "（WGS-84/CGCS2000 经纬度坐标，UTF-8 编码，面或线要素，建议简化到 5 万个顶点以内），在此上传并点“保存边界”。"
+           "上传后地图打开时按省界范围显示并绘出省界。")
 boundary_file = st.file_uploader("上传边界文件", type=["geojson", "json"], key="boundary_upload",
                                  max_upload_size=basemap.MAX_BOUNDARY_MB)
 if boundary_file is not None and st.button("保存边界"):

@@ -62,7 +62,7 @@ def map_frame(page: Page, index: int = 0, selector: str = ".marker-cluster, path
     ``selector="path.gm-mine"`` to wait for a map of single markers, e.g. after a search, rather than
     the previous map still on screen)."""
     page.wait_for_function(
-        "([i, selector]) => { const f = document.querySelectorAll(\"iframe[title*='st_folium']\")[i];"
+        "([i, selector]) => { const f = document.querySelectorAll(\"iframe[src*='st_folium']\")[i];"
         " if (!f || !f.contentDocument) return false;"
         " const d = f.contentDocument;"
         " return d.querySelectorAll(selector).length > 0"
