@@ -117,12 +117,7 @@ def test_a_new_record_stays_open_after_its_first_save(page: Page, drawn_app: App
     name, mine_id = query(app, "SELECT m.name, m.id FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
                                "WHERE c.mine_id NOT IN (SELECT mine_id FROM records) ORDER BY c.ticket LIMIT 1")[0]
     login(page, app)
-    page.goto(app.url("inspections"))
-    wait_for_app(page)
-    page.get_by_role("combobox", name="选择矿山，填写或查看核查记录").click()
-    page.keyboard.type(name)  # the list is long: typing filters it
-    page.get_by_role("option", name=name, exact=False).first.click()
-    wait_for_app(page)
+    pick_record(page, app, name)
     page.get_by_role("tab", name="结论与处理").click()
     wait_for_app(page)
     page.get_by_label("处理结论").get_by_text("保留", exact=True).click()
