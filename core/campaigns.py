@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from core.labels import LEVELS, STATUS_LISTED, SUBMITTED
 FROZEN = "已冻结"
 CONFIRMED = "已确认"
 DISCARDED = "已作废"
+DEFAULT_PHOTO_AREAS = ("矿容矿貌", "开采区", "生态修复区")  # notice 三: 核查影像 of the key areas
 DEFAULT_RATIO_FLOOR = 0.10  # 自然资规〔2024〕1号: ≥10 % a year; the notice of 2023 asks 20 %
 
 
@@ -41,6 +42,10 @@ class Campaign:
     ministry_direct: list[str]
     current_draw_id: int | None
     version: int
+    # The documents the campaign rests on, each {"title": …, "number": 文号}; cited exactly, never composed.
+    basis: list[dict[str, str]] = field(default_factory=list)
+    # The key areas a record must have photos of before it can be submitted (核查影像).
+    photo_areas: list[str] = field(default_factory=lambda: list(DEFAULT_PHOTO_AREAS))
 
 
 def ratio_floor(db: Database) -> float:
@@ -62,7 +67,8 @@ def default_deadline(year: int, today: date | None = None) -> date:
 def _load(row: dict[str, Any]) -> Campaign:
     return Campaign(row["id"], row["year"], row["title"], date.fromisoformat(row["deadline"]),
                     sampling.Rules.from_dict(json.loads(row["rules"])), json.loads(row["ministry_direct"]),
-                    row["current_draw_id"], row["version"])
+                    row["current_draw_id"], row["version"], json.loads(row.get("basis") or "[]"),
+                    json.loads(row["photo_areas"]) if row.get("photo_areas") else list(DEFAULT_PHOTO_AREAS))
 
 
 def list_campaigns(db: Database) -> list[Campaign]:

@@ -220,7 +220,7 @@ FINAL_TRIGGERS = {
                                    "BEGIN SELECT RAISE(ABORT, '已确认的抽取结果不能删除'); END",
 }
 # Every table of data, children first (what a reset to demo data empties).
-DATA_TABLES = ("followup_files", "followup_steps", "rectification_items", "removals", "rectifications", "campaign_reports",
+DATA_TABLES = ("campaign_exemptions", "followup_files", "followup_steps", "rectification_items", "removals", "rectifications", "campaign_reports",
                "evidence", "record_signatures", "record_versions", "records", "team_mines", "team_members", "team_draws",
                "inspectors", "campaign_mines", "campaign_history", "draws", "campaigns", "mine_history", "imports", "mines")
 
@@ -569,6 +569,33 @@ def _v9_follow_up(db: Database) -> None:
     db.execute("CREATE INDEX idx_followup_steps_case ON followup_steps(case_id)")
 
 
+def _v10_honest_submissions(db: Database) -> None:
+    # The documents a campaign rests on (title and 文号 of each), cited exactly by its report and records.
+    db.execute("ALTER TABLE campaigns ADD COLUMN basis TEXT NOT NULL DEFAULT '[]'")
+    # The key areas a record must have photos of before it can be submitted (核查影像, notice 三).
+    db.execute("ALTER TABLE campaigns ADD COLUMN photo_areas TEXT NOT NULL "
+               "DEFAULT '[\"矿容矿貌\",\"开采区\",\"生态修复区\"]'")
+    # The person type of an inspector (管理人员、业务支撑人员、专家), for the report's teams.
+    db.execute("ALTER TABLE inspectors ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
+    # A confirmation given on another member's behalf (代签) says so, with the reason and who gave it.
+    db.execute("ALTER TABLE record_signatures ADD COLUMN proxy_by TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE record_signatures ADD COLUMN proxy_reason TEXT NOT NULL DEFAULT ''")
+    # A drawn mine that could not be inspected (停产、已关闭 …): the reason the coordinator recorded.
+    db.execute(
+        """
+        CREATE TABLE campaign_exemptions (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            mine_id INTEGER NOT NULL REFERENCES mines(id),
+            licence_no TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            PRIMARY KEY (campaign_id, mine_id)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
@@ -579,6 +606,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (7, "the audit trail, append-only and hash-chained", _v7_audit_log),
     (8, "local accounts with their role and inspector link, and their sessions", _v8_accounts),
     (9, "follow-up: rectification cases, re-checks and removal cases", _v9_follow_up),
+    (10, "basis documents, required photos, inspector types, proxy confirmations, exemptions", _v10_honest_submissions),
 ]
 
 
