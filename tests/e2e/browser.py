@@ -31,9 +31,12 @@ class App:
 
 def wait_for_app(page: Page) -> None:
     """Wait until the script run has finished and no exception is shown."""
-    page.wait_for_selector("[data-testid='stApp']")
+    # Streamlit marks its root with the state of the connection and of the script run (as its own browser
+    # tests wait for): a click sets "rerunRequested" at once, so a run asked for is never taken as finished.
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
     page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
+        "() => document.querySelector(\"[data-testid='stApp'][data-test-script-state='notRunning']\") !== null"
+        " && !document.querySelector(\"[data-testid='stStatusWidget']\")"
         " && document.querySelector(\"[data-testid='stMain'] h1\") !== null"
     )
     assert page.locator("[data-testid='stException']").count() == 0, page.locator(

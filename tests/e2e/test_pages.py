@@ -47,7 +47,7 @@ def test_page_opens_offline(page: Page, app: App, requests_seen: list[str], path
     # The frame around every page: the navigation, the province and who is logged in, in the sidebar.
     expect(page.get_by_text("湖北省 · 绿色矿山实地抽查核查")).to_be_visible()
     expect(page.get_by_text("当前用户：")).to_be_visible()
-    expect(page.get_by_role("link", name="绿色矿山名录")).to_have_count(1 if user == "zuzhi" else 0)
+    expect(page.get_by_role("link", name="绿色矿山名录", exact=True)).to_have_count(1 if user == "zuzhi" else 0)
     assert_all_local(requests_seen)
 
 

@@ -14,7 +14,7 @@ from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 NAMES = {"PDF", "Excel", "CSV", "xlsx", "xls", "JSON", "SHA", "GPS", "EXIF", "MB", "GB", "KB", "PNG", "SVG",
          "heic", "heif", "jpg", "png", "mp", "mov", "zip", "ofd", "doc", "docx", "XLSX", "XLS", "HEIC", "HEIF",
          "JPG", "JPEG", "MP4", "MOV", "GeoJSON", "geojson", "json", "UTF", "BOM", "GBK", "ZIP", "OFD", "DOC",
-         "DOCX", "lvkuang"}
+         "DOCX", "lvkuang", "GIS", "WGS", "CGCS"}
 
 # Visible text outside our own markdown (which is Chinese by construction) and every attribute a screen reader
 # or a tooltip uses; the inside of charts (data labels) and of code blocks (hashes, commands) is content.
