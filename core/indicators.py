@@ -1,8 +1,14 @@
 """Evaluation-indicator sets (评价指标) for the optional checklist of the on-site inspection record.
 
 Each set is a CSV file in ``data/indicator_sets/`` listed in ``data/indicator_sets/sets.csv``, so a
-province adds its own set by adding a file and a row (lines starting with ``#`` are comments). An item is
-either a precondition (前提条件: a veto, no points) or an indicator (指标) under a first-level group.
+province adds its own set by adding a file and a row (lines starting with ``#`` are comments). A row is
+either an item the inspectors mark — a precondition (前提条件: a veto, no points) or an indicator (指标,
+a third-level item under a first-level group) — or part of the structure: a first-level (一级指标) or
+second-level (二级指标) indicator with its maximum where that is confirmed.
+
+The shipped ministry sets hold only what is confirmed of the official texts (``items_confirmed`` is 否):
+the 2020 preconditions and structure, the 2024 first-level names. A province loads the official item
+table from its own copy (``core/reference_tables.py``); :meth:`IndicatorSet.with_items` merges it in.
 
 ``score(indicator_set, marks)`` turns the inspectors' marks (item id → 符合/不符合/不适用) into points,
 per-group shares and a pass/fail result; ``summary_text`` says the result in one Chinese line.
@@ -11,7 +17,7 @@ per-group shares and a pass/fail result; ``summary_text`` says the result in one
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,12 +27,17 @@ MARKS = ("符合", "不符合", "不适用")
 MET, NOT_MET, NOT_APPLICABLE = MARKS
 PRECONDITION = "前提条件"
 INDICATOR = "指标"
-KINDS = (PRECONDITION, INDICATOR)
+FIRST_LEVEL = "一级指标"
+SECOND_LEVEL = "二级指标"
+KINDS = (PRECONDITION, FIRST_LEVEL, SECOND_LEVEL, INDICATOR)
+YES, NO = "是", "否"
 
 SETS_DIR = "indicator_sets"
 SETS_INDEX = "sets.csv"
 INDEX_COLUMNS = ("code", "name", "file", "source", "total_points", "pass_total", "pass_share")
+# Optional: items_confirmed (是/否; a missing column or an empty cell reads as 是).
 SET_COLUMNS = ("id", "kind", "group", "item", "points")
+# Optional: subgroup (二级指标, required on a 二级指标 row) and source (出处).
 # Points are written with at most a couple of decimals; sums are compared with this slack.
 _EPS = 1e-6
 
@@ -44,11 +55,26 @@ class IndicatorSetError(ValueError):
 
 @dataclass(frozen=True)
 class Item:
+    """A row the inspectors mark: a precondition or a third-level indicator."""
+
     id: str
     kind: str
     group: str
     text: str
     points: float | None
+    subgroup: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """A first-level indicator of the structure: its confirmed maximum (None if not confirmed) and the
+    names of its second-level indicators as far as they are confirmed."""
+
+    name: str
+    points: float | None
+    subgroups: tuple[str, ...] = ()
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +86,9 @@ class IndicatorSet:
     pass_total: float | None
     pass_share: float | None
     items: tuple[Item, ...]
+    items_confirmed: bool = True  # False: the third-level items are not (all) from the official text
+    structure: tuple[Group, ...] = ()  # first-level indicators declared by 一级指标 rows
+    items_source: str = ""  # where loaded items come from (who loaded which document, when)
 
     @property
     def preconditions(self) -> tuple[Item, ...]:
@@ -71,12 +100,44 @@ class IndicatorSet:
 
     @property
     def groups(self) -> tuple[str, ...]:
-        """First-level indicator names, in file order."""
+        """First-level indicator names: those of the structure, else those of the items, in file order."""
+        if self.structure:
+            return tuple(g.name for g in self.structure)
         return tuple(dict.fromkeys(i.group for i in self.indicators))
 
     @property
+    def group_points(self) -> dict[str, float]:
+        """First-level indicator → its confirmed maximum, for the groups whose maximum is confirmed."""
+        return {g.name: g.points for g in self.structure if g.points is not None}
+
+    @property
     def has_points(self) -> bool:
-        return self.total_points is not None
+        """Whether marks are scored: the set has a total and indicator items carrying the points."""
+        return self.total_points is not None and bool(self.indicators)
+
+    def with_items(self, items: tuple[Item, ...], source: str) -> "IndicatorSet":
+        """This set with the official items a province loaded (``source`` says from where).
+
+        Loaded preconditions replace the file's; without any, the file's preconditions stay. A set
+        without a total gets the sum of the loaded points as its total (no pass line is invented).
+        """
+        loaded_preconditions = tuple(i for i in items if i.kind == PRECONDITION)
+        indicators = tuple(i for i in items if i.kind == INDICATOR)
+        total = self.total_points
+        if total is None and indicators and all(i.points is not None for i in indicators):
+            total = sum(i.points or 0 for i in indicators)
+        return replace(self, items=(loaded_preconditions or self.preconditions) + indicators,
+                       items_confirmed=True, items_source=source, total_points=total)
+
+
+def confirmation_note(indicator_set: IndicatorSet) -> str:
+    """What a page or document must say next to a set whose items are not from the official text
+    ('' for a set whose items are confirmed or were loaded from the province's copy)."""
+    if indicator_set.items_confirmed:
+        return ""
+    known = f"，已核实的只有{'前提条件和' if indicator_set.preconditions else ''}指标结构" if indicator_set.structure else ""
+    return (f"《{indicator_set.name}》的三级指标（评价内容）及其分值尚未载入正式文本{known}；"
+            "核查清单只列已核实的条目，不计分。请系统管理员在“系统设置”中按模板载入本省所存的正式指标表。")
 
 
 @dataclass(frozen=True)
@@ -183,44 +244,58 @@ def indicator_sets(data_dir: Path = config.DATA_FILES) -> dict[str, IndicatorSet
             row_problems.append(f"{where}：pass_share 应在 0 到 1 之间（如 0.75 表示 75%）")
         if total is not None and pass_total is not None and not 0 <= pass_total <= total:
             row_problems.append(f"{where}：pass_total 应在 0 到 total_points 之间")
+        confirmed_text = row.get("items_confirmed", "")
+        if confirmed_text not in ("", YES, NO):
+            row_problems.append(f"{where}：items_confirmed“{confirmed_text}”无效，请填写“是”或“否”")
+        confirmed = confirmed_text != NO
         path = folder / row["file"] if row["file"] else None
         if path is None or not path.is_file():
             row_problems.append(f"{where}：指标文件“{row['file']}”不存在，请把文件放在 {SETS_DIR}/ 目录下并填写文件名")
         if row_problems:
             problems += row_problems
             continue
-        items, file_problems = _read_items(path, f"{SETS_DIR}/{row['file']}", total)
+        items, structure, file_problems = _read_items(path, f"{SETS_DIR}/{row['file']}", total, confirmed)
         problems += file_problems
         if not file_problems:
-            sets[code] = IndicatorSet(code, row["name"] or code, row["source"], total, pass_total, pass_share, items)
+            sets[code] = IndicatorSet(code, row["name"] or code, row["source"], total, pass_total, pass_share, items,
+                                      confirmed, structure)
     if problems:
         raise IndicatorSetError(problems)
     return sets
 
 
-def _read_items(path: Path, name: str, total: float | None) -> tuple[tuple[Item, ...], list[str]]:
-    """The items of one set file and the problems found in it (file, line, what is wrong)."""
+def _read_items(path: Path, name: str, total: float | None,
+               confirmed: bool = True) -> tuple[tuple[Item, ...], tuple[Group, ...], list[str]]:
+    """The items and structure of one set file and the problems found in it (file, line, what is wrong).
+
+    ``confirmed`` False (items_confirmed 否 in sets.csv): third-level items may be listed but carry no points.
+    """
     header_line, header, rows = _read_numbered_csv(path)
     missing = _missing_columns(header, SET_COLUMNS)
     if missing:
-        return (), [f"{name} 第 {header_line} 行：表头缺少列 {'、'.join(missing)}，表头应为 {','.join(SET_COLUMNS)}"]
+        return (), (), [f"{name} 第 {header_line} 行：表头缺少列 {'、'.join(missing)}，表头应为 {','.join(SET_COLUMNS)}"]
     problems: list[str] = []
     items: list[Item] = []
+    groups: dict[str, Group] = {}
+    subgroups: list[tuple[str, int, str, str]] = []  # (where, line, group, name) of 二级指标 rows
     seen: set[str] = set()
     for line, row in rows:
         where = f"{name} 第 {line} 行"
         item_id, kind, group, text, points_text = (row[c] for c in SET_COLUMNS)
+        subgroup, source = row.get("subgroup", ""), row.get("source", "")
         if not item_id:
             problems.append(f"{where}：id 为空，请填写条目编号")
         elif item_id in seen:
             problems.append(f"{where}：编号“{item_id}”重复，同一文件内编号须唯一")
         seen.add(item_id)
         if kind not in KINDS:
-            problems.append(f"{where}：kind“{kind}”无效，应为“{PRECONDITION}”或“{INDICATOR}”")
-        if not text:
+            problems.append(f"{where}：kind“{kind}”无效，应为{'、'.join(f'“{k}”' for k in KINDS)}之一")
+        if kind in (PRECONDITION, INDICATOR) and not text:
             problems.append(f"{where}：item 为空，请填写条目内容")
-        if kind == INDICATOR and not group:
-            problems.append(f"{where}：指标未填 group，请填写所属一级指标")
+        if kind in (FIRST_LEVEL, SECOND_LEVEL, INDICATOR) and not group:
+            problems.append(f"{where}：{kind}未填 group，请填写所属一级指标")
+        if kind == SECOND_LEVEL and not subgroup:
+            problems.append(f"{where}：二级指标未填 subgroup，请填写二级指标名称")
         points = _number(points_text) if points_text else None
         if points_text and points is None:
             problems.append(f"{where}：分值“{points_text}”不是数字，请填写数字（如 40）或留空")
@@ -228,20 +303,74 @@ def _read_items(path: Path, name: str, total: float | None) -> tuple[tuple[Item,
             problems.append(f"{where}：分值不能为负数")
         elif kind == PRECONDITION and points_text:
             problems.append(f"{where}：前提条件为一票否决项，不计分，请清空 points")
-        elif kind == INDICATOR and total is None and points_text:
-            problems.append(f"{where}：{SETS_INDEX} 中本指标集未填 total_points，指标不应有分值；"
+        elif kind == SECOND_LEVEL and points_text:
+            problems.append(f"{where}：二级指标行不填分值（分值填在一级指标行和三级指标行），请清空 points")
+        elif kind in (FIRST_LEVEL, INDICATOR) and total is None and points_text:
+            problems.append(f"{where}：{SETS_INDEX} 中本指标集未填 total_points，{kind}不应有分值；"
                             f"请清空 points，或在 {SETS_INDEX} 中填写总分")
+        elif kind == INDICATOR and not confirmed and points_text:
+            problems.append(f"{where}：{SETS_INDEX} 中本指标集的 items_confirmed 为“否”（条目未与正式文本核对），"
+                            f"未核实的条目不得填写分值；请清空 points，核对后把 items_confirmed 改为“是”")
         elif kind == INDICATOR and total is not None and not points_text:
             problems.append(f"{where}：本指标集有总分，每个指标都应有分值，请填写 points")
-        items.append(Item(item_id, kind, group if kind == INDICATOR else "", text, points))
-    if not items:
+        if kind == FIRST_LEVEL and group:
+            if group in groups:
+                problems.append(f"{where}：一级指标“{group}”重复，每个一级指标只写一行")
+            groups[group] = Group(group, points, (), source)
+        elif kind == SECOND_LEVEL and group and subgroup:
+            subgroups.append((where, line, group, subgroup))
+        elif kind in (PRECONDITION, INDICATOR):
+            items.append(Item(item_id, kind, group if kind == INDICATOR else "", text, points,
+                              subgroup if kind == INDICATOR else "", source))
+    for where, _, group, subgroup in subgroups:
+        if group not in groups:
+            problems.append(f"{where}：一级指标“{group}”没有对应的“{FIRST_LEVEL}”行，请先增加该一级指标行")
+        elif subgroup in groups[group].subgroups:
+            problems.append(f"{where}：二级指标“{subgroup}”重复")
+        else:
+            groups[group] = replace(groups[group], subgroups=groups[group].subgroups + (subgroup,))
+    structure = tuple(groups.values())
+    if groups:
+        for item in items:
+            if item.kind != INDICATOR:
+                continue
+            declared = groups.get(item.group)
+            if declared is None:
+                problems.append(f"{name}：条目 {item.id} 的一级指标“{item.group}”不在本文件的一级指标"
+                                f"（{'、'.join(groups)}）之中，请核对名称")
+            elif item.subgroup and declared.subgroups and item.subgroup not in declared.subgroups:
+                problems.append(f"{name}：条目 {item.id} 的二级指标“{item.subgroup}”不在“{item.group}”的二级指标"
+                                f"（{'、'.join(declared.subgroups)}）之中，请核对名称")
+    if not items and not structure:
         problems.append(f"{name}：没有任何条目，请至少填写一行")
-    if not problems and total is not None:
-        earned = sum(i.points or 0 for i in items)
+    if not problems:
+        problems += [f"{name}：{p}" for p in points_problems(total, structure, tuple(items))]
+    return tuple(items), structure, problems
+
+
+def points_problems(total: float | None, structure: tuple[Group, ...], items: tuple[Item, ...]) -> list[str]:
+    """What is wrong with the points of ``items`` against the set's total and its confirmed group maxima.
+
+    Checked when the items carry points: their sum equals ``total``, each group's sum equals its confirmed
+    maximum; and the confirmed maxima never exceed the total. One Chinese sentence per problem.
+    """
+    problems: list[str] = []
+    declared = {g.name: g.points for g in structure if g.points is not None}
+    if total is not None and sum(declared.values()) > total + _EPS:
+        problems.append(f"各一级指标分值之和 {_fmt(sum(declared.values()))} 超过总分 {_fmt(total)}，请核对分值")
+    scored = [i for i in items if i.kind == INDICATOR and i.points is not None]
+    if not scored:
+        return problems
+    if total is not None:
+        earned = sum(i.points or 0 for i in scored)
         if abs(earned - total) > _EPS:
-            problems.append(f"{name}：各项分值之和为 {_fmt(earned)}，与 {SETS_INDEX} 中的 total_points {_fmt(total)} 不一致，"
+            problems.append(f"各项分值之和为 {_fmt(earned)}，与 {SETS_INDEX} 中的 total_points {_fmt(total)} 不一致，"
                             f"请核对分值或总分")
-    return tuple(items), problems
+    for group, maximum in declared.items():
+        in_group = sum(i.points or 0 for i in scored if i.group == group)
+        if abs(in_group - maximum) > _EPS:
+            problems.append(f"一级指标“{group}”各项分值之和为 {_fmt(in_group)}，与其满分 {_fmt(maximum)} 不一致，请核对分值")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------- scoring
