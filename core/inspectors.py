@@ -1,8 +1,8 @@
 """The inspector register (执法检查人员名录库): who may be drawn into inspection teams.
 
-An inspector has a name and unit (together unique), a professional title, an administrative rank, a
-specialty, a home prefecture (for recusal) and declared conflicts (units or licence numbers of mines
-they must not check). Import from xlsx/csv works like the mine register's: validate everything, show
+An inspector has a name and unit (together unique), a person type (人员类型: the notice's teams are made
+of 管理人员, 业务支撑人员 and 专家), a professional title, an administrative rank, a specialty, a home
+prefecture (for recusal) and declared conflicts (units or licence numbers of mines they must not check). Import from xlsx/csv works like the mine register's: validate everything, show
 the problems with their rows, then write all rows or none.
 """
 
@@ -18,6 +18,8 @@ from core import access, audit, importer, normalize, regions, settings
 from core.db import now, transaction
 from core.validation import ERROR, WARNING, Problem
 
+# 人员类型, from the notice: "选择熟悉绿色矿山标准政策的管理人员、业务支撑人员及专家等，组成核查组" ('' = not recorded).
+KINDS = ("管理人员", "业务支撑人员", "专家")
 TITLES = ("正高级", "副高级", "中级", "初级", "无")
 RANKS = ("厅级", "处级", "科级", "无")
 SPECIALTIES = ("地质", "采矿", "选矿", "生态修复", "环境", "测绘", "安全", "管理", "其他")
@@ -28,6 +30,7 @@ LEADER_RANKS = ("厅级", "处级")
 FIELDS = {
     "name": ("姓名", ("姓名", "人员姓名", "名字")),
     "unit": ("工作单位", ("工作单位", "单位", "所在单位")),
+    "kind": ("人员类型", ("人员类型", "人员类别", "人员身份")),
     "title": ("职称", ("职称", "技术职称", "专业技术职称")),
     "rank": ("职级", ("职级", "行政职级", "职务级别")),
     "specialty": ("专业", ("专业", "专业领域", "专长")),
@@ -39,6 +42,8 @@ HEADINGS = importer.Headings({key: aliases for key, (_, aliases) in FIELDS.items
 _TITLE_WORDS = {"正高": "正高级", "正高级": "正高级", "教授级高工": "正高级", "研究员": "正高级",
                 "副高": "副高级", "副高级": "副高级", "高级工程师": "副高级", "高工": "副高级", "高级": "副高级",
                 "中级": "中级", "工程师": "中级", "初级": "初级", "助理工程师": "初级", "无": "无", "": "无"}
+_KIND_WORDS = {"管理人员": "管理人员", "管理": "管理人员", "业务支撑人员": "业务支撑人员", "业务支撑": "业务支撑人员",
+               "专家": "专家", "": ""}
 _RANK_WORDS = {"厅级": "厅级", "正厅": "厅级", "副厅": "厅级", "处级": "处级", "正处": "处级", "副处": "处级",
                "科级": "科级", "正科": "科级", "副科": "科级", "无": "无", "": "无"}
 
@@ -50,6 +55,11 @@ LEADER_RULES = {
     "rank": "仅限处级及以上",
     "title_and_rank": "高级职称且处级及以上",
 }
+
+
+def kinds() -> tuple[str, ...]:
+    """The person types an inspector may have (人员类型), in the notice's order."""
+    return KINDS
 
 
 def is_leader_qualified(inspector: dict[str, Any], rule: str = "title_or_rank") -> bool:
@@ -78,6 +88,10 @@ def validate(raw: dict[str, Any], province: regions.Region, row: int | None = No
         problem("name", "姓名为必填项", "填写人员姓名")
     if not values["unit"]:
         problem("unit", "工作单位为必填项", "填写人员的工作单位（用于判断回避）")
+    kind = _KIND_WORDS.get(normalize.text(raw.get("kind")).replace(" ", ""))
+    if kind is None:
+        problem("kind", "人员类型无法识别", f"填写{'、'.join(KINDS)}之一，不清楚的可留空")
+    values["kind"] = kind or ""
     title = _TITLE_WORDS.get(normalize.text(raw.get("title")).replace(" ", ""))
     if title is None:
         problem("title", "职称无法识别", f"填写{'、'.join(TITLES)}之一")
@@ -112,6 +126,7 @@ class InspectorImport:
     new: int = 0
     updated: int = 0
     skipped: list[importer.SkippedRow] = field(default_factory=list)  # signature lines, notes below the list
+    kind_given: bool = True  # False: the file has no 人员类型 column, so updated people keep theirs
 
     @property
     def ok(self) -> bool:
@@ -129,7 +144,7 @@ def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
     if header is None:
         raise importer.ImportFileError("没有找到表头（至少应有“姓名”和“工作单位”两列）。请使用核查人员导入模板的列名。")
     index, columns = header.last, header.columns
-    plan = InspectorImport(filename)
+    plan = InspectorImport(filename, kind_given="kind" in columns)
     province = settings.province(db)
     existing = {(r["name"], r["unit"]) for r in db.query("SELECT name, unit FROM inspectors")}
     seen: dict[tuple[str, str], int] = {}
@@ -168,13 +183,14 @@ def apply_import(db: Database, plan: InspectorImport, actor: str) -> tuple[int, 
     with transaction(db):
         for values in plan.rows:
             db.execute(
-                "INSERT INTO inspectors (name, unit, title, rank, specialty, prefecture, prefecture_code, conflicts, "
-                "active, created_at, updated_at) VALUES (:name, :unit, :title, :rank, :specialty, :prefecture, "
-                ":prefecture_code, :conflicts, :active, :at, :at) ON CONFLICT(name, unit) DO UPDATE SET "
+                "INSERT INTO inspectors (name, unit, kind, title, rank, specialty, prefecture, prefecture_code, "
+                "conflicts, active, created_at, updated_at) VALUES (:name, :unit, :kind, :title, :rank, :specialty, "
+                ":prefecture, :prefecture_code, :conflicts, :active, :at, :at) ON CONFLICT(name, unit) DO UPDATE SET "
+                "kind = CASE WHEN :kind_given THEN excluded.kind ELSE kind END, "
                 "title = excluded.title, rank = excluded.rank, specialty = excluded.specialty, "
                 "prefecture = excluded.prefecture, prefecture_code = excluded.prefecture_code, "
                 "conflicts = excluded.conflicts, active = excluded.active, version = version + 1, updated_at = :at",
-                {**values, "at": stamp},
+                {**values, "at": stamp, "kind_given": int(plan.kind_given)},
             )
         audit.log(db, actor, "核查人员：导入", f"{len(plan.rows)} 人", new={"new": plan.new, "updated": plan.updated})
     return plan.new, plan.updated
@@ -192,19 +208,22 @@ def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, 
         if inspector_id is None:
             audit.log(db, actor, "核查人员：新增", f"{values['name']}（{values['unit']}）", new=values)
             return db.execute(
-                "INSERT INTO inspectors (name, unit, title, rank, specialty, prefecture, prefecture_code, conflicts, "
-                "active, created_at, updated_at) VALUES (:name, :unit, :title, :rank, :specialty, :prefecture, "
-                ":prefecture_code, :conflicts, :active, :at, :at)", {**values, "at": stamp}).lastrowid
+                "INSERT INTO inspectors (name, unit, kind, title, rank, specialty, prefecture, prefecture_code, "
+                "conflicts, active, created_at, updated_at) VALUES (:name, :unit, :kind, :title, :rank, :specialty, "
+                ":prefecture, :prefecture_code, :conflicts, :active, :at, :at)",
+                {"kind": "", **values, "at": stamp}).lastrowid
         before = db.execute("SELECT * FROM inspectors WHERE id = ?", [inspector_id])
         old = dict(zip([d[0] for d in before.description], before.fetchone() or ()))
         audit.log(db, actor, "核查人员：修改", f"{values['name']}（{values['unit']}）",
                   old={k: old.get(k) for k in values if old.get(k) != values[k]},
                   new={k: v for k, v in values.items() if old.get(k) != v})
         changed = db.execute(
-            "UPDATE inspectors SET name = :name, unit = :unit, title = :title, rank = :rank, specialty = :specialty, "
-            "prefecture = :prefecture, prefecture_code = :prefecture_code, conflicts = :conflicts, active = :active, "
-            "version = version + 1, updated_at = :at WHERE id = :id AND version = :version",
-            {**values, "at": stamp, "id": inspector_id, "version": expected_version}).rowcount
+            "UPDATE inspectors SET name = :name, unit = :unit, kind = :kind, title = :title, rank = :rank, "
+            "specialty = :specialty, prefecture = :prefecture, prefecture_code = :prefecture_code, "
+            "conflicts = :conflicts, active = :active, version = version + 1, updated_at = :at "
+            "WHERE id = :id AND version = :version",
+            {"kind": old.get("kind", ""), **values, "at": stamp, "id": inspector_id,
+             "version": expected_version}).rowcount
         if not changed:
             raise ValueError("该人员信息已被他人修改，您的修改未保存。请刷新后重试。")
         return inspector_id
@@ -217,11 +236,12 @@ def list_inspectors(db: Database, active_only: bool = False) -> list[dict[str, A
 
 def frame(db: Database) -> pd.DataFrame:
     rows = list_inspectors(db)
+    columns = ["姓名", "工作单位", "人员类型", "职称", "职级", "专业", "所在市（州）", "回避单位或矿山", "可任组长", "可抽取"]
     return pd.DataFrame([{
-        "姓名": r["name"], "工作单位": r["unit"], "职称": r["title"], "职级": r["rank"], "专业": r["specialty"],
-        "所在市（州）": r["prefecture"], "回避单位或矿山": r["conflicts"], "可任组长": is_leader_qualified(r),
-        "可抽取": bool(r["active"]),
-    } for r in rows], columns=["姓名", "工作单位", "职称", "职级", "专业", "所在市（州）", "回避单位或矿山", "可任组长", "可抽取"])
+        "姓名": r["name"], "工作单位": r["unit"], "人员类型": r["kind"] or "未填", "职称": r["title"], "职级": r["rank"],
+        "专业": r["specialty"], "所在市（州）": r["prefecture"], "回避单位或矿山": r["conflicts"],
+        "可任组长": is_leader_qualified(r), "可抽取": bool(r["active"]),
+    } for r in rows], columns=columns)
 
 
 def template() -> bytes:
@@ -235,11 +255,14 @@ def template() -> bytes:
     sheet = book.add_worksheet("核查人员")
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     headings = [label for label, _ in FIELDS.values()]
+    column = {key: index for index, key in enumerate(FIELDS)}
     sheet.write_row(0, 0, headings, head)
     sheet.set_column(0, len(headings) - 1, 16)
-    for col, options in ((2, TITLES), (3, RANKS), (4, SPECIALTIES), (7, ("是", "否"))):
-        sheet.data_validation(1, col, 2000, col, {"validate": "list", "source": list(options)})
-    sheet.write_comment(0, 6, "须回避的单位名称或矿山采矿许可证号，多个用“；”分隔")
+    for key, options in (("kind", KINDS), ("title", TITLES), ("rank", RANKS), ("specialty", SPECIALTIES),
+                         ("active", ("是", "否"))):
+        sheet.data_validation(1, column[key], 2000, column[key], {"validate": "list", "source": list(options)})
+    sheet.write_comment(0, column["kind"], f"{'、'.join(KINDS)}之一（选填）")
+    sheet.write_comment(0, column["conflicts"], "须回避的单位名称或矿山采矿许可证号，多个用“；”分隔")
     sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

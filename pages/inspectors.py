@@ -9,7 +9,8 @@ database = ui.db()
 here = ui.province(database)
 
 st.title("核查人员名录")
-st.caption("“双随机”中的随机抽取核查人员从本名录中进行。组长应具备高级技术职称或处级及以上行政职级。")
+st.caption("“双随机”中的随机抽取核查人员从本名录中进行。核查组由熟悉绿色矿山标准政策的管理人员、业务支撑人员及专家等组成；"
+           "组长应具备高级技术职称或处级及以上行政职级。")
 ui.show_flash()
 
 people = inspectors.list_inspectors(database)
@@ -55,9 +56,14 @@ chosen = st.selectbox("选择人员", [None, *by_id], format_func=lambda i: "（
                       f"{by_id[i]['name']}（{by_id[i]['unit']}）", key="inspector_pick")
 current = by_id.get(chosen, {})
 k = f"insp_{chosen}_{current.get('version', 0)}"
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns([1, 2, 1])
 raw = {"name": c1.text_input("姓名", current.get("name", ""), key=f"{k}_name"),
        "unit": c2.text_input("工作单位", current.get("unit", ""), key=f"{k}_unit")}
+person_types = ("", *inspectors.kinds())
+raw["kind"] = c3.selectbox("人员类型", person_types, person_types.index(current["kind"])
+                           if current.get("kind") in person_types else 0, key=f"{k}_kind",
+                           format_func=lambda kind: kind or "（未填）",
+                           help="通知要求：选择熟悉绿色矿山标准政策的管理人员、业务支撑人员及专家等，组成核查组")
 c1, c2, c3, c4 = st.columns(4)
 raw["title"] = c1.selectbox("职称", inspectors.TITLES, inspectors.TITLES.index(current.get("title", "中级")), key=f"{k}_title")
 raw["rank"] = c2.selectbox("职级", inspectors.RANKS, inspectors.RANKS.index(current.get("rank", "无")), key=f"{k}_rank")

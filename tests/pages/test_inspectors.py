@@ -47,3 +47,27 @@ def test_an_import_lists_the_footer_rows_it_skips(open_page, database) -> None:
     skipped = at.dataframe[-1].value
     assert list(skipped["跳过原因"]) == ["表尾签字栏"] and "填表人" in skipped["内容"].iloc[0]
     assert any(b.label.startswith("确认导入（新增 1 名") for b in at.button)
+
+
+def test_the_person_type_is_chosen_saved_and_listed(open_page, database) -> None:
+    at = open_page(PAGE)
+    assert widget(at.selectbox, "人员类型").options == ["（未填）", "管理人员", "业务支撑人员", "专家"]
+    widget(at.text_input, "姓名").set_value("钱某文").run()
+    widget(at.text_input, "工作单位").set_value("宜昌市自然资源和规划局").run()
+    widget(at.selectbox, "人员类型").set_value("专家").run()
+    widget(at.selectbox, "职级").set_value("处级").run()
+    button(at, "保存人员信息").click().run()
+    assert not at.exception, at.exception
+    added = next(p for p in inspectors.list_inspectors(database) if p["name"] == "钱某文")
+    assert (added["kind"], added["rank"]) == ("专家", "处级")
+    register = at.dataframe[0].value.set_index("姓名")
+    assert register.loc["钱某文", ["人员类型", "职称", "职级"]].tolist() == ["专家", "中级", "处级"]
+
+
+def test_an_import_with_a_wrong_person_type_names_its_row(open_page, database) -> None:
+    at = open_page(PAGE)
+    content = "姓名,工作单位,人员类型\n周某平,湖北省自然资源厅,组长\n".encode("utf-8")
+    at.file_uploader(key="inspector_upload").set_value(("人员.csv", content, "text/csv")).run()
+    assert any("本次不能导入" in e.value for e in at.error)
+    problems = at.dataframe[-1].value
+    assert problems[["行号", "列", "问题"]].values.tolist() == [[2, "人员类型", "人员类型无法识别"]]
