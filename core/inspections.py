@@ -31,6 +31,14 @@ MIN_CONFIRMATIONS = 3
 DEFAULT_RECTIFY_MONTHS = 6
 SUBMIT = "提交"
 AMEND = "更正"
+# Notice 四 names 重点设备 beside the key areas (campaign.photo_areas) whose 核查影像 a record must carry.
+KEY_EQUIPMENT = "重点设备"
+# 合法合规性, which notice 四 names first among what is checked: each answered 是/否, with a note.
+LEGALITY: tuple[tuple[str, str], ...] = (
+    ("legal_licence", "证照合法有效"),
+    ("legal_boundary", "未越界开采"),
+    ("legal_penalty", "无未整改的行政处罚"),
+)
 
 
 def area_key(index: int, part: str) -> str:
@@ -42,6 +50,10 @@ def area_key(index: int, part: str) -> str:
 FIELDS: dict[str, str] = {
     "date_from": "核查开始日期",
     "date_to": "核查结束日期",
+    **{key: label for field, text in LEGALITY for key, label in (
+        (field, f"合法合规性：{text}"),
+        (f"{field}_note", f"合法合规性：{text}（说明）"),
+    )},
     **{key: label for index, area in enumerate(AREAS) for key, label in (
         (area_key(index, "finding"), f"{area}：核查结果"),
         (area_key(index, "problems"), f"{area}：存在的问题与不足"),
@@ -139,6 +151,58 @@ def default_deadline(content: dict[str, Any], today: date) -> date:
 def _target(licence_no: str, campaign_id: int) -> str:
     """How the audit trail names a record: the mine's licence number and the campaign."""
     return f"{licence_no}（核查任务 {campaign_id}）"
+
+
+# --- what the campaign allows: inspection dates, photo areas --------------------------------------
+
+def inspection_window(db: Database, campaign: campaigns.Campaign) -> tuple[date, date]:
+    """The first and last day an inspection of this campaign may take place: from the day its draw in
+    force was confirmed (not before 1 January of the campaign year) to its deadline."""
+    confirmed = db.execute("SELECT confirmed_at FROM draws WHERE id = ?", [campaign.current_draw_id or 0]).fetchone()
+    first = date(campaign.year, 1, 1)
+    if confirmed and confirmed[0]:
+        first = max(first, date.fromisoformat(confirmed[0][:10]))
+    return first, campaign.deadline
+
+
+def date_problems(db: Database, campaign: campaigns.Campaign, content: dict[str, Any]) -> list[str]:
+    """Why the inspection dates of ``content`` are impossible for this campaign (empty when they are not)."""
+    first, last = inspection_window(db, campaign)
+    if last < first:
+        return [f"本任务的抽取结果于{chinese_date(first)}确认，晚于完成时限{chinese_date(last)}，无法填写核查日期。"
+                "请组织者先调整完成时限"]
+    problems = []
+    for key in ("date_from", "date_to"):
+        if content.get(key) and not first <= date.fromisoformat(content[key]) <= last:
+            problems.append(f"{FIELDS[key]}{chinese_date(date.fromisoformat(content[key]))}不在本任务的核查期内："
+                            f"核查只能在抽取结果确认之日（{chinese_date(first)}）至完成时限（{chinese_date(last)}）之间进行")
+    if content.get("date_from") and content.get("date_to") and content["date_to"] < content["date_from"]:
+        problems.append("核查结束日期早于开始日期")
+    return problems
+
+
+def photo_areas(campaign: campaigns.Campaign) -> list[str]:
+    """What a photo can be filed under, the campaign's key areas first: its required areas, 重点设备,
+    then the six areas of the form."""
+    return list(dict.fromkeys([*campaign.photo_areas, KEY_EQUIPMENT, *AREAS]))
+
+
+def missing_photo_areas(db: Database, record: Record) -> list[str]:
+    """The campaign's key areas of which the record has no photo yet (a video does not count)."""
+    covered = {row[0] for row in db.execute("SELECT DISTINCT area FROM evidence WHERE record_id = ? AND kind = ?",
+                                            [record.id, evidence.PHOTO])}
+    return [area for area in campaigns.get(db, record.campaign_id).photo_areas if area not in covered]
+
+
+def legality_problems(content: dict[str, Any]) -> list[str]:
+    """What is missing of 合法合规性: an answer to each question, and a note where the answer is 否."""
+    problems = []
+    for field, text in LEGALITY:
+        if content.get(field) not in (YES, NO):
+            problems.append(f"合法合规性未填写：{text}（是/否）")
+        elif content[field] == NO and not content.get(f"{field}_note", "").strip():
+            problems.append(f"合法合规性“{text}”为否，但未写明情况")
+    return problems
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -340,11 +404,21 @@ def save_draft(db: Database, record_id: int, patch: dict[str, Any], expected_ver
         if not changed:
             return record.version
         content = {**record.content, **changed}
+        _refuse_impossible_dates(db, record, changed, content)
         db.execute("UPDATE records SET content = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                    [canonical(content), now(), actor, record_id])
         audit.log(db, actor, "核查记录：保存草稿", _target(record.licence_no, record.campaign_id),
                   old={k: record.content.get(k) for k in changed}, new=changed, version=record.version + 1)
         return record.version + 1
+
+
+def _refuse_impossible_dates(db: Database, record: Record, changed: dict[str, Any], content: dict[str, Any]) -> None:
+    """Refuse a change of the inspection dates that puts them outside the campaign's window."""
+    if not {"date_from", "date_to"} & set(changed):
+        return
+    problems = date_problems(db, campaigns.get(db, record.campaign_id), content)
+    if problems:
+        raise InspectionError("；".join(problems) + "。")
 
 
 def checklist_from_rows(item_ids: list[str], rows: list[tuple[Any, Any]]) -> dict[str, dict[str, str]]:
@@ -393,8 +467,14 @@ def signatures(db: Database, record: Record) -> list[dict[str, Any]]:
     return rows
 
 
-def sign(db: Database, record_id: int, inspector_id: int, typed_name: str, actor: str) -> None:
-    """A team member confirms the record by typing their name; the leader signs last."""
+def sign(db: Database, record_id: int, inspector_id: int, actor: str, proxy_reason: str = "") -> None:
+    """A team member confirms the record; the leader confirms last.
+
+    A logged-in inspector confirms from their own account (``inspector_id`` is their own). A member may
+    confirm for another member only as 代签 (a team sharing one device on site), with ``proxy_reason``:
+    the confirmation then says who gave it and why, and so do the audit trail and the PDF. The command
+    line (a plain name, e.g. the demo loader) confirms as the member it names.
+    """
     with transaction(db):
         record = get(db, record_id)
         _require_record(db, actor, record)
@@ -404,21 +484,49 @@ def sign(db: Database, record_id: int, inspector_id: int, typed_name: str, actor
         member = team.get(inspector_id)
         if member is None:
             raise InspectionError("只有分配到该矿山的核查组成员才能签字确认")
-        if typed_name.strip() != member["name"]:
-            raise InspectionError(f"请输入本人姓名“{member['name']}”确认")
+        proxy_by = _proxy(team, member, actor, proxy_reason)
         valid_others = [s for s in signatures(db, record) if s["valid"] and s["inspector_id"] != inspector_id]
         if member["role"] == LEADER and len(valid_others) < MIN_CONFIRMATIONS - 1:
             raise InspectionError(f"组长应在其他成员确认后最后签字：目前已有 {len(valid_others)} 名成员确认，"
                                   f"至少需要 {MIN_CONFIRMATIONS - 1} 名")
         if member["role"] != LEADER and any(s["valid"] and s["role"] == LEADER for s in valid_others):
             raise InspectionError("组长已签字，成员不能再补签。如需补签，请先修改记录，全组重新确认。")
+        digest = content_hash(db, record)
+        reason = proxy_reason.strip() if proxy_by else ""
         db.execute(
-            "INSERT INTO record_signatures (record_id, inspector_id, name, role, signed_at, content_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, inspector_id) DO UPDATE SET "
-            "signed_at = excluded.signed_at, content_hash = excluded.content_hash",
-            [record_id, inspector_id, member["name"], member["role"], now(), content_hash(db, record)])
-        audit.log(db, actor, "核查记录：签字确认", _target(record.licence_no, record.campaign_id),
-                  new={"name": member["name"], "role": member["role"], "content_hash": content_hash(db, record)})
+            "INSERT INTO record_signatures (record_id, inspector_id, name, role, signed_at, content_hash, proxy_by, "
+            "proxy_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(record_id, inspector_id) DO UPDATE SET "
+            "signed_at = excluded.signed_at, content_hash = excluded.content_hash, proxy_by = excluded.proxy_by, "
+            "proxy_reason = excluded.proxy_reason",
+            [record_id, inspector_id, member["name"], member["role"], now(), digest, proxy_by, reason])
+        details = {"name": member["name"], "role": member["role"], "content_hash": digest}
+        if proxy_by:
+            audit.log(db, actor, "核查记录：代签", _target(record.licence_no, record.campaign_id),
+                      new={**details, "proxy_by": proxy_by}, reason=reason)
+        else:
+            audit.log(db, actor, "核查记录：签字确认", _target(record.licence_no, record.campaign_id), new=details)
+
+
+def _proxy(team: dict[int, dict[str, Any]], member: dict[str, Any], actor: str, reason: str) -> str:
+    """Who gives this confirmation on ``member``'s behalf ('' when it is their own); refuses what is neither."""
+    if not isinstance(actor, access.User):
+        return ""  # the command line confirms as the member it names
+    own = team.get(actor.inspector_id) if actor.inspector_id is not None else None
+    if own is None:
+        raise InspectionError("签字确认须由核查组成员本人登录后进行（组织者不能代替核查组成员确认）")
+    if own["inspector_id"] == member["inspector_id"]:
+        return ""
+    if not reason.strip():
+        raise InspectionError(f"您（{own['name']}）只能确认本人的签字。如{member['name']}无法本人登录确认，"
+                              "可选择“代签”并填写代签原因")
+    return own["name"]
+
+
+def proxy_note(signature: dict[str, Any]) -> str:
+    """How a confirmation given by another member is written: '代签：张三（由李四代签，原因：…）'."""
+    if not signature.get("proxy_by"):
+        return ""
+    return f"代签：{signature['name']}（由{signature['proxy_by']}代签，原因：{signature['proxy_reason']}）"
 
 
 def submission_problems(db: Database, record: Record) -> list[str]:
@@ -426,8 +534,8 @@ def submission_problems(db: Database, record: Record) -> list[str]:
     content, problems = record.content, []
     if not content["date_from"]:
         problems.append("未填写核查日期")
-    elif content["date_to"] and content["date_to"] < content["date_from"]:
-        problems.append("核查结束日期早于开始日期")
+    problems += date_problems(db, campaigns.get(db, record.campaign_id), content)
+    problems += legality_problems(content)
     for index, area in enumerate(AREAS):
         finding = content[area_key(index, "finding")]
         if finding not in FINDINGS:
@@ -445,6 +553,9 @@ def submission_problems(db: Database, record: Record) -> list[str]:
             problems.append("处理结论为整改，但未填写整改期限")
     if content["conclusion"] == REMOVE and not content["removal_reason"].strip():
         problems.append("处理结论为移出，但未填写移出原因")
+    missing = missing_photo_areas(db, record)
+    if missing:
+        problems.append(f"缺少重点区域的核查影像：{'、'.join(missing)}（每个重点区域至少上传一张现场照片）")
     signed = [s for s in signatures(db, record) if s["valid"]]
     if len(signed) < MIN_CONFIRMATIONS:
         problems.append(f"核查组成员签字确认不足 {MIN_CONFIRMATIONS} 人（目前 {len(signed)} 人）")
@@ -460,6 +571,9 @@ def consistency_warnings(record: Record) -> list[str]:
         warnings.append("核查结论为“不符合绿色矿山标准”，处理结论却为“保留”")
     if content["compliant"] == YES and content["conclusion"] == REMOVE:
         warnings.append("核查结论为“符合绿色矿山标准”，处理结论却为“移出”")
+    failed = [text for field, text in LEGALITY if content.get(field) == NO]
+    if failed and content["compliant"] == YES:
+        warnings.append(f"合法合规性“{'、'.join(failed)}”为否，核查结论却为“符合绿色矿山标准”（证照合法有效等是先决条件）")
     found = any(content[area_key(i, "finding")] == FOUND for i in range(len(AREAS)))
     if found and not content["main_problems"].strip():
         warnings.append("有方面发现了问题，但“存在的主要问题”未填写（汇总表中将为空）")
@@ -513,6 +627,7 @@ def amend(db: Database, record_id: int, patch: dict[str, Any], reason: str, expe
         if not changes:
             raise InspectionError("更正内容与原记录相同，没有需要保存的修改")
         content = {**record.content, **{k: new for k, (_, new) in changes.items()}}
+        _refuse_impossible_dates(db, record, changes, content)
         db.execute("UPDATE records SET content = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                    [canonical(content), now(), actor, record_id])
         _keep_version(db, get(db, record_id), actor, AMEND, reason.strip(), changes)
@@ -548,9 +663,10 @@ def add_evidence(db: Database, record_id: int, data: bytes, filename: str, area:
     The original is kept unchanged under its SHA-256 (see :mod:`core.evidence`); refusals
     (not an image, too large, already attached) raise with a Chinese message.
     """
-    if area not in AREAS:
-        raise InspectionError(f"请选择影像所属的方面（{'、'.join(AREAS)}）")
     record = get(db, record_id)
+    allowed = photo_areas(campaigns.get(db, record.campaign_id))
+    if area not in allowed:
+        raise InspectionError(f"请选择影像所属的区域或方面（{'、'.join(allowed)}）")
     _require_record(db, actor, record)
     if record.locked:
         raise RecordLocked("该核查记录已提交，不能再添加影像")
@@ -594,7 +710,8 @@ def evidence_of(db: Database, record: Record) -> list[dict[str, Any]]:
     (never blocking): missing EXIF time or position, taken far from the mine or outside the
     inspection dates, or the same or a near-identical photo on another mine's record."""
     rows = list(db.query("SELECT * FROM evidence WHERE record_id = ? ORDER BY id", [record.id]))
-    rows.sort(key=lambda r: AREAS.index(r["area"]) if r["area"] in AREAS else len(AREAS))
+    order = photo_areas(campaigns.get(db, record.campaign_id))
+    rows.sort(key=lambda r: order.index(r["area"]) if r["area"] in order else len(order))
     limit = max_photo_distance_km(db)
     others = db.execute(
         "SELECT e.phash, m.name FROM evidence e JOIN records r ON r.id = e.record_id JOIN mines m ON m.id = r.mine_id "

@@ -1,9 +1,15 @@
-"""One mine's inspection record as PDF, in the layout of 附件1 国家级绿色矿山核查记录表.
+"""One mine's inspection record as PDF, in the layout of 附件1 国家级绿色矿山核查记录表, in two versions.
 
-The form's table (mine name, the six areas under 绿色矿山建设情况, 意见建议, 核查结论 with its 是/否
-boxes and the leader's signature, the members' signatures), then what the app records beyond the
-form (处理结论, 存在的主要问题, 备注, the indicator checklist, amendments), then the photo appendix.
-Every page's footer carries the record's version and content hash.
+- the **electronic** version (:func:`record_pdf`): the form's table (mine name, 合法合规性, the six areas
+  under 绿色矿山建设情况, 意见建议, 核查结论 with its 是/否 boxes and the leader's confirmation, the members'
+  confirmations, each 代签 said as such);
+- the **print-and-sign** version (``printable=True``): the same form with empty signature cells, to be
+  printed, signed by hand, scanned and sent, as 记录表 are.
+
+Both continue on a separate page with what the form does not hold: the electronic confirmations (who,
+when, 本人 or 代签 with its reason), 存在的主要问题 as it goes into the summary table, 备注 and the
+record's status; then the indicator checklist, amendments and the photo appendix. Every page's footer
+carries the record's version and content hash.
 """
 
 from __future__ import annotations
@@ -56,7 +62,12 @@ def _area_text(content: dict[str, Any], index: int) -> str:
     return text + (f"\n核查方式：{checked}" if checked else "")
 
 
-def _conclusion_text(content: dict[str, Any], leader: dict[str, Any] | None) -> str:
+def _confirmation(signature: dict[str, Any]) -> str:
+    """A confirmation as the form shows it: '张三（2023年11月2日 16:05电子确认）', or its 代签 line."""
+    return inspections.proxy_note(signature) or f"{signature['name']}（{chinese_time(signature['signed_at'])}电子确认）"
+
+
+def _conclusion_text(content: dict[str, Any], leader: dict[str, Any] | None, printable: bool) -> str:
     compliant = content["compliant"]
     lines = [f"是否符合绿色矿山标准：{_box(compliant == YES)} 是  {_box(compliant == NO)} 否"]
     conclusion = content["conclusion"] or "（未选择）"
@@ -66,21 +77,35 @@ def _conclusion_text(content: dict[str, Any], leader: dict[str, Any] | None) -> 
     elif content["conclusion"] == REMOVE:
         conclusion += f"（移出原因：{content['removal_reason'].strip() or '（未填）'}）"
     lines.append(f"处理结论：{conclusion}")
-    lines.append("组长签字：" + (f"{leader['name']}（{chinese_time(leader['signed_at'])}确认）" if leader else ""))
+    if printable:
+        lines += ["", "组长签字：", ""]  # room for the leader's hand
+    else:
+        lines.append("组长签字：" + (_confirmation(leader) if leader else ""))
     return "\n".join(lines)
 
 
-def record_pdf(db: Database, record: Record, font: pdf.Font) -> bytes:
-    """The PDF of one record, as its team confirmed it (or marked 草稿 while still a draft)."""
+def _legality_text(content: dict[str, Any]) -> str:
+    lines = []
+    for field, text in inspections.LEGALITY:
+        answer = content.get(field, "")
+        note = content.get(f"{field}_note", "").strip()
+        lines.append(f"{text}：{_box(answer == YES)} 是  {_box(answer == NO)} 否" + (f"（{note}）" if note else ""))
+    return "\n".join(lines)
+
+
+def record_pdf(db: Database, record: Record, font: pdf.Font, printable: bool = False) -> bytes:
+    """The PDF of one record, as its team confirmed it (or marked 草稿 while still a draft); ``printable``:
+    the print-and-sign version, with empty signature cells."""
     mine = registry.get_mine(db, record.mine_id) or {}
     province = settings.province(db).name
     content = record.content
     digest = inspections.content_hash(db, record)
-    signed = [s for s in inspections.signatures(db, record) if s["valid"]]
+    given = inspections.signatures(db, record)
+    signed = [s for s in given if s["valid"]]
     leader = next((s for s in signed if s["role"] == LEADER), None)
     members = [s for s in signed if s["role"] != LEADER]
     title = title_for(mine.get("level", ""))
-    doc = pdf.Document(font, f"{mine.get('name', '')} · {title}",
+    doc = pdf.Document(font, f"{mine.get('name', '')} · {title}" + ("（打印签字版）" if printable else ""),
                        footer_note=f"第 {record.version} 版 · 内容哈希 {digest[:16]}")
     doc.add_page()
     doc.title_block(title + ("" if record.status == SUBMITTED else "\n（草稿，未提交）"))
@@ -98,6 +123,9 @@ def record_pdf(db: Database, record: Record, font: pdf.Font) -> bytes:
                  f"入库级别：{mine.get('level', '')}　开采矿种：{mine.get('mineral', '')}　开采方式：{mine.get('method', '')}"
                  f"　生产规模：{scale or '—'}")
         row = table.row()
+        row.cell("合法合规性", colspan=2, style=LABEL_FILL)
+        row.cell(_legality_text(content))
+        row = table.row()
         row.cell("核查内容", colspan=2, style=LABEL_FILL, align="CENTER")
         row.cell("核实情况（对照行业标准、评价指标等要求开展实地核查，如实填写存在的问题与不足）", style=LABEL_FILL)
         for index, area in enumerate(AREAS):
@@ -111,22 +139,37 @@ def record_pdf(db: Database, record: Record, font: pdf.Font) -> bytes:
         row.cell(content["opinions"].strip() or "（无）")
         row = table.row()
         row.cell("核查结论", colspan=2, style=LABEL_FILL)
-        row.cell(_conclusion_text(content, leader))
+        row.cell(_conclusion_text(content, leader, printable))
         row = table.row()
         row.cell("核查组成员签字", colspan=2, style=LABEL_FILL)
-        row.cell("成员：" + "　".join(f"{s['name']}（{chinese_time(s['signed_at'])}确认）" for s in members))
+        row.cell("成员：\n\n\n" if printable else "成员：" + "　".join(_confirmation(s) for s in members))
 
-    doc.ln(3)
-    doc.heading("附加信息")
+    _confirmations(doc, record, given)
+    _checklist(doc, content)
+    _amendments(db, doc, record)
+    _photos(doc, inspections.evidence_of(db, record))
+    return bytes(doc.output())
+
+
+def _confirmations(doc: pdf.Document, record: Record, given: list[dict[str, Any]]) -> None:
+    """The page after the form: the electronic confirmations and what the app keeps beside the form."""
+    doc.add_page()
+    doc.heading("附：电子确认情况")
+    if given:
+        rows = [[s["name"], s["role"], chinese_time(s["signed_at"]),
+                 f"代签（由{s['proxy_by']}代签，原因：{s['proxy_reason']}）" if s["proxy_by"] else "本人确认",
+                 "有效" if s["valid"] else "确认后记录有修改，已失效"] for s in given]
+        doc.wrapped_grid(["姓名", "角色", "确认时间", "确认方式", "状态"], rows, [20, 14, 32, 88, 20], size=9)
+    else:
+        doc.paragraph("尚无核查组成员确认。", size=9.5)
+    doc.ln(2)
+    doc.heading("记录信息")
+    content = record.content
     doc.paragraph(f"存在的主要问题（填入汇总表）：{content['main_problems'].strip() or '（无）'}\n"
                   f"备注：{content['remarks'].strip() or '（无）'}\n"
                   f"记录状态：{record.status}"
                   + (f"（{record.submitted_by}于{chinese_time(record.submitted_at)}提交）" if record.submitted_at else ""),
                   size=9.5)
-    _checklist(doc, content)
-    _amendments(db, doc, record)
-    _photos(doc, inspections.evidence_of(db, record))
-    return bytes(doc.output())
 
 
 def _checklist(doc: pdf.Document, content: dict[str, Any]) -> None:
@@ -184,5 +227,5 @@ def _photos(doc: pdf.Document, photos: list[dict[str, Any]]) -> None:
             row.cell("\n".join(lines))
 
 
-def filename(mine_name: str, level: str) -> str:
-    return f"{mine_name}{title_for(level)}.pdf"
+def filename(mine_name: str, level: str, printable: bool = False) -> str:
+    return f"{mine_name}{title_for(level)}{'（打印签字版）' if printable else ''}.pdf"

@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from ui import record_autosave
 from core import evidence, indicators, inspections, pdf, record_pdf
-from core.exports import chinese_time
+from core.exports import chinese_date, chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
 from core.labels import AREAS, CONCLUSIONS, FINDINGS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
 from core.teams import LEADER
@@ -17,7 +17,8 @@ database = ui.db()
 
 # The record's free-text fields (saved when the field loses focus or on Enter): their save state is shown.
 TEXT_FIELDS = [area_key(index, part) for index in range(len(AREAS)) for part in ("problems", "checked")] + [
-    "opinions", "main_problems", "rectify_measures", "removal_reason", "remarks"]
+    "opinions", "main_problems", "rectify_measures", "removal_reason", "remarks"] + [
+    f"{field}_note" for field, _ in inspections.LEGALITY]
 
 st.title("现场核查记录")
 st.caption("核查组对照附件1《国家级绿色矿山核查记录表》逐项填写；每项修改即时保存为草稿，换设备或刷新页面后内容仍在。"
@@ -108,8 +109,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             state["base"] = inspections.save_draft(database, record.id, patch, state["base"], ui.actor())
         except RecordConflict as conflict:
             st.session_state[conflict_key] = conflict
-        except RecordLocked as locked:
-            st.session_state["rec_error"] = str(locked)
+        except InspectionError as refused:  # locked meanwhile, or a date outside the campaign
+            st.session_state["rec_error"] = str(refused)
+            state["gen"] += 1  # the fields show again what is stored
 
 
     def autosave(field: str, convert=lambda v: v or "") -> None:
@@ -161,6 +163,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             st.dataframe(mine, hide_index=True, width="stretch", key="rec_facts", height=38 + 35 * len(mine),
                          column_config={"项目": st.column_config.TextColumn(width="small")})
             st.caption("名录信息按采矿许可证填写，此处只读；如有变化请在“备注”中说明，并在名录库中更正。")
+            first_day, last_day = inspections.inspection_window(database, campaign)
             d1, d2 = st.columns(2)
             d1.date_input("核查开始日期", date.fromisoformat(content["date_from"]) if content["date_from"] else None,
                           key=key("date_from"), on_change=autosave, args=("date_from", as_iso), disabled=locked,
@@ -168,6 +171,17 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             d2.date_input("核查结束日期", date.fromisoformat(content["date_to"]) if content["date_to"] else None,
                           key=key("date_to"), on_change=autosave, args=("date_to", as_iso), disabled=locked,
                           format="YYYY-MM-DD")
+            st.caption(f"本任务的核查期：{chinese_date(first_day)}（抽取结果确认）至{chinese_date(last_day)}（完成时限）。")
+            with st.container(border=True):
+                st.markdown("**合法合规性**（逐项核实，选择“否”时写明情况）")
+                for field, text in inspections.LEGALITY:
+                    answer, note = st.columns([2, 3])
+                    answer.radio(text, (YES, NO), horizontal=True, key=key(field),
+                                 index=(YES, NO).index(content[field]) if content[field] in (YES, NO) else None,
+                                 on_change=autosave, args=(field,), disabled=locked)
+                    note.text_input(f"{text}：情况说明", content[f"{field}_note"], key=key(f"{field}_note"),
+                                    on_change=autosave, args=(f"{field}_note",), disabled=locked,
+                                    placeholder="例：采矿许可证有效期至2028年5月" if field == "legal_licence" else "")
             if team:
                 st.markdown("**核查组**（随机抽取）")
                 st.dataframe([{"角色": m["role"], "姓名": m["name"], "单位": m["unit"], "职称": m["title"],
@@ -280,11 +294,18 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
     with tabs[4]:
         if tabs[4].open:
             photos = inspections.evidence_of(database, record)
+            missing = inspections.missing_photo_areas(database, record)
+            st.markdown("**重点区域影像**（每个重点区域至少一张现场照片，缺少时不能提交）")
+            st.markdown("　".join(f"✓ {area}（{sum(1 for p in photos if p['area'] == area)}）" if area not in missing
+                                 else f"✗ {area}（缺）" for area in campaign.photo_areas))
+            if missing:
+                st.warning(f"还缺少以下重点区域的照片：{'、'.join(missing)}")
             if not locked:
                 with st.form(f"r{record.id}_upload", clear_on_submit=True, border=True):
                     st.markdown("**上传照片或视频**")
                     u1, u2 = st.columns([1, 2])
-                    area = u1.selectbox("所属方面", AREAS, key="rec_upload_area")
+                    area = u1.selectbox("所属区域或方面", inspections.photo_areas(campaign), key="rec_upload_area",
+                                        index=inspections.photo_areas(campaign).index(missing[0]) if missing else 0)
                     caption = u2.text_input("说明", key="rec_upload_caption", placeholder="例：排土场东侧边坡，未复绿区域")
                     files = st.file_uploader(
                         "照片（jpg、png、heic）或短视频（mp4、mov）", accept_multiple_files=True, key="rec_upload_files",
@@ -316,11 +337,12 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                         if not refused:
                             st.rerun()
             if not photos:
-                st.info("尚未上传核查影像。请按六个方面上传现场照片，照片应保留拍摄时间和GPS位置。")
+                st.info("尚未上传核查影像。请按重点区域（" + "、".join(campaign.photo_areas) + "）和重点设备上传现场照片，"
+                        "照片应保留拍摄时间和GPS位置。")
             flagged = sum(1 for p in photos if p["warnings"])
             if flagged:
                 st.warning(f"{flagged} 个影像有提示（不影响提交，供核对）：见各影像下方。")
-            for area in AREAS:
+            for area in dict.fromkeys([*inspections.photo_areas(campaign), *(p["area"] for p in photos)]):
                 in_area = [p for p in photos if p["area"] == area]
                 if not in_area:
                     continue
@@ -345,23 +367,36 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
     with tabs[5]:
         if tabs[5].open:
             given = {s["inspector_id"]: s for s in inspections.signatures(database, record)}
-            st.markdown("全组成员逐一确认记录内容（输入本人姓名），**组长最后签字**。确认之后记录又有修改的，需要重新确认。")
+            me = ui.actor()
+            own = next((m for m in team if m["inspector_id"] == me.inspector_id), None)
+            st.markdown("全组成员逐一登录本人账号确认记录内容，**组长最后签字**。确认之后记录又有修改的，需要重新确认。"
+                        "现场共用一台设备时，可为其他成员“代签”，须写明原因，代签在记录、审计日志和PDF中注明。")
+            if not locked and own is None:
+                st.info("签字确认须由核查组成员本人登录后进行。")
             for member in team:
                 signature = given.get(member["inspector_id"])
                 line = st.columns([2, 3, 2])
                 line[0].markdown(f"**{member['name']}**（{member['role']}）")
                 if signature and signature["valid"]:
-                    line[1].success(f"已确认 · {chinese_time(signature['signed_at'])}")
+                    line[1].success(inspections.proxy_note(signature) or f"已确认 · {chinese_time(signature['signed_at'])}")
                     continue
                 if signature:
                     line[1].warning("确认后记录有修改，需重新确认")
-                if locked:
+                if locked or own is None:
                     continue
-                typed = line[1].text_input("输入本人姓名确认", key=f"rec_sign_{record.id}_{member['inspector_id']}",
-                                           label_visibility="collapsed", placeholder=f"输入“{member['name']}”确认")
-                if line[2].button("组长签字" if member["role"] == LEADER else "确认", key=f"rec_signbtn_{member['inspector_id']}"):
-                    ui.write_then_rerun(lambda: inspections.sign(database, record.id, member["inspector_id"], typed, ui.actor()),
-                                        f"{member['name']}已确认核查记录", InspectionError)
+                label = "组长签字" if member["role"] == LEADER else "确认"
+                if member["inspector_id"] == own["inspector_id"]:
+                    if line[2].button(f"本人{label}", key=f"rec_signbtn_{member['inspector_id']}", type="primary"):
+                        ui.write_then_rerun(lambda: inspections.sign(database, record.id, member["inspector_id"], me),
+                                            f"{member['name']}已确认核查记录", InspectionError)
+                    continue
+                with line[1].popover(f"为{member['name']}代签"):
+                    reason = st.text_input("代签原因（必填）", key=f"rec_proxy_reason_{record.id}_{member['inspector_id']}",
+                                           placeholder="例：现场共用一台平板，本人未带设备")
+                    if st.button(f"代签（{label}）", key=f"rec_proxybtn_{member['inspector_id']}"):
+                        ui.write_then_rerun(lambda: inspections.sign(database, record.id, member["inspector_id"], me,
+                                                                     proxy_reason=reason),
+                                            f"已为{member['name']}代签", InspectionError)
             if not locked:
                 problems = inspections.submission_problems(database, record)
                 for warning in inspections.consistency_warnings(record):
@@ -381,9 +416,17 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                 st.warning(str(missing))
             else:
                 who = ui.actor()
-                st.download_button("下载核查记录（PDF）", lambda: ui.record_pdf_bytes(record.id, font, who),
-                                   file_name=record_pdf.filename(mine_row["name"], mine_row["level"]), mime="application/pdf",
-                                   key="rec_pdf", on_click="ignore")
+                left, right = st.columns(2)
+                left.download_button("下载核查记录（PDF）", lambda: ui.record_pdf_bytes(record.id, font, who),
+                                     file_name=record_pdf.filename(mine_row["name"], mine_row["level"]),
+                                     mime="application/pdf", key="rec_pdf", on_click="ignore",
+                                     help="电子版：签字栏为核查组成员的电子确认")
+                ui.download_button(right, "下载打印签字版（PDF）",
+                                   lambda db: record_pdf.record_pdf(db, inspections.get(db, record.id), font, printable=True),
+                                   file_name=record_pdf.filename(mine_row["name"], mine_row["level"], printable=True),
+                                   mime="application/pdf", key="rec_pdf_print",
+                                   export=("核查记录 PDF（打印签字版）", record.licence_no))
+                st.caption("打印签字版的签字栏留空，供打印后手写签字、扫描报送；电子确认情况另页附后。")
 
     # --- 版本与更正 ---------------------------------------------------------------------------------
 
@@ -403,7 +446,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                 if field.endswith("_finding"):
                     new = st.radio("更正为", FINDINGS, horizontal=True, key=f"rec_amend_value_{field}",
                                    index=FINDINGS.index(old) if old in FINDINGS else None)
-                elif field == "compliant":
+                elif field == "compliant" or field in dict(inspections.LEGALITY):
                     new = st.radio("更正为", (YES, NO), horizontal=True, key=f"rec_amend_value_{field}",
                                    index=(YES, NO).index(old) if old in (YES, NO) else None)
                 elif field == "conclusion":

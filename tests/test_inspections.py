@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from core import db as dbmod
-from core import demo, inspections
+from core import accounts, audit, campaigns, demo, inspections
 from core.inspections import InspectionError, RecordConflict, RecordLocked, area_key
 from core.evidence import EvidenceError
 from core.labels import AREAS, FOUND, NONE_FOUND, RECTIFY, REMOVE, SUBMITTED
@@ -16,7 +16,7 @@ from tests.photos import make_photo
 
 @pytest.fixture
 def campaign(demo_db):
-    return demo.start_campaign(demo_db)
+    return demo.start_campaign(demo_db)  # drawn on 2023-10-20, due 2023-11-30
 
 
 @pytest.fixture
@@ -28,6 +28,8 @@ def record(demo_db, campaign):
 def complete_content(conclusion: str = "保留") -> dict:
     content = {"date_from": "2023-11-02", "date_to": "2023-11-03", "opinions": "加强排土场复绿",
                "main_problems": "排土场局部未复绿", "compliant": "是", "conclusion": conclusion}
+    for field, _ in inspections.LEGALITY:
+        content[field] = "是"
     for index in range(len(AREAS)):
         content[area_key(index, "finding")] = NONE_FOUND
         content[area_key(index, "checked")] = "查阅资料，现场查看"
@@ -36,11 +38,21 @@ def complete_content(conclusion: str = "保留") -> dict:
     return content
 
 
+def key_photos(db, record) -> None:
+    """A site photo of each key area of the campaign the record has no photo of yet."""
+    for number, area in enumerate(inspections.missing_photo_areas(db, record)):
+        inspections.add_evidence(db, record.id, make_photo(seed=900 + 10 * record.id + number), f"KEY_{number}.jpg",
+                                 area, "", "李某明")
+
+
 def sign_all(db, record, leader_last: bool = True) -> None:
+    """What a team does before submitting: a photo of each key area still without one, then every member
+    confirms (the command line, confirming as each member in turn), the leader last."""
+    key_photos(db, record)
     team = inspections.team_of(db, record)
     members = [m for m in team if m["role"] != "组长"] + [m for m in team if m["role"] == "组长"]
     for member in members if leader_last else reversed(members):
-        inspections.sign(db, record.id, member["inspector_id"], member["name"], member["name"])
+        inspections.sign(db, record.id, member["inspector_id"], member["name"])
 
 
 def filled(db, record, **overrides) -> inspections.Record:
@@ -128,7 +140,7 @@ def test_each_submission_rule(demo_db, record, overrides, reason) -> None:
 def test_fewer_than_three_confirmations_refuse_submission(demo_db, record) -> None:
     current = filled(demo_db, record)
     member = next(m for m in inspections.team_of(demo_db, current) if m["role"] != "组长")
-    inspections.sign(demo_db, record.id, member["inspector_id"], member["name"], member["name"])
+    inspections.sign(demo_db, record.id, member["inspector_id"], member["name"])
     problems = inspections.submission_problems(demo_db, current)
     assert "核查组成员签字确认不足 3 人（目前 1 人）" in problems
     assert "组长尚未签字" in problems
@@ -139,14 +151,11 @@ def test_the_leader_signs_last_and_only_members_sign(demo_db, record) -> None:
     team = inspections.team_of(demo_db, current)
     leader = next(m for m in team if m["role"] == "组长")
     with pytest.raises(InspectionError, match="组长应在其他成员确认后最后签字"):
-        inspections.sign(demo_db, record.id, leader["inspector_id"], leader["name"], leader["name"])
-    member = next(m for m in team if m["role"] != "组长")
-    with pytest.raises(InspectionError, match="请输入本人姓名"):
-        inspections.sign(demo_db, record.id, member["inspector_id"], "别人", "别人")
+        inspections.sign(demo_db, record.id, leader["inspector_id"], leader["name"])
     outsider = next(r["id"] for r in demo_db.query("SELECT id FROM inspectors")
                     if r["id"] not in {m["inspector_id"] for m in team})
     with pytest.raises(InspectionError, match="只有分配到该矿山的核查组成员"):
-        inspections.sign(demo_db, record.id, outsider, "任何人", "任何人")
+        inspections.sign(demo_db, record.id, outsider, "任何人")
 
 
 def test_a_change_after_signing_voids_the_confirmations(demo_db, record) -> None:
@@ -185,7 +194,7 @@ def test_submission_locks_and_an_amendment_keeps_the_original(demo_db, record) -
 def test_progress_follows_the_record(demo_db, campaign, record) -> None:
     progress = inspections.progress_by_licence(demo_db, campaign)
     assert progress[record.licence_no] == inspections.IN_PROGRESS
-    current = filled(demo_db, record, conclusion=REMOVE, removal_reason="实地核查明显不符合绿色矿山标准要求",
+    current = filled(demo_db, record, conclusion=REMOVE, removal_reason=inspections.removal_reasons()[0],
                      compliant="否")
     sign_all(demo_db, current)
     inspections.submit(demo_db, record.id, current.version, "王某军")
@@ -205,8 +214,10 @@ def test_consistency_warnings_do_not_block(demo_db, record) -> None:
 
 
 def test_removal_reasons_come_from_the_data_file() -> None:
-    reasons = inspections.removal_reasons()
-    assert "限期整改期满（6个月）仍未达到绿色矿山标准要求" in reasons
+    from core import reference
+    from core.config import DATA_FILES
+    rows = reference.read_data_csv(DATA_FILES / "removal_reasons.csv")
+    assert inspections.removal_reasons() == [row["reason"] for row in rows] and rows
 
 
 # --- evidence on the record ---------------------------------------------------------------------
@@ -258,7 +269,7 @@ def test_the_same_photo_on_another_mines_record_is_flagged(demo_db, campaign, re
 def test_bad_uploads_are_refused_and_nothing_is_written(demo_db, record) -> None:
     with pytest.raises(EvidenceError, match="不是"):
         inspections.add_evidence(demo_db, record.id, b"this is not a photo", "fake.jpg", AREAS[0], "", "甲")
-    with pytest.raises(InspectionError, match="请选择影像所属的方面"):
+    with pytest.raises(InspectionError, match="请选择影像所属的区域或方面"):
         inspections.add_evidence(demo_db, record.id, make_photo(), "a.jpg", "别的", "", "甲")
     photo = make_photo(seed=4)
     inspections.add_evidence(demo_db, record.id, photo, "a.jpg", AREAS[0], "", "甲")
@@ -276,7 +287,7 @@ def test_evidence_is_covered_by_the_confirmations_and_locked_after_submission(de
     inspections.submit(demo_db, record.id, current.version, "王某军")
     with pytest.raises(RecordLocked):
         inspections.add_evidence(demo_db, record.id, make_photo(seed=6), "after.jpg", AREAS[0], "", "甲")
-    [row] = inspections.evidence_of(demo_db, current)
+    row = inspections.evidence_of(demo_db, current)[0]
     with pytest.raises(RecordLocked):
         inspections.remove_evidence(demo_db, row["id"], "甲")
 
@@ -302,3 +313,126 @@ def test_the_map_colours_mines_by_the_campaigns_progress(demo_db, campaign, reco
     assert legend["核查中"] == 1 and legend["待核查"] == drawn - 1
     assert legend["未抽中"] == len(mines[mines["lat"].notna()]) - drawn
     assert any("核查进度：核查中" in line for line in points.details)
+
+
+# --- evidence of the key areas, 合法合规性, dates, own confirmations (issue 14) ------------------------
+
+def test_photos_are_filed_under_the_campaigns_key_areas(demo_db, campaign, record) -> None:
+    assert inspections.photo_areas(campaign)[:4] == ["矿容矿貌", "开采区", "生态修复区", "重点设备"]
+    assert inspections.photo_areas(campaign)[4:] == list(AREAS)
+    inspections.add_evidence(demo_db, record.id, make_photo(seed=11), "a.jpg", "开采区", "采场台阶", "李某明")
+    assert [r["area"] for r in inspections.evidence_of(demo_db, record)] == ["开采区"]
+    assert inspections.missing_photo_areas(demo_db, record) == ["矿容矿貌", "生态修复区"]
+
+
+def test_a_record_without_photos_of_every_key_area_cannot_be_submitted(demo_db, record) -> None:
+    current = filled(demo_db, record)
+    inspections.add_evidence(demo_db, record.id, make_photo(seed=12), "a.jpg", "开采区", "", "李某明")
+    inspections.add_evidence(demo_db, record.id, make_photo(seed=13), "b.jpg", AREAS[0], "", "李某明")
+    team = inspections.team_of(demo_db, current)
+    for member in [m for m in team if m["role"] != "组长"] + [m for m in team if m["role"] == "组长"]:
+        inspections.sign(demo_db, record.id, member["inspector_id"], member["name"])
+    problems = inspections.submission_problems(demo_db, current)
+    assert "缺少重点区域的核查影像：矿容矿貌、生态修复区（每个重点区域至少上传一张现场照片）" in problems
+    with pytest.raises(InspectionError, match="缺少重点区域的核查影像：矿容矿貌、生态修复区"):
+        inspections.submit(demo_db, record.id, current.version, "王某军")
+    sign_all(demo_db, current)  # adds the two missing photos, then everyone confirms again
+    inspections.submit(demo_db, record.id, current.version, "王某军")
+    assert inspections.get(demo_db, record.id).status == SUBMITTED
+
+
+def test_the_key_areas_are_the_campaigns(demo_db, campaign, record) -> None:
+    demo_db.execute("UPDATE campaigns SET photo_areas = ? WHERE id = ?", ['["尾矿库"]', campaign.id])
+    assert inspections.missing_photo_areas(demo_db, record) == ["尾矿库"]
+    inspections.add_evidence(demo_db, record.id, make_photo(seed=14), "a.jpg", "尾矿库", "", "李某明")
+    assert inspections.missing_photo_areas(demo_db, record) == []
+
+
+@pytest.mark.parametrize("overrides, reason", [
+    ({"legal_licence": ""}, "合法合规性未填写：证照合法有效（是/否）"),
+    ({"legal_boundary": ""}, "合法合规性未填写：未越界开采（是/否）"),
+    ({"legal_penalty": ""}, "合法合规性未填写：无未整改的行政处罚（是/否）"),
+    ({"legal_boundary": "否"}, "合法合规性“未越界开采”为否，但未写明情况"),
+])
+def test_legality_is_required(demo_db, record, overrides, reason) -> None:
+    current = filled(demo_db, record, **overrides)
+    sign_all(demo_db, current)
+    assert reason in inspections.submission_problems(demo_db, current)
+
+
+def test_a_failed_legality_check_with_a_note_submits_and_warns_against_compliant(demo_db, record) -> None:
+    current = filled(demo_db, record, legal_licence="否", legal_licence_note="安全生产许可证已于2023年8月过期",
+                     compliant="是")
+    sign_all(demo_db, current)
+    assert inspections.submission_problems(demo_db, current) == []
+    assert any("证照合法有效" in w and "符合绿色矿山标准" in w for w in inspections.consistency_warnings(current))
+
+
+def test_inspection_dates_outside_the_campaign_are_refused(demo_db, campaign, record) -> None:
+    assert inspections.inspection_window(demo_db, campaign) == (date(2023, 10, 20), date(2023, 11, 30))
+    with pytest.raises(InspectionError, match=r"核查开始日期2023年10月19日不在本任务的核查期内：核查只能在抽取结果确认之日"
+                                              r"（2023年10月20日）至完成时限（2023年11月30日）之间进行"):
+        inspections.save_draft(demo_db, record.id, {"date_from": "2023-10-19"}, record.version, "甲")
+    with pytest.raises(InspectionError, match="核查结束日期2023年12月1日不在本任务的核查期内"):
+        inspections.save_draft(demo_db, record.id, {"date_to": "2023-12-01"}, record.version, "甲")
+    assert inspections.get(demo_db, record.id).content["date_from"] == ""  # nothing was written
+    version = inspections.save_draft(demo_db, record.id, {"date_from": "2023-10-20", "date_to": "2023-11-30"},
+                                     record.version, "甲")
+    assert version == record.version + 1
+
+
+def test_an_amendment_cannot_move_the_dates_out_of_the_campaign(demo_db, record) -> None:
+    current = filled(demo_db, record)
+    sign_all(demo_db, current)
+    inspections.submit(demo_db, record.id, current.version, "王某军")
+    submitted = inspections.get(demo_db, record.id)
+    with pytest.raises(InspectionError, match="不在本任务的核查期内"):
+        inspections.amend(demo_db, record.id, {"date_from": "2024-01-05"}, "日期写错", submitted.version, "王某军")
+
+
+def test_a_campaign_whose_deadline_precedes_its_draw_says_so(demo_db) -> None:
+    late = demo.start_campaign(demo_db, 2023, deadline=date(2023, 10, 1))
+    record = inspections.open_record(demo_db, late, int(inspections.campaign_records(demo_db, late).iloc[0]["id"]), "甲")
+    with pytest.raises(InspectionError, match="晚于完成时限2023年10月1日，无法填写核查日期。请组织者先调整完成时限"):
+        inspections.save_draft(demo_db, record.id, {"date_from": "2023-09-30"}, record.version, "甲")
+
+
+def inspector_account(db, member: dict, username: str):
+    user_id = accounts.create_user(db, username, member["name"], "核查员", "mima12345", "测试",
+                                   inspector_id=member["inspector_id"], must_change=False)
+    return accounts.get(db, user_id)
+
+
+def test_each_member_confirms_from_their_own_account(demo_db, record) -> None:
+    current = filled(demo_db, record)
+    team = inspections.team_of(demo_db, current)
+    first, second = [m for m in team if m["role"] != "组长"][:2]
+    user = inspector_account(demo_db, first, "hecha1")
+    inspections.sign(demo_db, record.id, first["inspector_id"], user)
+    with pytest.raises(InspectionError, match="只能确认本人的签字。.*可选择“代签”并填写代签原因"):
+        inspections.sign(demo_db, record.id, second["inspector_id"], user)
+    given = inspections.signatures(demo_db, current)
+    assert [(s["name"], s["proxy_by"]) for s in given] == [(first["name"], "")]
+
+
+def test_a_proxy_confirmation_says_who_gave_it_and_why(demo_db, record) -> None:
+    current = filled(demo_db, record)
+    team = inspections.team_of(demo_db, current)
+    first, second = [m for m in team if m["role"] != "组长"][:2]
+    user = inspector_account(demo_db, first, "hecha1")
+    inspections.sign(demo_db, record.id, second["inspector_id"], user, proxy_reason="现场共用一台平板")
+    [given] = inspections.signatures(demo_db, current)
+    assert (given["name"], given["proxy_by"], given["proxy_reason"]) == (second["name"], first["name"], "现场共用一台平板")
+    assert inspections.proxy_note(given) == f"代签：{second['name']}（由{first['name']}代签，原因：现场共用一台平板）"
+    entry = audit.entries(demo_db, action="核查记录：代签").iloc[0]
+    assert entry["操作人"] == str(user) and "现场共用一台平板" in entry["内容"] and first["name"] in entry["内容"]
+
+
+def test_an_organizer_cannot_confirm_for_the_team(demo_db, record) -> None:
+    current = filled(demo_db, record)
+    member = next(m for m in inspections.team_of(demo_db, current) if m["role"] != "组长")
+    organizer = accounts.get(demo_db, accounts.create_user(demo_db, "zuzhi", "组织者", "组织者", "mima12345", "测试",
+                                                          must_change=False))
+    with pytest.raises(InspectionError, match="签字确认须由核查组成员本人登录后进行"):
+        inspections.sign(demo_db, record.id, member["inspector_id"], organizer, proxy_reason="代为确认")
+    assert inspections.signatures(demo_db, current) == []

@@ -25,7 +25,8 @@ def submitted(demo_db):
     first = inspections.campaign_records(demo_db, campaign).iloc[0]
     record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
     current = filled(demo_db, record, conclusion="整改", rectify_measures="补种复绿，修复边坡",
-                     rectify_deadline="2024-05-03", opinions="堃喆犇赟：加强边坡治理", compliant="否")
+                     rectify_deadline="2024-05-03", opinions="堃喆犇赟：加强边坡治理", compliant="否",
+                     legal_penalty="否", legal_penalty_note="2022年超层越界处罚整改未完成")
     lat, lon = demo_db.execute("SELECT lat, lon FROM mines WHERE id = ?", [record.mine_id]).fetchone()
     for seed in range(3):
         inspections.add_evidence(demo_db, record.id, make_photo(seed=seed, taken_at="2023-11-02T10:30:00",
@@ -54,7 +55,7 @@ def test_the_pdf_reproduces_the_form(demo_db, submitted, tmp_path) -> None:
     for member in inspections.team_of(demo_db, submitted):
         assert member["name"] in flat
     assert "更正记录" in flat and "企业提供变更证明" in flat
-    assert "附：核查影像（3个）" in flat
+    assert "附：核查影像（6个）" in flat  # three of the form's areas, three key areas
     for row in inspections.evidence_of(demo_db, submitted):
         assert row["sha256"] in flat
     assert f"第{submitted.version}版·内容哈希{inspections.content_hash(demo_db, submitted)[:16]}" in flat
@@ -67,3 +68,53 @@ def test_a_draft_says_so(demo_db, tmp_path) -> None:
     data = record_pdf.record_pdf(demo_db, record, pdf.find_font())
     assert data.startswith(b"%PDF")
     assert "（草稿，未提交）" in "".join(pdf_text(data, tmp_path).split())
+
+
+def pages(data: bytes, tmp_path) -> list[str]:
+    """The text of each page, without spaces and line breaks."""
+    return ["".join(page.split()) for page in pdf_text(data, tmp_path).split("\f")]
+
+
+def test_legality_is_on_the_form(demo_db, submitted, tmp_path) -> None:
+    form = pages(record_pdf.record_pdf(demo_db, submitted, pdf.find_font()), tmp_path)[0]
+    assert "合法合规性" in form
+    assert "证照合法有效：■是□否" in form and "未越界开采：■是□否" in form
+    assert "无未整改的行政处罚：□是■否（2022年超层越界处罚整改未完成）" in form
+
+
+def test_internal_lines_are_off_the_form_and_confirmations_on_their_own_page(demo_db, submitted, tmp_path) -> None:
+    form, after, *_ = pages(record_pdf.record_pdf(demo_db, submitted, pdf.find_font()), tmp_path)
+    assert "填入汇总表" not in form and "记录状态" not in form
+    assert "附：电子确认情况" in after and "存在的主要问题（填入汇总表）：排土场局部未复绿" in after
+    assert "记录状态：已提交" in after
+    team = inspections.team_of(demo_db, submitted)
+    for member in team:
+        assert member["name"] in form and member["name"] in after
+    assert after.count("本人确认") == len(team)
+
+
+def test_the_print_version_leaves_the_signature_cells_empty(demo_db, submitted, tmp_path) -> None:
+    data = record_pdf.record_pdf(demo_db, submitted, pdf.find_font(), printable=True)
+    form, after, *_ = pages(data, tmp_path)
+    assert "组长签字：" in form and "成员：" in form
+    assert "电子确认" not in form
+    for member in inspections.team_of(demo_db, submitted):
+        assert member["name"] not in form and member["name"] in after
+    assert "组长签字：成员：" in form  # nothing written where the hands sign
+    assert record_pdf.filename("某矿", "国家级", printable=True) == "某矿国家级绿色矿山核查记录表（打印签字版）.pdf"
+
+
+def test_a_proxy_confirmation_is_said_as_such(demo_db, tmp_path) -> None:
+    from core import accounts
+    from tests.test_inspections import key_photos
+    campaign = demo.start_campaign(demo_db)
+    first = inspections.campaign_records(demo_db, campaign).iloc[0]
+    record = filled(demo_db, inspections.open_record(demo_db, campaign, int(first["id"]), "张某华"))
+    key_photos(demo_db, record)
+    giver, absent = [m for m in inspections.team_of(demo_db, record) if m["role"] != "组长"][:2]
+    user = accounts.get(demo_db, accounts.create_user(demo_db, "hecha1", giver["name"], "核查员", "mima12345", "测试",
+                                                      inspector_id=giver["inspector_id"], must_change=False))
+    inspections.sign(demo_db, record.id, absent["inspector_id"], user, proxy_reason="现场共用一台平板")
+    form, after, *_ = pages(record_pdf.record_pdf(demo_db, record, pdf.find_font()), tmp_path)
+    assert f"代签：{absent['name']}（由{giver['name']}代签，原因：现场共用一台平板）" in form
+    assert f"代签（由{giver['name']}代签，原因：现场共用一台平板）" in after

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from core import demo, inspections
+from core.access import INSPECTOR
 from core.inspections import area_key
 from core.labels import AREAS, NONE_FOUND
-from tests.pages.conftest import button, widget
+from tests.pages.conftest import account, button, widget
 from tests.test_inspections import complete_content, sign_all
 
 PAGE = "pages/inspections.py"
@@ -90,7 +91,7 @@ def test_submission_lists_what_is_missing_then_locks(open_page, database) -> Non
     assert not at.exception, at.exception
     assert inspections.get(database, record.id).status == "已提交"
     assert any("核查记录已提交并锁定" in s.value for s in at.success)
-    assert [b.label for b in at.download_button] == ["下载核查记录（PDF）"]
+    assert [b.label for b in at.download_button] == ["下载核查记录（PDF）", "下载打印签字版（PDF）"]
     show_tab(at, "结论与处理")
     assert at.text_area(key=f"r{record.id}g0_opinions").disabled
 
@@ -106,15 +107,85 @@ def test_submission_lists_what_is_missing_then_locks(open_page, database) -> Non
     assert versions["理由"].tolist() == ["", "企业提供变更证明"]
 
 
-def test_a_member_signs_by_typing_their_name(open_page, database) -> None:
+def open_as(open_page, database, member: dict, mine_id: int):
+    """The record page logged in as the inspector ``member`` (their own account), the record open."""
+    at = open_page(PAGE, user=account(INSPECTOR, member["inspector_id"]))
+    at.selectbox(key="rec_mine").set_value(mine_id).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_member_confirms_from_their_own_account(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
     member = next(m for m in inspections.team_of(database, record) if m["role"] != "组长")
     show_tab(at, "签字与提交")
-    at.text_input(key=f"rec_sign_{record.id}_{member['inspector_id']}").set_value(member["name"]).run()
-    button_key = f"rec_signbtn_{member['inspector_id']}"
-    next(b for b in at.button if b.key == button_key).click().run()
+    assert any("签字确认须由核查组成员本人登录后进行" in i.value for i in at.info)  # the organizer
+    assert not [b for b in at.button if b.key and b.key.startswith("rec_signbtn_")]
+    assert not [t for t in at.text_input if t.key and t.key.startswith("rec_sign_")]  # no typing of names
+
+    at = open_as(open_page, database, member, record.mine_id)
+    show_tab(at, "签字与提交")
+    own = [b for b in at.button if b.key and b.key.startswith("rec_signbtn_")]
+    assert [b.key for b in own] == [f"rec_signbtn_{member['inspector_id']}"] and own[0].label == "本人确认"
+    own[0].click().run()
     assert not at.exception, at.exception
-    assert [s["name"] for s in inspections.signatures(database, record)] == [member["name"]]
+    [given] = inspections.signatures(database, record)
+    assert (given["name"], given["proxy_by"]) == (member["name"], "")
+
+
+def test_a_proxy_confirmation_needs_a_reason(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    giver, absent = [m for m in inspections.team_of(database, record) if m["role"] != "组长"][:2]
+    at = open_as(open_page, database, giver, record.mine_id)
+    show_tab(at, "签字与提交")
+    proxy = next(b for b in at.button if b.key == f"rec_proxybtn_{absent['inspector_id']}")
+    proxy.click().run()
+    assert any("只能确认本人的签字" in e.value for e in at.error)
+    assert inspections.signatures(database, record) == []
+    at.text_input(key=f"rec_proxy_reason_{record.id}_{absent['inspector_id']}").set_value("现场共用一台平板").run()
+    next(b for b in at.button if b.key == f"rec_proxybtn_{absent['inspector_id']}").click().run()
+    assert not at.exception, at.exception
+    [given] = inspections.signatures(database, record)
+    assert (given["name"], given["proxy_by"], given["proxy_reason"]) == (absent["name"], giver["name"], "现场共用一台平板")
+    assert any(f"代签：{absent['name']}（由{giver['name']}代签，原因：现场共用一台平板）" in s.value for s in at.success)
+
+
+def test_the_photo_tab_lists_the_key_areas_still_without_photos(open_page, database) -> None:
+    from tests.photos import make_photo
+    at, campaign, record = open_record(open_page, database)
+    show_tab(at, "核查影像")
+    assert any("还缺少以下重点区域的照片：矿容矿貌、开采区、生态修复区" in w.value for w in at.warning)
+    assert at.selectbox(key="rec_upload_area").options[:4] == ["矿容矿貌", "开采区", "生态修复区", "重点设备"]
+    inspections.add_evidence(database, record.id, make_photo(seed=4), "IMG_4.jpg", "开采区", "采场", "李某明")
+    at.run()
+    assert any("还缺少以下重点区域的照片：矿容矿貌、生态修复区" in w.value for w in at.warning)
+    assert at.selectbox(key="rec_upload_area").value == "矿容矿貌"
+    show_tab(at, "签字与提交")
+    assert any("缺少重点区域的核查影像：矿容矿貌、生态修复区" in e.value for e in at.error)
+
+
+def test_legality_is_answered_on_the_record(open_page, database) -> None:
+    at, campaign, record = open_record(open_page, database)
+    show_tab(at, "基本信息")
+    at.radio(key=f"r{record.id}g0_legal_boundary").set_value("否").run()
+    at.text_input(key=f"r{record.id}g0_legal_boundary_note").set_value("东南角越出矿区范围约0.3公顷").run()
+    assert not at.exception, at.exception
+    content = inspections.get(database, record.id).content
+    assert (content["legal_boundary"], content["legal_boundary_note"]) == ("否", "东南角越出矿区范围约0.3公顷")
+    show_tab(at, "签字与提交")
+    errors = " ".join(e.value for e in at.error)
+    assert "合法合规性未填写：证照合法有效（是/否）" in errors and "未越界开采" not in errors
+
+
+def test_a_date_before_the_draw_is_refused_with_the_allowed_range(open_page, database) -> None:
+    from datetime import date
+    at, campaign, record = open_record(open_page, database)
+    show_tab(at, "基本信息")
+    assert any("本任务的核查期：2023年10月20日（抽取结果确认）至2023年11月30日（完成时限）" in c.value for c in at.caption)
+    at.date_input(key=f"r{record.id}g0_date_from").set_value(date(2023, 10, 1)).run()
+    assert any("核查开始日期2023年10月1日不在本任务的核查期内" in e.value and "2023年10月20日" in e.value
+               for e in at.error)
+    assert inspections.get(database, record.id).content["date_from"] == ""
 
 
 def test_a_photo_uploads_with_its_area(open_page, database) -> None:
