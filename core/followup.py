@@ -8,7 +8,7 @@ re-check (书面复核 or 现场复核, with its own short record and files).
 
 A record concluded 移出, a failed re-check, or an overdue case opens a **removal case**. For provincial,
 city and county mines the coordinator approves it and the register marks the mine 已移出. For national
-mines the province proposes (移出建议, see :func:`proposal_xlsx` / :func:`proposal_pdf`) and the ministry
+mines the province proposes (移出建议, see :mod:`core.removal_proposal`) and the ministry
 decides: only its recorded decision changes the register.
 
 Cases still open when a later campaign freezes its register flag their mines 回头看整改要求
@@ -18,7 +18,6 @@ trail and in the mine's history.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -28,13 +27,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from sqlite_utils import Database
 
-from core import access, audit, config, evidence, pdf, registry
+from core import access, audit, config, evidence, registry
 from core.db import now, transaction
-from core.exports import chinese_date, landscape_pages
-from core.labels import AREAS, FOUND, LEVELS
+from core.labels import AREAS, FOUND, LEVELS, RECTIFY, REMOVE, SUBMITTED
 
 NATIONAL = LEVELS[0]
 
@@ -453,6 +450,21 @@ def record_decision(db: Database, removal_id: int, removed: bool, announcement_n
             _history(db, removal["mine_id"], actor, "部决定保留", announcement_no.strip(), removal["licence_no"])
 
 
+def set_situation(db: Database, removal_id: int, situation: str, grounds: list[str], expected_version: int,
+                  actor: str) -> None:
+    """The 移出情形 an open removal case rests on: one of ``grounds``, the official situations the province
+    keeps (:func:`core.removal_proposal.grounds`). The text it replaces stays in the mine's history."""
+    access.require(actor, access.FOLLOW_UP)
+    if situation not in grounds:
+        raise FollowUpError(f"“{situation}”不在移出情形列表中，请从列表中选择。")
+    with transaction(db):
+        removal = _open_removal_case(db, removal_id, expected_version, REMOVAL_OPEN)
+        db.execute("UPDATE removals SET reason = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+                   [situation, now(), str(actor), removal_id])
+        _history(db, removal["mine_id"], actor, "确定移出情形", f"{removal['reason'] or '—'} → {situation}",
+                 removal["licence_no"])
+
+
 def restore(db: Database, mine_id: int, reason: str, actor: str) -> None:
     """Put a removed mine back on the list (e.g. the decision was reversed); the reason is required."""
     access.require(actor, access.FOLLOW_UP)
@@ -468,6 +480,62 @@ def removals(db: Database) -> pd.DataFrame:
         "FROM removals r JOIN mines m ON m.id = r.mine_id "
         "ORDER BY r.closed_at != '', CASE r.level WHEN '国家级' THEN 1 WHEN '省级' THEN 2 WHEN '市级' THEN 3 ELSE 4 END, r.id",
         db.conn)
+
+
+# --- what may be published (一公开) ----------------------------------------------------------------
+
+# A removal is published as 移出 only once decided: by the province for provincial, city and county mines
+# (approve_removal), by the ministry for national ones (record_decision). Until then it says who decides.
+AWAITS_PROVINCE = "拟移出，待省级审定"
+AWAITS_MINISTRY = "拟移出，待自然资源部确定"
+NOT_CHECKED = "未完成核查"
+
+
+def public_conclusion(conclusion: str, level: str, removal: dict[str, Any] | None) -> str:
+    """The conclusion of one submitted record as it may be published, given its latest removal case.
+
+    ``conclusion``: the record's 保留 / 整改 / 移出; ``removal``: a row of ``removals`` opened from the record
+    (``status``, ``source``), or None. Returns:
+
+    - 保留 → "保留";
+    - 移出 → "移出" once removed, "拟移出，待省级审定" / "拟移出，待自然资源部确定" while the case is open
+      (or not opened yet), "保留（经省级审定不予移出）" / "保留（自然资源部决定不予移出）" when kept;
+    - 整改 → "整改", or, when its case failed or ran out: "整改（整改复核未通过，拟移出，待…）" while that
+      removal is open and "移出（整改复核未通过）" once decided (整改逾期未完成 likewise).
+    """
+    status = removal["status"] if removal else None
+    awaiting = AWAITS_MINISTRY if level == NATIONAL else AWAITS_PROVINCE
+    if conclusion == REMOVE:
+        if status == REMOVED:
+            return "移出"
+        if status == KEPT:
+            return "保留（自然资源部决定不予移出）" if level == NATIONAL else "保留（经省级审定不予移出）"
+        return awaiting
+    if conclusion == RECTIFY and removal is not None:
+        if status in REMOVAL_OPEN:
+            return f"整改（{removal['source']}，{awaiting}）"
+        if status == REMOVED:
+            return f"移出（{removal['source']}）"
+    return conclusion
+
+
+def public_conclusions(db: Database, campaign: Any) -> dict[str, str]:
+    """Licence number → the publishable conclusion (:func:`public_conclusion`) of every mine of the
+    campaign's draw in force; "未完成核查" for a mine without a submitted record."""
+    cursor = db.execute(
+        "SELECT c.licence_no, m.level, r.status, json_extract(r.content, '$.conclusion'), "
+        "(SELECT d.id FROM removals d WHERE d.record_id = r.id ORDER BY d.id DESC LIMIT 1) "
+        "FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
+        "LEFT JOIN records r ON r.campaign_id = ? AND r.mine_id = c.mine_id WHERE c.draw_id = ?",
+        [campaign.id, campaign.current_draw_id or 0])
+    found = {}
+    for licence, level, status, conclusion, removal_id in cursor.fetchall():
+        if status != SUBMITTED:
+            found[licence] = NOT_CHECKED
+            continue
+        found[licence] = public_conclusion(conclusion or "", level,
+                                           get_removal(db, removal_id) if removal_id else None)
+    return found
 
 
 # --- the next campaign, the overview and the map ------------------------------------------------
@@ -513,53 +581,3 @@ def data_version(db: Database) -> tuple:
     """Changes whenever a case or a removal changes: a cache key for the map."""
     return tuple(db.execute("SELECT (SELECT COUNT(*) || MAX(updated_at) FROM rectifications), "
                             "(SELECT COUNT(*) || MAX(updated_at) FROM removals)").fetchone())
-
-
-# --- the province's removal proposal (national mines) ------------------------------------------
-
-PROPOSAL_COLUMNS = ("序号", "矿山名称", "采矿许可证号", "所在地区", "入库年份", "移出情形", "事实和依据", "提出日期")
-
-
-def proposal_rows(db: Database) -> list[list[str]]:
-    """The national mines the province proposes to remove and has not had a decision on."""
-    cursor = db.execute(
-        "SELECT m.name, m.licence_no, m.city || m.county, COALESCE(m.listing_year, ''), r.source, r.reason, r.proposed_at "
-        "FROM removals r JOIN mines m ON m.id = r.mine_id WHERE r.level = ? AND r.status IN (?, ?) ORDER BY r.id",
-        [NATIONAL, TO_MINISTRY, REPORTED])
-    return [[str(n), name, licence, place, str(year), source, reason, chinese_date(date.fromisoformat(at[:10]))]
-            for n, (name, licence, place, year, source, reason, at) in enumerate(cursor.fetchall(), start=1)]
-
-
-def proposal_title(province: str) -> str:
-    return f"{province}国家级绿色矿山移出建议名单"
-
-
-def proposal_xlsx(rows: list[list[str]], province: str, on: date) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("移出建议")
-    title = book.add_format({"bold": True, "font_size": 16, "align": "center"})
-    head = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
-                            "bg_color": "#E8EEF4"})
-    cell = book.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    widths = (6, 28, 24, 18, 10, 16, 48, 16)
-    sheet.merge_range(0, 0, 0, len(PROPOSAL_COLUMNS) - 1, proposal_title(province), title)
-    sheet.write(1, 0, f"填报单位：{province}自然资源主管部门（盖章）    填报日期：{chinese_date(on)}")
-    for column, (label, width) in enumerate(zip(PROPOSAL_COLUMNS, widths)):
-        sheet.set_column(column, column, width)
-        sheet.write(2, column, label, head)
-    for index, row in enumerate(rows, start=3):
-        sheet.write_row(index, 0, row, cell)
-    landscape_pages(sheet, 2)
-    book.close()
-    return buffer.getvalue()
-
-
-def proposal_pdf(rows: list[list[str]], province: str, on: date, font: pdf.Font) -> bytes:
-    document = pdf.Document(font, proposal_title(province), orientation="L")
-    document.add_page()
-    document.title_block(proposal_title(province), f"填报单位：{province}自然资源主管部门（盖章）　　填报日期：{chinese_date(on)}")
-    document.wrapped_grid(list(PROPOSAL_COLUMNS), rows, [10, 42, 50, 30, 14, 28, 66, 28])
-    document.paragraph(f"共 {len(rows)} 座。对实地抽查核查中不符合绿色矿山标准要求、整改逾期或复核未通过的国家级绿色矿山，"
-                       "由省级自然资源主管部门提出移出建议，报自然资源部决定。")
-    return bytes(document.output())

@@ -7,7 +7,14 @@ Inside the zip (湖北省, 2023 as example)::
     湖北省2023年度绿色矿山抽查核查结果汇总表.xlsx
     国家级绿色矿山核查记录表/001_某某矿/某某矿国家级绿色矿山核查记录表.pdf
     国家级绿色矿山核查记录表/001_某某矿/影像/01_矿区环境.jpg
+    国家级绿色矿山移出建议/报送函.pdf
+    国家级绿色矿山移出建议/湖北省国家级绿色矿山移出建议名单.pdf
+    国家级绿色矿山移出建议/湖北省国家级绿色矿山移出建议名单.xlsx
     文件清单.json
+
+The removal proposal (:mod:`core.removal_proposal`) is there when drawn national mines of the campaign
+await the ministry's decision on their removal: the cover letter as the coordinator saved it (or the
+draft, marked 草稿) and the name list with each mine's situation and facts.
 
 The records are numbered as in the summary table (national mines come first there, so 001 is its
 序号 1) and the photos as in the record's photo appendix. Photos and videos are the stored originals,
@@ -31,18 +38,20 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Self
 
 from sqlite_utils import Database
 
-from core import campaigns, evidence, inspections, pdf, record_pdf, report_pdf, reports, settings, storage
+from core import campaigns, evidence, inspections, pdf, record_pdf, removal_proposal, report_pdf, reports, settings, storage
 from core.db import now
 from core.exports import chinese_time
 from core.labels import DRAFT, LEVELS, SUBMITTED
 
 MANIFEST = "文件清单.json"
 RECORDS_FOLDER = "国家级绿色矿山核查记录表"
+PROPOSAL_FOLDER = "国家级绿色矿山移出建议"
 EVIDENCE_FOLDER = "影像"
 CHUNK = 1024 * 1024
 NAME_LIMIT = 60  # characters of a mine name in a folder name: keeps paths within Windows' 260
@@ -105,7 +114,9 @@ def build_package(db: Database, campaign: campaigns.Campaign, font: pdf.Font, ta
     with storage.replacing(Path(target)) as raw, _snapshot(db):
         manifest = _write(db, campaign, font, raw, advance, include_drafts)
     advance(1.0, f"报部材料已生成：{manifest['counts']['records']} 座国家级绿色矿山的核查记录，"
-                f"{manifest['counts']['photos']} 张照片、{manifest['counts']['videos']} 个视频")
+                f"{manifest['counts']['photos']} 张照片、{manifest['counts']['videos']} 个视频"
+                + (f"，{manifest['counts']['removal_proposals']} 座矿山的移出建议"
+                   if manifest["counts"]["removal_proposals"] else ""))
     return manifest
 
 
@@ -135,7 +146,7 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
         raise PackageError("本任务尚未确认抽取结果，没有抽签记录，不能生成报部材料。请先完成随机抽取。")
     province = settings.province(db).name
     records = national_records(db, campaign, include_drafts)
-    counts = {"records": 0, "photos": 0, "videos": 0}
+    counts = {"records": 0, "photos": 0, "videos": 0, "removal_proposals": 0}
     with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
         with _Writer(zf) as writer:
             advance(0.0, "正在生成核查报告…")
@@ -156,6 +167,7 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
                     writer.add_original(f"{folder}/{EVIDENCE_FOLDER}/{photo}", item, row["name"])
                     counts["photos" if item["kind"] == evidence.PHOTO else "videos"] += 1
                 counts["records"] += 1
+            counts["removal_proposals"] = _add_proposal(db, campaign, font, province, writer)
             advance(0.98, "正在写入影像原件…")
         advance(0.99, "正在写入文件清单…")
         generated = now()
@@ -173,6 +185,22 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
         }
         _write_bytes(zf, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
     return manifest
+
+
+def _add_proposal(db: Database, campaign: campaigns.Campaign, font: pdf.Font, province: str, writer: "_Writer") -> int:
+    """The removal proposal with its cover letter, when national mines await the ministry's decision;
+    returns how many mines it lists."""
+    items = removal_proposal.proposals(db, campaign)
+    if not items:
+        return 0
+    sent = removal_proposal.letter(db, campaign, items, date.today())
+    outstanding = removal_proposal.outstanding_national(db, campaign)
+    name = removal_proposal.title(province)
+    writer.add_bytes(f"{PROPOSAL_FOLDER}/报送函.pdf", removal_proposal.letter_pdf(sent, province, font))
+    writer.add_bytes(f"{PROPOSAL_FOLDER}/{name}.pdf",
+                     removal_proposal.proposal_pdf(items, province, sent, font, outstanding))
+    writer.add_bytes(f"{PROPOSAL_FOLDER}/{name}.xlsx", removal_proposal.proposal_xlsx(items, province, sent, outstanding))
+    return len(items)
 
 
 class _Writer:

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import evidence, exports, followup, inspections, pdf, registry
+from core import campaigns, evidence, exports, followup, inspections, pdf, registry, removal_proposal
 from core.exports import chinese_date, chinese_time
 from core.followup import FollowUpError, Upload
 from core.labels import STATUS_REMOVED
@@ -156,25 +156,80 @@ def history(case: followup.Case) -> None:
 
 # --- removals ---------------------------------------------------------------------------------
 
+def proposal() -> None:
+    """The national mines of a campaign proposed for removal, their situations, the cover letter, the files."""
+    ready = campaigns.with_draws(database)
+    if not ready:
+        return
+    campaign = ready[0] if len(ready) == 1 else ui.choose_campaign(
+        database, ready, campaigns.in_progress(database, ui.actor()), "fu_campaign")
+    items = removal_proposal.proposals(database, campaign)
+    st.markdown(f"**国家级绿色矿山移出建议**（{campaign.title}）")
+    if not items:
+        st.caption("本任务没有待自然资源部决定移出的国家级绿色矿山。")
+        return
+    st.write(f"{len(items)} 座国家级绿色矿山待自然资源部决定。移出建议名单写明每座矿山的移出情形和事实"
+             "（核查发现的问题、核查时间及核查组、整改情况），与报送函一起放入报部材料。")
+    st.dataframe([{"矿山名称": p.name, "移出情形": p.situation_text, "核查时间及核查组": p.inspected, "提出原因": p.source}
+                  for p in items], hide_index=True, width="stretch", key="fu_proposals",
+                 column_config={"矿山名称": st.column_config.TextColumn(width=240),
+                                "移出情形": st.column_config.TextColumn(width=300)})
+    unmatched = [p.name for p in items if not p.situation]
+    if unmatched:
+        st.warning(f"{len(unmatched)} 座矿山的移出原因尚未对应移出情形列表中的情形（{'、'.join(unmatched)}）。"
+                   "请在下方选择该矿山的移出案件，选定移出情形。")
+    outstanding = removal_proposal.outstanding_national(database, campaign)
+    if outstanding:
+        st.info(f"另有 {outstanding} 座抽取的国家级绿色矿山尚未提交核查记录，名单中未列入。")
+    sent = letter_form(campaign, items)
+    c1, c2, c3 = st.columns(3)
+    province = ui.province(database).name
+    name = removal_proposal.title(province)
+    # Built when clicked, each on a connection of its own, from the data as it is then.
+    ui.download_button(c1, "下载移出建议名单（Excel）", lambda db: removal_proposal.proposal_xlsx(
+        removal_proposal.proposals(db, campaign), province, sent, outstanding),
+        file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "xlsx", dated=True),
+        mime=exports.XLSX_MIME, key="fu_prop_xlsx", export=("移出建议名单 Excel", f"{len(items)} 座"))
+    try:
+        font = ui.pdf_font(database)
+    except pdf.FontMissing as exc:
+        c2.warning(str(exc))
+        return
+    ui.download_button(c2, "下载移出建议名单（PDF）", lambda db: removal_proposal.proposal_pdf(
+        removal_proposal.proposals(db, campaign), province, sent, font, outstanding),
+        file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "pdf", dated=True),
+        mime="application/pdf", key="fu_prop_pdf", export=("移出建议名单 PDF", f"{len(items)} 座"))
+    ui.download_button(c3, "下载报送函（PDF）", lambda _: removal_proposal.letter_pdf(sent, province, font),
+                       file_name=f"{removal_proposal.letter_title(province)}.pdf", mime="application/pdf",
+                       key="fu_letter_pdf", export=("移出建议报送函 PDF", name))
+
+
+def letter_form(campaign, items: list[removal_proposal.Proposal]) -> removal_proposal.Letter:
+    """The cover letter (报送函), drafted from the data and edited here; returns it as saved (or drafted)."""
+    sent = removal_proposal.letter(database, campaign, items, today)
+    k = f"fu_letter_{campaign.id}"
+    with st.expander("报送函" + ("（已保存）" if sent.saved else "（草稿，请核改后保存）"), expanded=not sent.saved):
+        if not sent.saved:
+            st.caption("以下为系统根据核查数据起草的报送函。请填写本单位全称、联系人和联系电话，核改正文后保存；"
+                       "未保存时，报送函标注为草稿。")
+        elif sent.stale(items):
+            st.warning(f"保存报送函时名单有 {sent.count} 座矿山，现在有 {len(items)} 座，请核对正文后重新保存。")
+        unit = st.text_input("报送单位（全称）", sent.unit, key=f"{k}_unit")
+        c1, c2, c3 = st.columns(3)
+        contact = c1.text_input("联系人", sent.contact, key=f"{k}_contact")
+        phone = c2.text_input("联系电话", sent.phone, key=f"{k}_phone")
+        on = c3.date_input("成文日期", sent.on, key=f"{k}_on", format="YYYY-MM-DD")
+        body = st.text_area(f"正文（主送{removal_proposal.MINISTRY_OFFICE}）", sent.body, height=160, key=f"{k}_body")
+        if st.button("保存报送函", key=f"{k}_save"):
+            refused(lambda: removal_proposal.save_letter(
+                database, campaign, removal_proposal.Letter(unit, contact, phone, on, body), items, ui.actor()),
+                "报送函已保存。")
+    return sent
+
+
 def removals() -> None:
     frame = followup.removals(database)
-    national = followup.proposal_rows(database)
-    if national:
-        st.markdown(f"**国家级矿山移出建议**：{len(national)} 座待自然资源部决定。")
-        c1, c2, _ = st.columns([1, 1, 2])
-        province = ui.province(database).name
-        # Built when clicked, not on every rerun of this view.
-        ui.download_button(c1, "下载移出建议名单（Excel）", lambda _: followup.proposal_xlsx(national, province, today),
-                           file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "xlsx", dated=True),
-                           mime=exports.XLSX_MIME, key="fu_prop_xlsx", export=("移出建议名单 Excel", f"{len(national)} 座"))
-        try:
-            font = ui.pdf_font(database)
-        except pdf.FontMissing as exc:
-            c2.warning(str(exc))
-        else:
-            ui.download_button(c2, "下载移出建议名单（PDF）", lambda _: followup.proposal_pdf(national, province, today, font),
-                               file_name=ui.download_name(database, "国家级绿色矿山移出建议名单", "pdf", dated=True),
-                               mime="application/pdf", key="fu_prop_pdf", export=("移出建议名单 PDF", f"{len(national)} 座"))
+    proposal()
     if frame.empty:
         st.info("还没有移出案件。核查结论为“移出”的记录提交后、整改复核未通过或逾期时，会在这里建立移出案件。")
         return
@@ -210,6 +265,7 @@ def removals() -> None:
             refused(lambda: followup.keep_listed(database, removal_id, keep_reason, removal["version"], ui.actor()),
                     "已记录不予移出。")
         return
+    situation_form(removal)
     if removal["status"] == followup.TO_MINISTRY:
         reported = st.date_input("报部日期", today, key=f"fu_reported_{removal_id}", format="YYYY-MM-DD")
         if st.button("标记为已报部", key=f"fu_report_{removal_id}"):
@@ -224,6 +280,20 @@ def removals() -> None:
                     + "确定吗？"):
         refused(lambda: followup.record_decision(database, removal_id, decision == "移出", number, decided,
                                                  removal["version"], ui.actor()), "已记录部里的决定。")
+
+
+def situation_form(removal: dict) -> None:
+    """The official situation a national proposal rests on (the name list states it)."""
+    grounds = [g.reason for g in removal_proposal.grounds()]
+    if not grounds:
+        return
+    c1, c2 = st.columns([3, 1])
+    situation = c1.selectbox("移出情形（写入移出建议名单）", grounds, key=f"fu_situation_{removal['id']}",
+                             index=grounds.index(removal["reason"]) if removal["reason"] in grounds else None,
+                             placeholder="请选择移出情形")
+    if c2.button("保存移出情形", key=f"fu_situation_save_{removal['id']}", disabled=situation is None):
+        refused(lambda: followup.set_situation(database, removal["id"], situation, grounds, removal["version"],
+                                               ui.actor()), "已保存移出情形。")
 
 
 def removed_mines() -> None:

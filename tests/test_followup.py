@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import subprocess
 from datetime import date, timedelta
 
-import openpyxl
 import pytest
 
-from core import campaigns, demo, followup, inspections, pdf, registry, sampling
+from core import campaigns, demo, followup, inspections, registry, removal_proposal, sampling
 from core.followup import FollowUpError, Upload
 from core.inspections import area_key
 from core.labels import FOUND, STATUS_LISTED, STATUS_REMOVED
@@ -149,8 +146,8 @@ def test_a_national_mine_stays_listed_until_the_ministry_decides(demo_db, campai
     assert (removal["status"], removal["source"]) == (followup.TO_MINISTRY, followup.FROM_RECORD)
     with pytest.raises(FollowUpError, match="不能进行此操作"):
         followup.approve_removal(demo_db, removal["id"], date(2024, 1, 5), "鄂自然资函", "x", removal["version"], ACTOR)
-    rows = followup.proposal_rows(demo_db)
-    assert [r[2] for r in rows] == [removal["licence_no"]] and rows[0][5] == followup.FROM_RECORD
+    [proposed] = removal_proposal.proposals(demo_db, campaign)
+    assert (proposed.licence_no, proposed.source) == (removal["licence_no"], followup.FROM_RECORD)
     followup.mark_reported(demo_db, [removal["id"]], date(2024, 1, 10), ACTOR)
     assert registry.get_mine(demo_db, national)["status"] == STATUS_LISTED
     current = followup.get_removal(demo_db, removal["id"])
@@ -158,7 +155,7 @@ def test_a_national_mine_stays_listed_until_the_ministry_decides(demo_db, campai
                              ACTOR)
     mine = registry.get_mine(demo_db, national)
     assert mine["status"] == STATUS_REMOVED and "自然资源部公告2024年第8号" in mine["removed_reason"]
-    assert followup.proposal_rows(demo_db) == []
+    assert removal_proposal.proposals(demo_db, campaign) == []
 
 
 def test_an_open_case_flags_the_mine_in_the_next_campaigns_draw(demo_db, campaign) -> None:
@@ -186,19 +183,6 @@ def test_a_closed_case_does_not_flag_the_mine(demo_db, campaign) -> None:
     later = campaigns.create(demo_db, 2024, "2024年度", date(2024, 11, 30), sampling.Rules(), [], ACTOR)
     campaigns.freeze(demo_db, later, ACTOR)
     assert registry.get_mine(demo_db, mine_id)["flag_rectify"] == 0
-
-
-def test_the_proposal_documents(demo_db, campaign, tmp_path) -> None:
-    national = drawn(demo_db, campaign, "国家级")[0]
-    submit(demo_db, campaign, national, conclusion="移出", removal_reason="存在重大安全事故")
-    rows = followup.proposal_rows(demo_db)
-    workbook = followup.proposal_xlsx(rows, "湖北省", date(2023, 11, 30))
-    sheet = openpyxl.load_workbook(io.BytesIO(workbook)).active
-    assert sheet["A1"].value == "湖北省国家级绿色矿山移出建议名单" and "2023年11月30日" in sheet["A2"].value
-    assert [c.value for c in sheet[3]] == list(followup.PROPOSAL_COLUMNS)
-    (tmp_path / "p.pdf").write_bytes(followup.proposal_pdf(rows, "湖北省", date(2023, 11, 30), pdf.find_font()))
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "p.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "湖北省国家级绿色矿山移出建议名单" in text and rows[0][2] in text and "2023年11月30日" in text
 
 
 def test_items_are_split_by_lines_semicolons_and_numbers() -> None:
@@ -252,3 +236,82 @@ def test_the_map_colours_the_followed_up_mines(demo_db, campaign) -> None:
     legend = {entry.label: entry.count for entry in points.legend}
     assert legend[followup.OVERDUE] == 1 and legend[maps.NO_CASE] == len(points.rows) - 1
     assert any("整改：逾期" in line for line in points.details)
+
+
+# --- what may be published --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("conclusion, level, status, source, shown", [
+    ("保留", "国家级", None, None, "保留"),
+    ("移出", "国家级", None, None, followup.AWAITS_MINISTRY),  # a record whose case is not opened yet
+    ("移出", "国家级", followup.TO_MINISTRY, followup.FROM_RECORD, "拟移出，待自然资源部确定"),
+    ("移出", "国家级", followup.REPORTED, followup.FROM_RECORD, "拟移出，待自然资源部确定"),
+    ("移出", "国家级", followup.REMOVED, followup.FROM_RECORD, "移出"),
+    ("移出", "国家级", followup.KEPT, followup.FROM_RECORD, "保留（自然资源部决定不予移出）"),
+    ("移出", "市级", followup.PENDING, followup.FROM_RECORD, "拟移出，待省级审定"),
+    ("移出", "省级", followup.REMOVED, followup.FROM_RECORD, "移出"),
+    ("移出", "县级", followup.KEPT, followup.FROM_RECORD, "保留（经省级审定不予移出）"),
+    ("整改", "省级", None, None, "整改"),
+    ("整改", "省级", followup.PENDING, followup.FROM_FAILED, "整改（整改复核未通过，拟移出，待省级审定）"),
+    ("整改", "国家级", followup.REPORTED, followup.FROM_OVERDUE, "整改（整改逾期未完成，拟移出，待自然资源部确定）"),
+    ("整改", "国家级", followup.REMOVED, followup.FROM_OVERDUE, "移出（整改逾期未完成）"),
+    ("整改", "省级", followup.KEPT, followup.FROM_FAILED, "整改"),
+])
+def test_a_removal_is_published_as_removed_only_once_decided(conclusion, level, status, source, shown) -> None:
+    removal = None if status is None else {"status": status, "source": source}
+    published = followup.public_conclusion(conclusion, level, removal)
+    assert published == shown
+    if status in followup.REMOVAL_OPEN or (conclusion == "移出" and status is None):
+        assert not published.startswith("移出") and "拟移出" in published
+
+
+def test_the_public_conclusions_follow_the_cases_of_the_campaign(demo_db, campaign) -> None:
+    national, other_national = drawn(demo_db, campaign, "国家级")[:2]
+    provincial, rectified = drawn(demo_db, campaign, "省级")[:2]
+    licence = {mine_id: registry.get_mine(demo_db, mine_id)["licence_no"]
+               for mine_id in (national, other_national, provincial, rectified)}
+    submit(demo_db, campaign, national, conclusion="移出", removal_reason="存在重大安全事故")
+    submit(demo_db, campaign, provincial, conclusion="移出", removal_reason="存在重大安全事故")
+    submit(demo_db, campaign, rectified, **RECTIFY)
+    published = followup.public_conclusions(demo_db, campaign)
+    assert set(published) == {r[0] for r in demo_db.execute(
+        "SELECT licence_no FROM campaign_mines WHERE draw_id = ?", [campaign.current_draw_id])}
+    assert published[licence[national]] == "拟移出，待自然资源部确定"
+    assert published[licence[provincial]] == "拟移出，待省级审定"
+    assert published[licence[rectified]] == "整改"
+    assert published[licence[other_national]] == followup.NOT_CHECKED
+    assert "移出" not in published.values()
+    by_mine = {r["licence_no"]: r for r in followup.removals(demo_db).to_dict("records")}
+    followup.mark_reported(demo_db, [by_mine[licence[national]]["id"]], date(2024, 1, 10), ACTOR)
+    assert followup.public_conclusions(demo_db, campaign)[licence[national]] == "拟移出，待自然资源部确定"
+    current = followup.get_removal(demo_db, by_mine[licence[national]]["id"])
+    followup.record_decision(demo_db, current["id"], True, "自然资源部公告2024年第8号", date(2024, 3, 1),
+                             current["version"], ACTOR)
+    pending = followup.get_removal(demo_db, by_mine[licence[provincial]]["id"])
+    followup.approve_removal(demo_db, pending["id"], date(2024, 2, 1), "鄂自然资函〔2024〕12号", "存在重大安全事故",
+                             pending["version"], ACTOR)
+    published = followup.public_conclusions(demo_db, campaign)
+    assert (published[licence[national]], published[licence[provincial]]) == ("移出", "移出")
+
+
+def test_a_failed_recheck_is_published_as_pending_removal(demo_db, campaign) -> None:
+    provincial = drawn(demo_db, campaign, "省级")[0]
+    submit(demo_db, campaign, provincial, **RECTIFY)
+    case = only_case(demo_db)
+    followup.add_step(demo_db, case.id, followup.DESK, date(2024, 5, 1), "", "未见整改材料", ACTOR, passed=False)
+    licence = registry.get_mine(demo_db, provincial)["licence_no"]
+    assert followup.public_conclusions(demo_db, campaign)[licence] == "整改（整改复核未通过，拟移出，待省级审定）"
+
+
+def test_the_situation_of_a_removal_is_one_of_the_grounds(demo_db, campaign) -> None:
+    national = drawn(demo_db, campaign, "国家级")[0]
+    submit(demo_db, campaign, national, conclusion="移出", removal_reason="存在重大安全事故")
+    [removal] = followup.removals(demo_db).to_dict("records")
+    grounds = ["第一种情形", "第二种情形"]
+    with pytest.raises(FollowUpError, match="不在移出情形列表中"):
+        followup.set_situation(demo_db, removal["id"], "自拟的情形", grounds, removal["version"], ACTOR)
+    assert followup.get_removal(demo_db, removal["id"])["reason"] == "存在重大安全事故"
+    followup.set_situation(demo_db, removal["id"], "第二种情形", grounds, removal["version"], ACTOR)
+    assert followup.get_removal(demo_db, removal["id"])["reason"] == "第二种情形"
+    assert any("存在重大安全事故 → 第二种情形" in note for note in registry.history(demo_db, national)["说明"])
+    with pytest.raises(FollowUpError, match="已被他人修改"):
+        followup.set_situation(demo_db, removal["id"], "第一种情形", grounds, removal["version"], ACTOR)

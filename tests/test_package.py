@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zipfile
 from datetime import date
@@ -18,14 +19,22 @@ from tests.test_record_pdf import pdf_text
 
 
 @pytest.fixture
+def demo_db(db):
+    """A demo register large enough for the draw to hold three national mines."""
+    demo.load_demo(db, mines=150)
+    return db
+
+
+@pytest.fixture
 def campaign(demo_db):
-    """Three national mines: two submitted with photos in two areas, one draft with a photo and a video;
-    and one provincial record submitted with photos (not part of the package)."""
+    """Three national mines: two submitted with photos in two areas (and of the key areas, see
+    ``sign_all``), one draft with a photo and a video; and one provincial record submitted with photos
+    (not part of the package)."""
     campaign = demo.start_campaign(demo_db)
     drawn = inspections.campaign_records(demo_db, campaign)
     national = drawn[drawn["level"] == LEVELS[0]].head(3)
     provincial = drawn[drawn["level"] == LEVELS[1]].head(1)
-    assert len(national) == 3 and len(provincial) == 1
+    assert len(national) == 3 and len(provincial) == 1, "the demo draw holds fewer national mines"
     for number, mine_id in enumerate([*national["id"], *provincial["id"]]):
         record = inspections.open_record(demo_db, campaign, int(mine_id), "张某华")
         current = filled(demo_db, record, opinions="堃喆犇赟：加强边坡治理")
@@ -74,7 +83,9 @@ def test_the_package_holds_report_table_national_records_and_their_originals(dem
                 assert data == inspections.original(item).read_bytes()
                 assert hashlib.sha256(data).hexdigest() == item["sha256"]
                 assert zf.getinfo(f"{folder}/影像/{index:02d}_{item['area']}.jpg").compress_type == zipfile.ZIP_STORED
-        assert len(photos) == 4 == manifest["counts"]["photos"]
+        submitted = sum(len(inspections.evidence_of(demo_db, inspections.get(demo_db, int(row["record_id"]))))
+                        for row in expected)
+        assert len(photos) == submitted == manifest["counts"]["photos"] > 4
     sheet = openpyxl.load_workbook(tmp_path / "table.xlsx").active
     table = reports.summary_table(demo_db, campaign)
     assert sheet.cell(3, 4).value == table.iloc[0]["矿山名称"] == expected[0]["name"]
@@ -91,7 +102,11 @@ def test_no_record_below_the_national_list_and_no_draft_unless_asked(demo_db, ca
     assert len(folders) == 2 and not any(name in folder for folder in folders for name in provincial)
 
     target, manifest, _ = built(demo_db, campaign, tmp_path, include_drafts=True)
-    assert manifest["counts"] == {"records": 3, "photos": 5, "videos": 1} and manifest["include_drafts"] is True
+    everything = package.national_records(demo_db, campaign, include_drafts=True)
+    photos = sum(1 for row in everything for item in inspections.evidence_of(
+        demo_db, inspections.get(demo_db, int(row["record_id"]))) if item["ext"] != ".mp4")
+    assert manifest["counts"] == {"records": 3, "photos": photos, "videos": 1, "removal_proposals": 0}
+    assert manifest["include_drafts"] is True
     assert package.verify_package(target) == []
     with zipfile.ZipFile(target) as zf:
         draft = next(n.rsplit("/", 1)[0] for n in zf.namelist() if n.endswith("/01_资源开发方式.jpg"))
@@ -183,3 +198,29 @@ def test_the_demo_campaign_packages(demo_db, tmp_path) -> None:
     target, manifest, _ = built(demo_db, campaign, tmp_path)
     assert package.verify_package(target) == []
     assert manifest["counts"]["records"] == len(package.national_records(demo_db, campaign)) > 0
+
+
+def test_the_removal_proposal_and_its_letter_go_to_the_ministry(demo_db, campaign, tmp_path) -> None:
+    from tests.test_followup import submit
+    drawn = inspections.campaign_records(demo_db, campaign)
+    spare = [int(i) for i in drawn[drawn["level"] == LEVELS[0]]["id"]][3]
+    submit(demo_db, campaign, spare, conclusion="移出", removal_reason="存在重大安全事故")
+    name = demo_db.execute("SELECT name FROM mines WHERE id = ?", [spare]).fetchone()[0]
+    target, manifest, shares = built(demo_db, campaign, tmp_path)
+    assert manifest["counts"]["removal_proposals"] == 1 and "1 座矿山的移出建议" in shares[-1][1]
+    assert package.verify_package(target) == []
+    folder = package.PROPOSAL_FOLDER
+    with zipfile.ZipFile(target) as zf:
+        letter = "".join(pdf_text(zf.read(f"{folder}/报送函.pdf"), tmp_path).split())
+        listed = "".join(pdf_text(zf.read(f"{folder}/湖北省国家级绿色矿山移出建议名单.pdf"), tmp_path).split())
+        sheet = openpyxl.load_workbook(io.BytesIO(zf.read(f"{folder}/湖北省国家级绿色矿山移出建议名单.xlsx"))).active
+    assert "草稿" in letter and "自然资源部矿产资源保护监督司" in letter and name in letter
+    assert name in listed and "存在重大安全事故" in listed and "核查时间及核查组" in listed
+    assert sheet.cell(4, 2).value == name and sheet.cell(6, 1).value == "共1座。"
+
+
+def test_without_proposals_the_package_has_no_proposal_folder(demo_db, campaign, tmp_path) -> None:
+    target, manifest, _ = built(demo_db, campaign, tmp_path)
+    with zipfile.ZipFile(target) as zf:
+        assert not any(n.startswith(package.PROPOSAL_FOLDER) for n in zf.namelist())
+    assert manifest["counts"]["removal_proposals"] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core import demo, followup, inspections, registry
+from core import demo, followup, inspections, registry, removal_proposal
 from core.labels import STATUS_LISTED, STATUS_REMOVED
 from tests.pages.conftest import button
 from tests.test_followup import RECTIFY, drawn, submit
@@ -70,7 +70,8 @@ def test_a_national_proposal_downloads_and_the_decision_removes(open_page, datab
     submit(database, campaign, mine_id, conclusion="移出", removal_reason="存在重大安全事故")
     at = open_page(PAGE)
     at.radio(key="fu_view").set_value("移出").run()
-    assert [b.proto.label for b in at.get("download_button")] == ["下载移出建议名单（Excel）", "下载移出建议名单（PDF）"]
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "下载移出建议名单（Excel）", "下载移出建议名单（PDF）", "下载报送函（PDF）"]
     [removal] = followup.removals(database).to_dict("records")
     at.selectbox(key="fu_removal").set_value(removal["id"]).run()
     at.text_input(key=f"fu_announce_{removal['id']}").set_value("自然资源部公告2024年第8号")
@@ -94,3 +95,37 @@ def test_the_steps_show_with_their_files(open_page, database) -> None:
     assert not at.exception, at.exception
     assert any("整改报告.pdf" in m.value and "报送整改报告" in m.value for m in at.markdown)
     assert len(at.get("image")) == 1  # the photo's thumbnail; the PDF is listed by name
+
+
+def test_the_coordinator_edits_the_letter_and_chooses_the_situation(open_page, database) -> None:
+    campaign = demo.start_campaign(database)
+    mine_id = drawn(database, campaign, "国家级")[0]
+    submit(database, campaign, mine_id, conclusion="移出", removal_reason="自拟的原因")
+    at = open_page(PAGE)
+    at.radio(key="fu_view").set_value("移出").run()
+    assert any("尚未对应移出情形列表中的情形" in w.value for w in at.warning)
+    assert at.dataframe[0].value.iloc[0]["提出原因"] == followup.FROM_RECORD  # the proposal comes first
+    k = f"fu_letter_{campaign.id}"
+    assert "组织开展了2023年度绿色矿山实地抽查核查" in at.text_area(key=f"{k}_body").value
+    at.text_input(key=f"{k}_unit").set_value("湖北省自然资源厅")
+    at.text_input(key=f"{k}_phone").set_value("电话待定")
+    at.button(key=f"{k}_save").click().run()
+    assert any("联系电话" in e.value for e in at.error)  # refused: nothing kept, the typed text stays
+    assert not removal_proposal.letter(database, campaign, [], date.today()).saved
+    assert at.text_input(key=f"{k}_unit").value == "湖北省自然资源厅"
+    at.text_input(key=f"{k}_contact").set_value("王某")
+    at.text_input(key=f"{k}_phone").set_value("027-87654321")
+    at.button(key=f"{k}_save").click().run()
+    assert not at.exception, at.exception
+    kept = removal_proposal.letter(database, campaign, [], date.today())
+    assert (kept.saved, kept.unit, kept.contact, kept.phone) == (True, "湖北省自然资源厅", "王某", "027-87654321")
+
+    [removal] = followup.removals(database).to_dict("records")
+    at.selectbox(key="fu_removal").set_value(removal["id"]).run()
+    ground = removal_proposal.grounds()[0].reason
+    at.selectbox(key=f"fu_situation_{removal['id']}").set_value(ground).run()
+    at.button(key=f"fu_situation_save_{removal['id']}").click().run()
+    assert not at.exception, at.exception
+    assert followup.get_removal(database, removal["id"])["reason"] == ground
+    [proposed] = removal_proposal.proposals(database, campaign)
+    assert proposed.situation == ground
