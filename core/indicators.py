@@ -35,7 +35,8 @@ YES, NO = "是", "否"
 SETS_DIR = "indicator_sets"
 SETS_INDEX = "sets.csv"
 INDEX_COLUMNS = ("code", "name", "file", "source", "total_points", "pass_total", "pass_share")
-# Optional: items_confirmed (是/否; a missing column or an empty cell reads as 是).
+# Optional: items_confirmed (是/否; a missing column or an empty cell reads as 是) and item_count (the number
+# of third-level items of the official text, where confirmed: a loaded table of another size is questioned).
 SET_COLUMNS = ("id", "kind", "group", "item", "points")
 # Optional: subgroup (二级指标, required on a 二级指标 row) and source (出处).
 # Points are written with at most a couple of decimals; sums are compared with this slack.
@@ -89,6 +90,7 @@ class IndicatorSet:
     items_confirmed: bool = True  # False: the third-level items are not (all) from the official text
     structure: tuple[Group, ...] = ()  # first-level indicators declared by 一级指标 rows
     items_source: str = ""  # where loaded items come from (who loaded which document, when)
+    item_count: int | None = None  # how many third-level items the official text has, where that is confirmed
 
     @property
     def preconditions(self) -> tuple[Item, ...]:
@@ -248,6 +250,10 @@ def indicator_sets(data_dir: Path = config.DATA_FILES) -> dict[str, IndicatorSet
         if confirmed_text not in ("", YES, NO):
             row_problems.append(f"{where}：items_confirmed“{confirmed_text}”无效，请填写“是”或“否”")
         confirmed = confirmed_text != NO
+        count_text = row.get("item_count", "")
+        item_count = _number(count_text) if count_text else None
+        if count_text and (item_count is None or item_count != int(item_count) or item_count <= 0):
+            row_problems.append(f"{where}：item_count“{count_text}”应为正整数（正式文本的三级指标项数）或留空")
         path = folder / row["file"] if row["file"] else None
         if path is None or not path.is_file():
             row_problems.append(f"{where}：指标文件“{row['file']}”不存在，请把文件放在 {SETS_DIR}/ 目录下并填写文件名")
@@ -258,7 +264,7 @@ def indicator_sets(data_dir: Path = config.DATA_FILES) -> dict[str, IndicatorSet
         problems += file_problems
         if not file_problems:
             sets[code] = IndicatorSet(code, row["name"] or code, row["source"], total, pass_total, pass_share, items,
-                                      confirmed, structure)
+                                      confirmed, structure, item_count=int(item_count) if item_count else None)
     if problems:
         raise IndicatorSetError(problems)
     return sets

@@ -1,6 +1,9 @@
-"""Reference tables officials may edit: standards, mineral → standard, production-scale classes.
+"""Reference tables officials may edit: standards, mineral → standard, production-scale classes, the
+confirmed grounds for removal from the lists.
 
-They live as CSV files in ``data/`` (lines starting with ``#`` are comments on their source).
+They live as CSV files in ``data/`` (lines starting with ``#`` are comments on their source). Official
+tables a province loads from its own copy (indicator items, the 14 removal situations, GB part numbers)
+are kept in the database by ``core/reference_tables.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,40 @@ class Mineral:
 
 
 @dataclass(frozen=True)
+class Standard:
+    """A row of ``data/standards.csv``. ``code`` is '' for a standard whose number is not known yet
+    (the GB 《绿色矿山建设规范》 parts, numbers entered by the province)."""
+
+    code: str
+    name: str
+    industry: str
+    series: str = ""
+    in_force: str = ""  # YYYY-MM-DD
+    source: str = ""
+
+    @property
+    def title(self) -> str:
+        """'DZ/T 0316—2018 砂石行业绿色矿山建设规范', or '《绿色矿山建设规范》（砂石，标准号待填）'."""
+        if self.code:
+            return f"{self.code} {self.name}"
+        return f"《{self.name}》（{self.industry}，标准号待填）"
+
+
+@dataclass(frozen=True)
+class RemovalReason:
+    """A ground for removal from the green-mine lists (移出情形) and the document it is quoted from.
+
+    ``replaced_by`` names a table that, once a province has loaded it, stands in for this row (the
+    ground "one of the 14 situations of 附件2" gives way to the 14 situations themselves).
+    """
+
+    no: str
+    reason: str
+    source: str
+    replaced_by: str = ""
+
+
+@dataclass(frozen=True)
 class ScaleRule:
     category: str
     method: str
@@ -38,9 +75,27 @@ class ScaleRule:
 
 
 @lru_cache(maxsize=None)
+def standard_rows(data_dir: Path = config.DATA_FILES) -> tuple[Standard, ...]:
+    """Every row of ``data/standards.csv``, those without a number included, in file order."""
+    return tuple(Standard(r["code"], r["name"], r.get("industry", ""), r.get("series", ""), r.get("in_force", ""),
+                          r.get("source", "")) for r in read_data_csv(data_dir / "standards.csv"))
+
+
+@lru_cache(maxsize=None)
 def standards(data_dir: Path = config.DATA_FILES) -> dict[str, str]:
-    """Standard code → its full name."""
-    return {r["code"]: r["name"] for r in read_data_csv(data_dir / "standards.csv")}
+    """Standard code → its full name, for the standards whose number is known."""
+    return {s.code: s.name for s in standard_rows(data_dir) if s.code}
+
+
+REMOVAL_REASONS_FILE = "removal_reasons.csv"
+
+
+@lru_cache(maxsize=None)
+def removal_grounds(data_dir: Path = config.DATA_FILES) -> tuple[RemovalReason, ...]:
+    """The confirmed grounds for removal in ``data/removal_reasons.csv`` (columns no, reason, source,
+    replaced_by), in file order."""
+    return tuple(RemovalReason(r["no"], r["reason"], r.get("source", ""), r.get("replaced_by", ""))
+                 for r in read_data_csv(data_dir / REMOVAL_REASONS_FILE) if r.get("reason"))
 
 
 @lru_cache(maxsize=None)
