@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from core import access, importer, indicators, reference, reference_tables, settings
-from core.indicators import INDICATOR, PRECONDITION
+from core.indicators import INDICATOR
 
 ADMIN = access.User(1, "admin", "管理员", access.ADMIN)
 VIEWER = access.User(2, "v", "查看", access.VIEWER)
