@@ -167,7 +167,7 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
                     writer.add_original(f"{folder}/{EVIDENCE_FOLDER}/{photo}", item, row["name"])
                     counts["photos" if item["kind"] == evidence.PHOTO else "videos"] += 1
                 counts["records"] += 1
-            counts["removal_proposals"] = _add_proposal(db, campaign, font, province, writer)
+            counts["removal_proposals"] = _add_proposal(db, campaign, font, writer)
             advance(0.98, "正在写入影像原件…")
         advance(0.99, "正在写入文件清单…")
         generated = now()
@@ -187,20 +187,12 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
     return manifest
 
 
-def _add_proposal(db: Database, campaign: campaigns.Campaign, font: pdf.Font, province: str, writer: "_Writer") -> int:
+def _add_proposal(db: Database, campaign: campaigns.Campaign, font: pdf.Font, writer: "_Writer") -> int:
     """The removal proposal with its cover letter, when national mines await the ministry's decision;
     returns how many mines it lists."""
-    items = removal_proposal.proposals(db, campaign)
-    if not items:
-        return 0
-    sent = removal_proposal.letter(db, campaign, items, date.today())
-    outstanding = removal_proposal.outstanding_national(db, campaign)
-    name = removal_proposal.title(province)
-    writer.add_bytes(f"{PROPOSAL_FOLDER}/报送函.pdf", removal_proposal.letter_pdf(sent, province, font))
-    writer.add_bytes(f"{PROPOSAL_FOLDER}/{name}.pdf",
-                     removal_proposal.proposal_pdf(items, province, sent, font, outstanding))
-    writer.add_bytes(f"{PROPOSAL_FOLDER}/{name}.xlsx", removal_proposal.proposal_xlsx(items, province, sent, outstanding))
-    return len(items)
+    for name, data in removal_proposal.files(db, campaign, font, date.today()).items():
+        writer.add_bytes(f"{PROPOSAL_FOLDER}/{name}", data)
+    return len(removal_proposal.proposals(db, campaign))
 
 
 class _Writer:

@@ -352,3 +352,17 @@ def letter_pdf(sent: Letter, province: str, font: pdf.Font) -> bytes:
     document.multi_cell(0, 6, f"{sent.unit}\n{chinese_date(sent.on)}", align="R")
     return bytes(document.output())
 
+
+
+def files(db: Database, campaign: campaigns.Campaign, font: pdf.Font, today: date) -> dict[str, bytes]:
+    """The proposal's files by name — 报送函.pdf, <title>.pdf, <title>.xlsx — for the ministry package and
+    a folder of documents; {} when no national mine of the campaign awaits a decision on its removal."""
+    items = proposals(db, campaign)
+    if not items:
+        return {}
+    province = settings.province(db).name
+    sent = letter(db, campaign, items, today)
+    outstanding = outstanding_national(db, campaign)
+    return {"报送函.pdf": letter_pdf(sent, province, font),
+            f"{title(province)}.pdf": proposal_pdf(items, province, sent, font, outstanding),
+            f"{title(province)}.xlsx": proposal_xlsx(items, province, sent, outstanding)}
