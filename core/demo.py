@@ -281,18 +281,6 @@ def start_campaign(db: Database, year: int = 2023, team_count: int = 3, witness:
     return campaign
 
 
-# Findings the demo records draw from, per area of 附件1 (typical wording of inspection reports).
-DEMO_PROBLEMS = (
-    ("排土场局部边坡未复绿", "矿区道路扬尘治理不到位", "部分标识标牌缺失或破损", "工业场地物料堆放不规范"),
-    ("台阶高度、坡面角与开发利用方案不符", "采空区治理进度滞后", "未做到边开采边治理", "开采顺序与设计不一致"),
-    ("废石综合利用率偏低", "尾矿未开展综合利用", "共伴生资源未综合回收", "矿井水利用率偏低"),
-    ("未建立能耗核算体系", "粉尘在线监测设施未正常运行", "高耗能设备未按期淘汰", "生产废水未实现循环利用"),
-    ("数字化矿山建设停留在规划阶段", "研发投入未达到要求", "未建立安全生产在线监测系统"),
-    ("绿色矿山管理制度不健全", "未定期开展绿色矿山自评估", "与周边群众的沟通机制不完善", "档案资料不完整"),
-)
-DEMO_CHECKED = "查阅开发利用方案和土地复垦方案；现场查看采场、排土场和工业场地；询问矿山负责人"
-
-
 def demo_photo(rng: random.Random, taken: datetime, lat: float, lon: float) -> bytes:
     """A fictitious site photo (coloured shapes) with EXIF capture time, GPS position and device."""
     from PIL import Image, ImageDraw
@@ -319,62 +307,331 @@ def demo_photo(rng: random.Random, taken: datetime, lat: float, lon: float) -> b
     return buffer.getvalue()
 
 
+# --- the demo's inspection records ---------------------------------------------------------------
+# Findings as inspection reports word them, each for the mines it can concern: ``where`` says which
+# mining method (open pit, underground; a combined mine is both) and which kind of mineral. Nothing here is
+# an official list: it makes the demo's records read like real ones.
+
+STONE = frozenset({"建筑石料用灰岩", "建筑用花岗岩", "建筑用砂岩", "建筑用白云岩", "水泥用灰岩", "硅石"})
+ORE = frozenset({"磷矿", "铁矿", "铜矿", "岩金", "萤石", "铅锌矿", "石墨"})  # concentrated on site: tailings
+COAL = frozenset({"煤"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    text: str
+    where: str = "any"  # any, open, under, stone, ore, coal, not_stone
+
+
+def _fits(where: str, method: str, mineral: str) -> bool:
+    return {
+        "any": True,
+        "open": method in (OPEN, BOTH),
+        "under": method in (UNDER, BOTH),
+        "stone": mineral in STONE,
+        "ore": mineral in ORE,
+        "coal": mineral in COAL,
+        "not_stone": mineral not in STONE,
+    }[where]
+
+
+DEMO_FINDINGS: tuple[tuple[Finding, ...], ...] = (
+    (  # 矿区环境
+        Finding("矿区运输道路扬尘治理不到位，道路两侧积尘明显"), Finding("部分安全警示和标识标牌缺失或破损"),
+        Finding("工业场地物料露天堆放，未分区苫盖"), Finding("排土场局部边坡未复绿，坡面有冲沟", "open"),
+        Finding("采场周边截排水沟淤堵", "open"), Finding("井口工业场地绿化不足，裸露地面较多", "under"),
+        Finding("废石场未设挡墙和截排水设施", "under"), Finding("尾矿库坝坡局部未覆绿", "ore"),
+        Finding("煤矸石堆场自燃隐患未完全消除", "coal"),
+    ),
+    (  # 资源开发方式
+        Finding("台阶高度、坡面角与开发利用方案不符", "open"), Finding("已到界边坡未及时复绿，未做到边开采边治理", "open"),
+        Finding("未按设计自上而下分台阶开采", "open"), Finding("采空区充填进度滞后于设计", "under"),
+        Finding("地表沉陷监测点布设不足，监测记录不连续", "under"), Finding("井下回采率低于开发利用方案指标", "under"),
+        Finding("矿山地质环境治理恢复基金计提不足"), Finding("土地复垦方案确定的年度复垦任务未完成"),
+    ),
+    (  # 资源综合利用
+        Finding("石粉、泥土等副产物未综合利用，堆存量大", "stone"), Finding("尾矿未开展综合利用", "ore"),
+        Finding("共伴生资源未综合回收", "ore"), Finding("矿井水利用率偏低，部分外排", "under"),
+        Finding("煤矸石综合利用率偏低", "coal"), Finding("废石综合利用率偏低", "not_stone"),
+    ),
+    (  # 节能减排
+        Finding("未建立能耗核算体系"), Finding("高耗能设备未按期淘汰"),
+        Finding("破碎筛分车间粉尘收集设施不完善", "stone"), Finding("爆破作业未采取降尘措施", "open"),
+        Finding("井下主通风机未实施变频改造，能效偏低", "under"), Finding("选矿废水未实现循环利用", "ore"),
+    ),
+    (  # 科技创新与数字化矿山
+        Finding("数字化矿山建设停留在规划阶段"), Finding("研发投入未达到要求，无在研项目"),
+        Finding("未建立边坡在线监测系统", "open"), Finding("井下人员定位与安全监测监控系统未联网", "under"),
+    ),
+    (  # 企业管理与企业形象
+        Finding("绿色矿山管理制度不健全，职责分工不明确"), Finding("未定期开展绿色矿山自评估"),
+        Finding("与周边群众的沟通协商机制不完善"), Finding("环境监测台账不完整"),
+    ),
+)
+
+# How each area was checked: documents read, places seen, persons asked (one of each, chosen for the mine).
+DEMO_DOCUMENTS = (
+    ("矿山地质环境保护与土地复垦方案", "矿区绿化规划及实施台账", "环境影响评价报告及批复"),
+    ("矿产资源开发利用方案", "年度储量报告", "采掘工程平面图"),
+    ("资源综合利用台账", "固体废物管理台账", "废水处置与回用记录"),
+    ("能耗统计报表", "粉尘、噪声监测报告", "主要用能设备清单"),
+    ("数字化矿山建设方案", "研发投入凭证及科研项目资料", "安全监测监控系统运行记录"),
+    ("绿色矿山管理制度汇编", "绿色矿山自评估报告", "企业年度信息公示材料"),
+)
+DEMO_PLACES = (
+    (Finding("采场、排土场和工业场地", "open"), Finding("井口工业场地和废石场", "under"), Finding("矿区道路和办公生活区")),
+    (Finding("采场台阶和已到界边坡", "open"), Finding("井下采场和充填系统", "under"), Finding("地表沉陷区", "under")),
+    (Finding("石粉、废石堆场和综合利用生产线", "stone"), Finding("尾矿库和选矿厂", "ore"), Finding("矿井水处理站", "under"),
+     Finding("废石场")),
+    (Finding("破碎筛分车间", "stone"), Finding("空压机房和主要用能设备"), Finding("主通风机房", "under")),
+    (Finding("调度监控中心"), Finding("边坡监测点", "open"), Finding("井下人员定位系统", "under")),
+    (Finding("档案室"), Finding("矿区公示栏"), Finding("周边村组")),
+)
+DEMO_PERSONS = (
+    (Finding("矿长"), Finding("安全环保部负责人")), (Finding("总工程师"), Finding("生产技术部负责人")),
+    (Finding("生产技术部负责人"), Finding("选矿厂厂长", "ore"), Finding("砂石加工车间主任", "stone")),
+    (Finding("设备能源部负责人"), Finding("安全环保部负责人")), (Finding("信息中心负责人"), Finding("总工程师")),
+    (Finding("综合办公室负责人"), Finding("周边村民代表")),
+)
+
+KEY_AREA_CAPTIONS = {
+    "矿容矿貌": (("矿区全貌", "any"), ("工业场地", "any"), ("矿区运输道路", "any")),
+    "开采区": (("采场台阶", "open"), ("采场全景", "open"), ("主井口", "under"), ("井下采场", "under")),
+    "生态修复区": (("排土场复绿区", "open"), ("已到界边坡复绿", "open"), ("废石场复绿区", "under"),
+                  ("沉陷区治理", "under")),
+    "重点设备": (("破碎筛分设备", "stone"), ("选矿设备", "ore"), ("除尘喷淋设施", "any"), ("主通风机", "under")),
+}
+
+
+@dataclass(frozen=True)
+class RemovalCase:
+    """A removal the demo can record: the words a ground of :func:`inspections.removal_reasons` must
+    contain, the finding on the record (area, text) and, when the ground is a legality failure, the
+    question it fails and the note."""
+
+    words: tuple[str, ...]
+    area: int
+    finding: str
+    legality: str = ""
+    note: str = ""
+    needs_demand: bool = False  # only for a mine given a rectification demand earlier (回头看)
+
+    def fact(self, ground: str, demand: str = "") -> str:
+        """The finding, as grave as the ground says (an accident 较大 or 重大, when the ground names one)."""
+        return self.finding.format(severity=next((w for w in ("特别重大", "重大", "较大") if w in ground), ""),
+                                   demand=demand)
+
+
+REMOVAL_CASES = (
+    RemovalCase(("6个月",), 5, "“回头看”提出的整改要求（{demand}）逾期6个月以上仍未完成整改", needs_demand=True),
+    RemovalCase(("证照", "许可证"), 5, "采矿许可证已过有效期，企业未办理延续登记仍在生产", "legal_licence",
+                "采矿许可证有效期已届满，未办理延续"),
+    RemovalCase(("越界",), 1, "卫片执法图斑显示矿区范围外存在开采痕迹，越界开采面积约0.4公顷", "legal_boundary",
+                "矿区范围外存在开采痕迹，经核实为越界开采"),
+    RemovalCase(("枯竭", "闭坑"), 1, "保有资源储量已近枯竭，矿山已停产准备闭坑"),
+    RemovalCase(("事故",), 5, "近三年内发生{severity}生产安全事故，经事故调查认定企业负有责任"),
+)
+
+
+def removal_ground(reasons: list[str], case: RemovalCase) -> str | None:
+    """The ground among ``reasons`` (by its text, not its place in the list) that ``case`` rests on, if any."""
+    return next((reason for reason in reasons if any(word in reason for word in case.words)), None)
+
+
+def _for_mine(rng: random.Random, options, method: str, mineral: str):
+    fitting = [o for o in options if _fits(o.where, method, mineral)]
+    return rng.choice(fitting) if fitting else None
+
+
+def _checked(rng: random.Random, index: int, method: str, mineral: str) -> str:
+    place = _for_mine(rng, DEMO_PLACES[index], method, mineral)
+    person = _for_mine(rng, DEMO_PERSONS[index], method, mineral)
+    return (f"查阅{rng.choice(DEMO_DOCUMENTS[index])}；现场查看{place.text if place else '矿区'}；"
+            f"询问{person.text if person else '矿山负责人'}")
+
+
+def _opinions(rng: random.Random, conclusion: str, found: list[str], deadline: date | None, ground: str,
+              fact: str) -> str:
+    """意见建议 that follow from the conclusion and name the record's own problems (``fact``: what a removal
+    rests on)."""
+    if conclusion == REMOVE:
+        return rng.choice((
+            f"{fact}，属于“{ground}”的移出情形，建议按程序移出绿色矿山名录，并督促企业依法依规处理。",
+            f"核查发现{fact}，属于“{ground}”情形，建议省级自然资源主管部门按程序提出移出建议。",
+        ))
+    if conclusion == RECTIFY:
+        listed = "、".join(found[:2]) + ("等问题" if len(found) > 2 else "问题")
+        due = f"{deadline.month}月{deadline.day}日" if deadline else "整改期限"
+        return rng.choice((
+            f"督促企业针对{listed}制定整改方案，明确责任人和时限，于{due}前完成整改并报送整改材料。",
+            f"{listed}须限期整改；企业应于{due}前报送整改报告，由市级自然资源主管部门组织复核。",
+            f"建议企业对照行业标准，重点解决{listed}，整改完成后申请复核。",
+        ))
+    if found:
+        return rng.choice((
+            f"{found[0]}属一般性问题，建议企业自行整改，纳入下一年度自评估。",
+            f"建议企业尽快解决{found[0]}，持续巩固绿色矿山建设成果。",
+        ))
+    return rng.choice((
+        "绿色矿山建设成效较好，建议继续保持，按年度开展自评估。",
+        "建议进一步推进数字化矿山建设，巩固现有成果。",
+        "建议加强矿区绿化养护，保持矿容矿貌整洁。",
+        "建议完善资源综合利用台账，持续提升综合利用水平。",
+    ))
+
+
+def _legality(rng: random.Random, case: RemovalCase | None, year: int) -> dict[str, str]:
+    content = {field: YES for field, _ in inspections.LEGALITY}
+    content.update({f"{field}_note": "" for field, _ in inspections.LEGALITY})
+    if rng.random() < 0.5:
+        content["legal_licence_note"] = f"采矿许可证有效期至{year + rng.randint(2, 9)}年{rng.randint(1, 12)}月"
+    if case and case.legality:
+        content[case.legality], content[f"{case.legality}_note"] = NO, case.note
+    return content
+
+
+@dataclass
+class _Plan:
+    """One demo record before it is written: the mine, the days, the content, whether it is submitted."""
+
+    mine_id: int
+    method: str
+    mineral: str
+    lat: float | None
+    lon: float | None
+    first: date
+    last: date
+    content: dict[str, Any]
+    submitted: bool
+
+
+def _plan_content(rng: random.Random, mine: dict[str, Any], first: date, last: date,
+                  reasons: list[str], short_deadline: bool) -> dict[str, Any]:
+    method, mineral, demand = mine["method"], mine["mineral"], mine.get("rectify_demand", "")
+    # A mine told to rectify in the 回头看 review more often fails again.
+    conclusion = _weighted(rng, ((KEEP, 0.5), (RECTIFY, 0.3), (REMOVE, 0.2)) if demand else
+                           ((KEEP, 0.74), (RECTIFY, 0.22), (REMOVE, 0.04)))
+    case, ground = None, ""
+    if conclusion == REMOVE:
+        # A removal rests on a ground of the list that fits the mine; without one, the team orders rectification.
+        grounded = [(c, g) for c in REMOVAL_CASES if (g := removal_ground(reasons, c)) and (demand or not c.needs_demand)]
+        if grounded:
+            case, ground = rng.choice(grounded)
+        else:
+            conclusion = RECTIFY
+    content: dict[str, Any] = {"date_from": first.isoformat(), "date_to": last.isoformat(),
+                               **_legality(rng, case, first.year)}
+    found: list[str] = []
+    for index, options in enumerate(DEMO_FINDINGS):
+        problem = None
+        if case and case.area == index:
+            problem = case.fact(ground, demand)
+        elif rng.random() < {KEEP: 0.12, RECTIFY: 0.45, REMOVE: 0.35}[conclusion]:
+            picked = _for_mine(rng, options, method, mineral)
+            problem = picked.text if picked else None
+        content[inspections.area_key(index, "finding")] = FOUND if problem else NONE_FOUND
+        content[inspections.area_key(index, "problems")] = problem or ""
+        content[inspections.area_key(index, "checked")] = _checked(rng, index, method, mineral)
+        found += [problem] if problem else []
+    if conclusion == RECTIFY and not found:
+        index = rng.randrange(len(DEMO_FINDINGS))
+        problem = _for_mine(rng, DEMO_FINDINGS[index], method, mineral)
+        assert problem is not None  # every area has findings for any mine
+        content[inspections.area_key(index, "finding")] = FOUND
+        content[inspections.area_key(index, "problems")] = problem.text
+        found.append(problem.text)
+    deadline = None
+    if conclusion == RECTIFY:
+        # A third of the teams set 30 days for small problems: the follow-up then shows cases overdue and due soon.
+        deadline = last + timedelta(days=30) if short_deadline else inspections.default_deadline(content, last)
+        content.update(rectify_measures="；".join(f"针对“{p}”限期整改" for p in found),
+                       rectify_deadline=deadline.isoformat())
+    if conclusion == REMOVE:
+        content["removal_reason"] = ground
+    content.update(opinions=_opinions(rng, conclusion, found, deadline, ground, case.fact(ground, demand) if case else ""),
+                   main_problems="；".join(found),
+                   compliant=NO if conclusion == REMOVE else YES, conclusion=conclusion)
+    return content
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    """A moment on ``day``, never later than now (a demo built today stamps nothing in the future)."""
+    return min(datetime.combine(day, datetime.min.time()) + timedelta(hours=hour, minutes=minute),
+               datetime.now().replace(microsecond=0))
+
+
+def _key_photos(db: Database, rng: random.Random, plan: _Plan, record_id: int, areas: list[str], number: int) -> int:
+    """A site photo of each of ``areas``, taken on the inspection days near the mine; returns the next number."""
+    for area in areas:
+        if plan.lat is None or plan.lon is None:
+            return number
+        captions = [c for c, where in KEY_AREA_CAPTIONS.get(area, (("现场照片", "any"),))
+                    if _fits(where, plan.method, plan.mineral)] or ["现场照片"]
+        day = plan.first + timedelta(days=rng.randrange((plan.last - plan.first).days + 1))
+        taken = _at(day, 9, rng.randrange(0, 420))
+        photo = demo_photo(rng, taken, plan.lat + rng.uniform(-0.004, 0.004), plan.lon + rng.uniform(-0.004, 0.004))
+        number += 1
+        with dbmod.stamped_at(taken + timedelta(minutes=5)):
+            inspections.add_evidence(db, record_id, photo, f"IMG_{number:04d}.jpg", area, rng.choice(captions), DEMO_ACTOR)
+    return number
+
+
+def _write(db: Database, campaign: campaigns.Campaign, rng: random.Random, plan: _Plan, number: int) -> int:
+    """Write one planned record as its team would have: opened and filled on the first day, photographed on
+    site, confirmed by each member (the leader last) and submitted on the last day. Returns the photo count."""
+    with dbmod.stamped_at(_at(plan.first, 8, 30)):
+        record = inspections.open_record(db, campaign, plan.mine_id, DEMO_ACTOR)
+    with dbmod.stamped_at(_at(plan.last, 15, 30)):
+        inspections.save_draft(db, record.id, plan.content, record.version, DEMO_ACTOR)
+    areas = list(campaign.photo_areas) + ([inspections.KEY_EQUIPMENT] if rng.random() < 0.4 else [])
+    number = _key_photos(db, rng, plan, record.id, areas if plan.submitted else areas[:1], number)
+    if not plan.submitted:
+        return number
+    team = inspections.team_of(db, inspections.get(db, record.id))
+    for minute, member in enumerate(sorted(team, key=lambda m: m["role"] == teams.LEADER)):
+        with dbmod.stamped_at(_at(plan.last, 16, 10 + 3 * minute)):
+            inspections.sign(db, record.id, member["inspector_id"], member["name"])  # each member, not 代签
+    with dbmod.stamped_at(_at(plan.last, 17, 0)):
+        inspections.submit(db, record.id, inspections.get(db, record.id).version, DEMO_ACTOR)
+    return number
+
+
 def demo_campaign(db: Database, today: date | None = None,
                   progress: Callable[[float], None] | None = None) -> campaigns.Campaign:
-    """This year's campaign under way, for demonstrations: mines and teams drawn, inspections over the
-    last seven weeks, about half the records submitted (mostly 保留, some 整改, a few 移出; the first
-    ones with a site photo), some drafts."""
+    """This year's campaign under way, for demonstrations: mines and teams drawn, inspections between the
+    draw and today (never after the deadline), about half the records submitted (mostly 保留, some 整改, a
+    few 移出 on a ground of the removal list), some drafts. Every submitted record has photos of each key
+    area taken on its inspection days and the confirmations of its team on its last day."""
     today = today or date.today()
     deadline = date(today.year, 11, 30) if date(today.year, 11, 30) >= today else today + timedelta(days=30)
     campaign = start_campaign(db, today.year, deadline=deadline)
+    first_day, last_day = inspections.inspection_window(db, campaign)
+    last_day = min(last_day, max(first_day, today - timedelta(days=1)))
+    span = (last_day - first_day).days
     mines = inspections.campaign_records(db, campaign)
     rng = random.Random(DEFAULT_SEED + 2)
+    reasons = inspections.removal_reasons()
     submitted, drafts = int(len(mines) * 0.45), int(len(mines) * 0.15)
     # Teams work through their mines in their own order: every level has records at every stage.
     order = sorted(range(len(mines)), key=lambda i: rng.random())
+    plans = []
     for number, row in enumerate(mines.iloc[order[:submitted + drafts]].itertuples()):
-        record = inspections.open_record(db, campaign, int(row.id), DEMO_ACTOR)
-        day = today - timedelta(days=rng.randrange(2, 50))
-        conclusion = _weighted(rng, ((KEEP, 0.72), (RECTIFY, 0.22), (REMOVE, 0.06)))
-        content = {"date_from": day.isoformat(), "date_to": (day + timedelta(days=rng.choice((0, 1)))).isoformat()}
-        found = []
-        for index, choices in enumerate(DEMO_PROBLEMS):
-            problem = rng.choice(choices) if rng.random() < (0.15 if conclusion == KEEP else 0.55) else ""
-            content[inspections.area_key(index, "finding")] = FOUND if problem else NONE_FOUND
-            content[inspections.area_key(index, "problems")] = problem
-            content[inspections.area_key(index, "checked")] = DEMO_CHECKED
-            found += [problem] if problem else []
-        content.update(opinions="督促企业对照标准逐项整改，按期报送整改材料。" if found else "继续保持绿色矿山建设水平。",
-                       main_problems="；".join(found), compliant=NO if conclusion == REMOVE else YES,
-                       conclusion=conclusion)
-        if conclusion == RECTIFY:
-            # A third of the teams set 30 days for small problems: the follow-up then shows cases overdue and
-            # due soon (a random stream of its own, so the rest of the demo stays as it was).
-            short = random.Random(int(row.id)).random() < 0.35
-            deadline = (date.fromisoformat(content["date_to"]) + timedelta(days=30) if short
-                        else inspections.default_deadline(content, day))
-            content.update(rectify_measures="；".join(f"整改{p}" for p in found) or "完善绿色矿山管理制度",
-                           rectify_deadline=deadline.isoformat())
-        if conclusion == REMOVE:
-            content["removal_reason"] = inspections.removal_reasons()[7]
-        if number >= submitted:  # a draft: the first areas filled in, no conclusion yet
-            content = {k: v for k, v in content.items() if k.startswith(("date", "area0", "area1", "area2"))}
-        inspections.save_draft(db, record.id, content, record.version, DEMO_ACTOR)
-        if number < 40:
-            lat, lon = db.execute("SELECT lat, lon FROM mines WHERE id = ?", [int(row.id)]).fetchone()
-            if lat is not None:
-                taken = datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=rng.randrange(0, 420))
-                photo = demo_photo(rng, taken, lat + rng.uniform(-0.004, 0.004), lon + rng.uniform(-0.004, 0.004))
-                inspections.add_evidence(db, record.id, photo, f"IMG_{number + 1:04d}.jpg", AREAS[0], "矿区全貌",
-                                         DEMO_ACTOR)
-        if number < submitted:
-            record = inspections.get(db, record.id)
-            team = inspections.team_of(db, record)
-            for member in sorted(team, key=lambda m: m["role"] == teams.LEADER):
-                inspections.sign(db, record.id, member["inspector_id"], member["name"], member["name"])
-            inspections.submit(db, record.id, record.version, DEMO_ACTOR)
+        mine = db.execute("SELECT method, mineral, lat, lon, rectify_demand FROM mines WHERE id = ?",
+                          [int(row.id)]).fetchone()
+        first = first_day + timedelta(days=rng.randint(min(1, span), span))
+        last = min(first + timedelta(days=rng.choice((0, 1))), last_day)
+        short = random.Random(int(row.id)).random() < 0.35
+        content = _plan_content(rng, {"method": mine[0], "mineral": mine[1], "rectify_demand": mine[4]}, first, last,
+                                reasons, short)
+        if number >= submitted:  # a draft: the legality and the first areas filled in, no conclusion yet
+            content = {k: v for k, v in content.items() if k.startswith(("date", "legal", "area0", "area1", "area2"))}
+        plans.append(_Plan(int(row.id), mine[0], mine[1], mine[2], mine[3], first, last, content, number < submitted))
+    photo_number = 0
+    # Written day by day, as the campaign went: the audit trail's entries follow one another in time.
+    for done, plan in enumerate(sorted(plans, key=lambda p: (p.last, p.first, p.mine_id)), start=1):
+        photo_number = _write(db, campaign, rng, plan, photo_number)
         if progress:
-            progress((number + 1) / (submitted + drafts))
+            progress(done / len(plans))
     return campaign
 
 
