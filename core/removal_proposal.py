@@ -4,8 +4,9 @@ For national-list mines the province proposes and the ministry decides (《国�
 自然资源部办公厅 2025-01-06: "由省级自然资源主管部门向部提出移出建议"; see :mod:`core.followup` for the cases).
 Per mine of a campaign the proposal states:
 
-- the situation (移出情形) it rests on: one of the grounds the province keeps in ``data/removal_reasons.csv``
-  (with their source), or plainly that the stated reason matches none of them yet;
+- the situation (移出情形) it rests on: one of the official grounds with its source (the 14 situations the
+  province loaded, the confirmed grounds of ``data/removal_reasons.csv``), or plainly that the stated
+  reason matches none of them yet;
 - the facts: the problems the record found, the days of the inspection and the team, and the
   rectification history (deadline, items rectified, the materials and re-checks, the “回头看” demand).
 
@@ -22,14 +23,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from sqlite_utils import Database
 
-from core import access, audit, campaigns, followup, inspections, pdf, reference, settings
-from core.config import DATA_FILES
+from core import access, audit, campaigns, followup, inspections, pdf, reference, reference_tables, settings
 from core.db import transaction
 from core.exports import chinese_date, landscape_pages
 from core.followup import FollowUpError
@@ -52,18 +51,11 @@ SUMMARY_WIDTHS = [10, 60, 48, 30, 16, 80, 26]
 
 # --- the grounds ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Ground:
-    reason: str
-    source: str  # the document it comes from ('' when the file names none)
-
-
-def grounds(data_dir: Path = DATA_FILES) -> list[Ground]:
-    """The removal situations of ``data/removal_reasons.csv`` (via :func:`core.inspections.removal_reasons`),
-    each with the ``source`` column where the file has one."""
-    sources = {row.get("reason", ""): row.get("source", "")
-               for row in reference.read_data_csv(data_dir / "removal_reasons.csv")}
-    return [Ground(reason, sources.get(reason, "")) for reason in inspections.removal_reasons(data_dir)]
+def grounds(db: Database) -> list[reference.RemovalReason]:
+    """The official removal situations to choose from, each with its source: those the province loaded from
+    自然资规〔2024〕1号附件2, then the confirmed grounds of ``data/removal_reasons.csv``
+    (:func:`core.reference_tables.removal_reasons`)."""
+    return reference_tables.removal_reasons(db)
 
 
 # --- the proposals ----------------------------------------------------------------------------------
@@ -94,11 +86,11 @@ class Proposal:
         return f"尚未对应移出情形列表中的情形（所填原因：{self.stated_reason or '未填写'}）"
 
 
-def proposals(db: Database, campaign: campaigns.Campaign, data_dir: Path = DATA_FILES) -> list[Proposal]:
+def proposals(db: Database, campaign: campaigns.Campaign) -> list[Proposal]:
     """Every drawn national mine of ``campaign`` whose submitted record leads to a removal not yet decided:
     the record concludes 移出, or its rectification failed or ran out, and the ministry has not decided.
     In the order of the summary table (prefecture, name)."""
-    known = {g.reason: g.source for g in grounds(data_dir)}
+    known = {g.reason: g.source for g in grounds(db)}
     cursor = db.execute(
         "SELECT r.id, r.content, m.id, m.name, m.licence_no, m.city || m.county, COALESCE(m.listing_year, ''), "
         "m.flag_rectify, m.rectify_demand, "

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import campaigns, evidence, exports, followup, inspections, pdf, registry, removal_proposal
+from core import campaigns, evidence, exports, followup, pdf, registry, removal_proposal
 from core.exports import chinese_date, chinese_time
 from core.followup import FollowUpError, Upload
 from core.labels import STATUS_REMOVED
@@ -248,7 +248,7 @@ def removals() -> None:
     removal = followup.get_removal(database, removal_id)
     st.write(f"提出原因：{removal['source']} · 移出情形：{removal['reason'] or '—'}")
     if removal["status"] == followup.PENDING:
-        reasons = inspections.removal_reasons()
+        reasons = [g.reason for g in removal_proposal.grounds(database)]
         c1, c2 = st.columns([2, 1])
         picked = c1.selectbox("移出情形", [*reasons, "其他（自行填写）"], key=f"fu_reason_pick_{removal_id}",
                               index=reasons.index(removal["reason"]) if removal["reason"] in reasons else len(reasons))
@@ -284,7 +284,7 @@ def removals() -> None:
 
 def situation_form(removal: dict) -> None:
     """The official situation a national proposal rests on (the name list states it)."""
-    grounds = [g.reason for g in removal_proposal.grounds()]
+    grounds = [g.reason for g in removal_proposal.grounds(database)]
     if not grounds:
         return
     c1, c2 = st.columns([3, 1])

@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from core import access, demo, followup, inspections, pdf, registry, removal_proposal
+from core import access, demo, followup, inspections, pdf, reference_tables, registry, removal_proposal, settings
 from core.followup import FollowUpError
 from core.labels import NO
 from tests.test_followup import ACTOR, RECTIFY, drawn, submit
@@ -79,14 +79,22 @@ def test_a_decided_removal_and_an_open_rectification_are_not_proposed(demo_db, c
     assert [p.licence_no for p in removal_proposal.proposals(demo_db, campaign)] == [licence(demo_db, proposed["failed"])]
 
 
-def test_a_stated_reason_on_the_list_of_grounds_is_the_situation(demo_db, campaign, proposed, tmp_path) -> None:
-    (tmp_path / "removal_reasons.csv").write_text(
-        "# 测试用\nno,reason,source\n1,第一种情形,某文件附件2\n2,存在重大安全事故,某文件附件2\n", encoding="utf-8")
-    items = {p.licence_no: p for p in removal_proposal.proposals(demo_db, campaign, tmp_path)}
-    removed = items[licence(demo_db, proposed["removed"])]
-    assert removed.situation_text == "存在重大安全事故（依据：某文件附件2）"
-    failed = items[licence(demo_db, proposed["failed"])]
-    assert failed.situation == "" and failed.situation_text.startswith("尚未对应移出情形列表中的情形（所填原因：整改复核未通过")
+def test_a_stated_reason_among_the_official_grounds_is_the_situation(demo_db, campaign, proposed) -> None:
+    ground = removal_proposal.grounds(demo_db)[-1]  # 未能在6个月内完成整改, confirmed, with its source
+    assert ground.source and "6个月" in ground.reason
+    by_mine = {r["licence_no"]: r for r in followup.removals(demo_db).to_dict("records")}
+    failed = by_mine[licence(demo_db, proposed["failed"])]
+    followup.set_situation(demo_db, failed["id"], ground.reason, [g.reason for g in removal_proposal.grounds(demo_db)],
+                           failed["version"], ACTOR)
+    settings.put(demo_db, reference_tables.REMOVAL_KEY, {
+        "filename": "附件2.xlsx", "loaded_by": ACTOR, "loaded_at": "2024-05-01T09:00:00", "count": 1,
+        "situations": [{"no": "3", "reason": "存在重大安全事故", "source": "某省所存附件2"}]}, ACTOR)
+    items = {p.licence_no: p for p in removal_proposal.proposals(demo_db, campaign)}
+    assert items[licence(demo_db, proposed["removed"])].situation_text == "存在重大安全事故（依据：某省所存附件2）"
+    assert items[licence(demo_db, proposed["failed"])].situation_text == f"{ground.reason}（依据：{ground.source}）"
+    settings.put(demo_db, reference_tables.REMOVAL_KEY, None, ACTOR)
+    removed = {p.licence_no: p for p in removal_proposal.proposals(demo_db, campaign)}[licence(demo_db, proposed["removed"])]
+    assert removed.situation == "" and removed.situation_text == "尚未对应移出情形列表中的情形（所填原因：存在重大安全事故）"
 
 
 def test_the_list_as_pdf_and_xlsx(demo_db, campaign, proposed, tmp_path) -> None:

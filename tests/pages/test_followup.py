@@ -122,7 +122,7 @@ def test_the_coordinator_edits_the_letter_and_chooses_the_situation(open_page, d
 
     [removal] = followup.removals(database).to_dict("records")
     at.selectbox(key="fu_removal").set_value(removal["id"]).run()
-    ground = removal_proposal.grounds()[0].reason
+    ground = removal_proposal.grounds(database)[-1].reason
     at.selectbox(key=f"fu_situation_{removal['id']}").set_value(ground).run()
     at.button(key=f"fu_situation_save_{removal['id']}").click().run()
     assert not at.exception, at.exception
