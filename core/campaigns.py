@@ -19,12 +19,20 @@ from sqlite_utils import Database
 from core import access, audit, followup, registry, sampling, settings
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
-from core.labels import LEVELS, STATUS_LISTED, SUBMITTED
+from core.labels import LEVELS, METHODS, STATUS_LISTED, SUBMITTED
 
 FROZEN = "已冻结"
 CONFIRMED = "已确认"
 DISCARDED = "已作废"
-DEFAULT_PHOTO_AREAS = ("矿容矿貌", "开采区", "生态修复区")  # notice 三: 核查影像 of the key areas
+DEFAULT_PHOTO_AREAS = ("矿容矿貌", "开采区", "生态修复区")
+# The documents a campaign may rest on that are known for certain (title and 文号 as issued, see
+# shared/docs/official-texts.md), with the smallest share of the register each asks to be checked.
+BASIS_PRESETS = (
+    {"title": "自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知", "number": "自然资办函〔2023〕1017号",
+     "ratio": 0.20},
+    {"title": "自然资源部 生态环境部 财政部 国家市场监督管理总局 国家金融监督管理总局 中国证券监督管理委员会 "
+              "国家林业和草原局关于进一步加强绿色矿山建设的通知", "number": "自然资规〔2024〕1号", "ratio": 0.10},
+)  # notice 三: 核查影像 of the key areas
 DEFAULT_RATIO_FLOOR = 0.10  # 自然资规〔2024〕1号: ≥10 % a year; the notice of 2023 asks 20 %
 
 
@@ -160,8 +168,36 @@ def _check_rules(db: Database, rules: sampling.Rules) -> None:
     if not rules.levels:
         raise CampaignError("请至少选择一个入库级别")
     for name, policy in rules.policy.items():
-        if policy != sampling.ALL and not (rules.ratio <= float(policy) <= 1):
-            raise CampaignError(f"“{name}”的抽取比例应不低于总体比例 {rules.ratio:.0%}、不高于 100%")
+        # A category's own ratio may be below the overall one: those mines are taken first, and the rest of
+        # the level's minimum is drawn at random from all its other mines (a large category such as 露天开采
+        # taken whole would leave nothing to chance).
+        if policy != sampling.ALL and not (0.01 - 1e-9 <= float(policy) <= 1):
+            raise CampaignError(f"“{name}”的抽取比例应在 1% 到 100% 之间")
+    unknown = set(rules.open_pit_methods) - set(METHODS)
+    if unknown or not rules.open_pit_methods:
+        raise CampaignError("请从开采方式中选择计为“露天开采”的方式（至少包括露天开采）")
+
+
+def citation(document: dict[str, Any]) -> str:
+    """'《自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知》（自然资办函〔2023〕1017号）'."""
+    number = document.get("number", "").strip()
+    return f"《{document['title'].strip()}》" + (f"（{number}）" if number else "")
+
+
+def _check_basis(basis: list[dict[str, Any]], rules: sampling.Rules) -> list[dict[str, Any]]:
+    """The basis documents as stored (title, 文号, and a preset's ratio); refuses an untitled document and a
+    ratio below what a chosen document asks."""
+    documents = []
+    for document in basis:
+        title = str(document.get("title", "")).strip().strip("《》")
+        if not title:
+            raise CampaignError("依据文件须填写文件名称（文号可以为空）")
+        documents.append({"title": title, "number": str(document.get("number", "")).strip(),
+                          **({"ratio": float(document["ratio"])} if document.get("ratio") else {})})
+        if document.get("ratio") and rules.ratio < float(document["ratio"]) - 1e-9:
+            raise CampaignError(f"{citation(documents[-1])}要求核查比例不低于 {float(document['ratio']):.0%}，"
+                                f"当前设置为 {rules.ratio:.0%}")
+    return documents
 
 
 def _check_title(db: Database, year: int, title: str, campaign_id: int | None = None) -> None:
@@ -186,31 +222,36 @@ def _check_deadline(year: int, deadline: date, actor: str) -> None:
 
 
 def create(db: Database, year: int, title: str, deadline: date, rules: sampling.Rules,
-           ministry_direct: list[str], actor: str) -> int:
+           ministry_direct: list[str], actor: str, basis: list[dict[str, Any]] = ()) -> int:
     access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
+    documents = _check_basis(list(basis), rules)
     _check_deadline(year, deadline, actor)
     stamp = now()
     with transaction(db):
         _check_title(db, year, title)
         campaign_id = db.execute(
-            "INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, basis, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
-             json.dumps(sorted(ministry_direct)), stamp, stamp],
+             json.dumps(sorted(ministry_direct)), json.dumps(documents, ensure_ascii=False), stamp, stamp],
         ).lastrowid
-        record_history(db, campaign_id, actor, "创建核查任务", title.strip())
+        record_history(db, campaign_id, actor, "创建核查任务",
+                       title.strip() + "".join(f"；依据{citation(d)}" for d in documents))
     return campaign_id
 
 
 def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rules: sampling.Rules,
-                 ministry_direct: list[str], expected_version: int, actor: str, year: int | None = None) -> None:
-    """Change what the next draw uses (and the title, deadline or year). Refused while a draw is frozen
-    (its inputs are fixed). The deadline and the title are checked as on :func:`create` when they change."""
+                 ministry_direct: list[str], expected_version: int, actor: str, year: int | None = None,
+                 basis: list[dict[str, Any]] | None = None) -> None:
+    """Change what the next draw uses (and the title, deadline, year or basis documents; ``basis`` None
+    keeps them). Refused while a draw is frozen (its inputs are fixed). The deadline and the title are
+    checked as on :func:`create` when they change."""
     access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
     with transaction(db):
         campaign = get(db, campaign_id)
+        documents = _check_basis(campaign.basis if basis is None else list(basis), rules)
         year = campaign.year if year is None else year
         if campaign.version != expected_version:
             raise CampaignError("任务设置已被他人修改，请刷新页面后重试")
@@ -221,18 +262,20 @@ def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rul
         if (year, title.strip()) != (campaign.year, campaign.title):
             _check_title(db, year, title, campaign_id)
         db.execute(
-            "UPDATE campaigns SET year = ?, title = ?, deadline = ?, rules = ?, ministry_direct = ?, version = version + 1, "
-            "updated_at = ? WHERE id = ?",
+            "UPDATE campaigns SET year = ?, title = ?, deadline = ?, rules = ?, ministry_direct = ?, basis = ?, "
+            "version = version + 1, updated_at = ? WHERE id = ?",
             [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
-             json.dumps(sorted(ministry_direct)), now(), campaign_id],
+             json.dumps(sorted(ministry_direct)), json.dumps(documents, ensure_ascii=False), now(), campaign_id],
         )
         renamed = f"名称“{campaign.title}”→“{title.strip()}”；" if title.strip() != campaign.title else ""
         moved = f"年度 {campaign.year}→{year}；" if year != campaign.year else ""
         due = (f"完成时限 {chinese_date(campaign.deadline)}→{chinese_date(deadline)}；"
                if deadline != campaign.deadline else "")
+        cited = ("；依据" + "、".join(citation(d) for d in documents)) if documents != campaign.basis else ""
         record_history(db, campaign_id, actor, "修改任务设置",
                        f"{moved}{renamed}{due}比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；"
-                       f"部直接核查 {len(ministry_direct)} 座")
+                       f"计为露天开采的开采方式 {'、'.join(rules.open_pit_methods)}；"
+                       f"部直接核查 {len(ministry_direct)} 座{cited}")
 
 
 def delete(db: Database, campaign_id: int, reason: str, actor: str) -> None:
@@ -269,19 +312,32 @@ def scope(db: Database, campaign: Campaign) -> list[dict[str, Any]]:
     ]
 
 
+def preview(db: Database, campaign: Campaign) -> list[sampling.LevelOutcome]:
+    """What the campaign's rules will produce on the register as it is now (see :func:`sampling.preview`)."""
+    return sampling.preview(sampling.snapshot(scope(db, campaign)), campaign.rules)
+
+
 def strata_table(db: Database, campaign: Campaign) -> pd.DataFrame:
-    """Mines in scope by level and category, with the minimum and the number the rules will draw."""
+    """Mines in scope by level and category, and what the rules will draw: the minimum, the priority mines
+    (taken whole or at their category's ratio), the mines drawn at random and from how many, and the share."""
     rows = sampling.snapshot(scope(db, campaign))
     # The counts drawn do not depend on the seed, so any seed shows them before the draw.
     result = sampling.draw(rows, "preview", campaign.rules)
+    outcomes = {o.level: o for o in sampling.preview(rows, campaign.rules)}
     table = []
     for level in campaign.rules.levels:
         strata = {s.category: s for s in result.strata if s.level == level}
-        line: dict[str, Any] = {"入库级别": level, "在册（纳入范围）": result.levels[level]["listed"]}
+        done = outcomes[level]
+        line: dict[str, Any] = {"入库级别": level, "在册（纳入范围）": done.listed}
         for name in (*campaign.rules.categories(), sampling.OTHER):
             line[name] = strata[name].mines
-        line["按比例至少抽取"] = result.levels[level]["required"]
-        line["将抽取"] = result.levels[level]["drawn"]
+        line["按比例至少抽取"] = done.required
+        line["重点核查（全部纳入）"] = sum(done.whole.values())
+        line["重点类别按比例抽取"] = sum(drawn for drawn, _ in done.by_ratio.values())
+        line["随机抽取"] = done.random
+        line["随机抽取的候选矿山"] = done.pool
+        line["将抽取"] = done.drawn
+        line["占在册比例"] = f"{done.drawn / done.listed:.0%}" if done.listed else "—"
         table.append(line)
     return pd.DataFrame(table)
 
@@ -362,7 +418,8 @@ def confirm(db: Database, draw_id: int, witness_input: str, actor: str, province
         stamp = now()
         meta = {"province": province_name, "campaign": campaign.title, "year": campaign.year,
                 "draw": draw_row["seq"], "frozen_at": draw_row["frozen_at"], "drawn_at": stamp,
-                "redraw_reason": draw_row["redraw_reason"], "ministry_direct": campaign.ministry_direct}
+                "redraw_reason": draw_row["redraw_reason"], "ministry_direct": campaign.ministry_direct,
+                "basis": [{"title": d["title"], "number": d["number"]} for d in campaign.basis]}
         data = sampling.record(rows, sampling.Rules.from_dict(json.loads(draw_row["rules"])), draw_row["nonce"],
                                witness_input, meta)
         db.execute(
@@ -398,6 +455,41 @@ def drawn_mines(db: Database, campaign: Campaign) -> pd.DataFrame:
         [campaign.current_draw_id],
     )
     return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+
+
+def exemptions(db: Database, campaign: Campaign) -> dict[str, dict[str, Any]]:
+    """The drawn mines the coordinator recorded as not inspected, by licence number, with the reason."""
+    return {row["licence_no"]: row for row in db.query(
+        "SELECT e.licence_no, e.reason, e.recorded_at, e.recorded_by, m.name, m.level FROM campaign_exemptions e "
+        "JOIN mines m ON m.id = e.mine_id WHERE e.campaign_id = ? ORDER BY e.licence_no", [campaign.id])}
+
+
+def record_exemption(db: Database, campaign: Campaign, licence_no: str, reason: str, actor: str) -> None:
+    """Record why a drawn mine was not inspected (停产、已关闭 …); the report lists it with the reason."""
+    access.require(actor, access.CAMPAIGNS)
+    if not reason.strip():
+        raise CampaignError("请填写未核查的原因（如停产、已关闭、正在整改无法进场）")
+    with transaction(db):
+        row = db.execute("SELECT c.mine_id, m.name FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
+                         "WHERE c.draw_id = ? AND c.licence_no = ?", [campaign.current_draw_id or 0, licence_no]).fetchone()
+        if row is None:
+            raise CampaignError(f"采矿许可证号 {licence_no} 不在本任务抽取的矿山中")
+        if db.execute("SELECT 1 FROM records WHERE campaign_id = ? AND mine_id = ? AND status = ?",
+                      [campaign.id, row[0], SUBMITTED]).fetchone():
+            raise CampaignError(f"“{row[1]}”已提交核查记录，不能再登记为未核查")
+        db.execute("INSERT OR REPLACE INTO campaign_exemptions (campaign_id, mine_id, licence_no, reason, recorded_at, "
+                   "recorded_by) VALUES (?, ?, ?, ?, ?, ?)", [campaign.id, row[0], licence_no, reason.strip(), now(), actor])
+        record_history(db, campaign.id, actor, "登记未核查矿山", f"{row[1]}（{licence_no}）：{reason.strip()}")
+
+
+def remove_exemption(db: Database, campaign: Campaign, licence_no: str, actor: str) -> None:
+    """Take back a 'not inspected' entry (the mine is inspected after all)."""
+    access.require(actor, access.CAMPAIGNS)
+    with transaction(db):
+        gone = db.execute("DELETE FROM campaign_exemptions WHERE campaign_id = ? AND licence_no = ?",
+                          [campaign.id, licence_no]).rowcount
+        if gone:
+            record_history(db, campaign.id, actor, "撤销未核查登记", licence_no)
 
 
 def history(db: Database, campaign_id: int) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
@@ -55,9 +56,24 @@ def transaction(db: Database) -> Iterator[Database]:
         db.conn.execute("COMMIT")
 
 
+# The moment :func:`stamped_at` sets, for this thread only (each Streamlit session runs in its own).
+_STAMPED_AT: ContextVar[datetime | None] = ContextVar("stamped_at", default=None)
+
+
 def now() -> str:
     """Timestamp stored in the database: local time, to the second, ISO format."""
-    return datetime.now().isoformat(timespec="seconds")
+    return (_STAMPED_AT.get() or datetime.now()).isoformat(timespec="seconds")
+
+
+@contextmanager
+def stamped_at(moment: datetime) -> Iterator[None]:
+    """Writes inside the block are stamped with ``moment`` instead of the clock: only for the demo, which
+    writes a past campaign in the order its steps happened (draw, inspections, signatures on their days)."""
+    token = _STAMPED_AT.set(moment)
+    try:
+        yield
+    finally:
+        _STAMPED_AT.reset(token)
 
 
 # --- migrations -------------------------------------------------------------------------------

@@ -12,9 +12,6 @@ from sqlite_utils import Database
 from core import campaigns, inspections, sampling
 from core.labels import SUBMITTED
 
-NOTICE_2023 = "《自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知》（自然资办函〔2023〕1017号）"
-
-
 @dataclass(frozen=True)
 class CampaignFigures:
     ratio: float  # the campaign's sampling ratio, e.g. 0.2
@@ -47,23 +44,27 @@ def campaign_figures(db: Database, campaign: campaigns.Campaign) -> CampaignFigu
 
 
 def explanation(figures: CampaignFigures) -> str:
-    """One sentence that says why the drawn number exceeds the required one and what progress counts."""
+    """One sentence that says how the drawn number came about and what progress counts."""
     percent = f"{figures.ratio * 100:g}%"
+    required = f"按比例至少应抽查 {figures.required} 座（各入库级别纳入范围的矿山数 × {percent}，向上取整后相加）；"
     if not figures.drawn:
-        return (f"按比例至少应抽查 {figures.required} 座（各入库级别纳入范围的矿山数 × {percent}，向上取整后相加）；"
-                "尚未抽取。")
+        return required + "尚未抽取。"
     priority = figures.priority + figures.priority_ratio
-    return (f"按比例至少应抽查 {figures.required} 座（各入库级别纳入范围的矿山数 × {percent}，向上取整后相加）；"
-            f"重点核查矿山 {priority} 座另行纳入（全部纳入 {figures.priority} 座、按比例 {figures.priority_ratio} 座），"
-            f"其余 {figures.random} 座随机抽取，共抽取 {figures.drawn} 座；"
-            f"进度按抽取的 {figures.drawn} 座计，已提交核查记录 {figures.submitted} 座。")
+    split = f"全部纳入 {figures.priority} 座、按类别比例 {figures.priority_ratio} 座"
+    if figures.random:
+        how = (f"其中重点核查 {priority} 座（{split}），其余 {figures.random} 座随机抽取，共抽取 {figures.drawn} 座；"
+               if priority else f"全部 {figures.drawn} 座随机抽取；")
+    else:
+        how = f"重点核查 {priority} 座（{split}）已达到或超过按比例应抽数，没有随机抽取的部分，共抽取 {figures.drawn} 座；"
+    return required + how + f"进度按抽取的 {figures.drawn} 座计，已提交核查记录 {figures.submitted} 座。"
 
 
 def basis(campaign: campaigns.Campaign | None) -> str:
-    """What the overview's subtitle cites: the 2023 notice only for a 2023 campaign (campaigns store no
-    basis documents of their own, and none is invented), else the campaign's own settings."""
+    """What the overview's subtitle cites: the campaign's own basis documents, exactly as recorded (none is
+    composed from the year), and its ratio."""
     if campaign is None:
         return "尚无已抽取的核查任务，以下为名录库概况。"
-    if campaign.year == 2023:
-        return f"依据{NOTICE_2023}"
-    return f"依据本年度核查任务设置（{campaign.title}，核查比例不低于 {campaign.rules.ratio * 100:g}%）"
+    ratio = f"核查比例不低于 {campaign.rules.ratio * 100:g}%"
+    if not campaign.basis:
+        return f"{campaign.title}（{ratio}；核查依据文件尚未填写，请在“抽取核查矿山 → 任务设置”中选择）"
+    return f"依据{'、'.join(campaigns.citation(d) for d in campaign.basis)}，{campaign.title}（{ratio}）"

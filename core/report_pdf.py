@@ -19,14 +19,18 @@ from core.labels import AREAS, CONCLUSIONS, LEVELS
 from core.inspections import PROGRESS
 
 
+INTERIM = "阶段性报告"
+
+
 def title(stats: reports.Statistics) -> str:
-    return f"{stats.province}{stats.year}年度绿色矿山核查报告"
+    return f"{stats.province}{stats.year}年度绿色矿山核查报告" + ("" if stats.final else f"（{INTERIM}）")
 
 
 def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, sections: dict[str, str] | None = None,
                include_drafts: bool = False) -> bytes:
-    """The report as PDF. ``sections``: the text of 一 to 四 (and ``unit``, ``date``); saved text or the draft
-    when not given."""
+    """The report as PDF. ``sections``: the text of the outline's parts (and ``unit``, ``date``); saved text or
+    the draft when not given. Until every drawn mine has a submitted record or a recorded reason why not, the
+    report is an interim one: so marked on the cover and in every page header, with the mines outstanding."""
     rows = reports.result_rows(db, campaign)
     stats = reports.statistics(db, campaign, include_drafts, rows)
     text = sections or reports.report_sections(db, campaign, stats)
@@ -38,14 +42,20 @@ def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, secti
     doc.cell(0, 12, "目录", align="C", new_x="LMARGIN", new_y="NEXT")
     doc.ln(4)
     doc.insert_toc_placeholder(_contents, pages=1)  # the contents are written at the end; a new page follows
-    _section(doc, reports.SECTIONS["overview"], text["overview"])
+    _section(doc, reports.HEADINGS["overview"], text["overview"])
     _overview_tables(doc, stats)
-    _section(doc, reports.SECTIONS["construction"], text["construction"])
+    _outstanding(doc, stats)
+    _section(doc, reports.HEADINGS["construction"], text.get("management", ""), text["construction"])
     _construction_charts(doc, stats)
-    _section(doc, reports.SECTIONS["problems"], text["problems"])
-    _section(doc, reports.SECTIONS["suggestions"], text["suggestions"])
+    _section(doc, reports.HEADINGS["problems"], text["problems"], text.get("management_problems", ""))
+    _section(doc, reports.HEADINGS["suggestions"], text["suggestions"])
+    _sign_off(doc, stats, text)
     _annex(doc, stats, table)
     return bytes(doc.output())
+
+
+def _day(text: dict[str, str]) -> date:
+    return date.fromisoformat(text["date"]) if text.get("date") else date.today()
 
 
 def _cover(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -> None:
@@ -56,9 +66,25 @@ def _cover(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -
     doc.ln(6)
     doc.set_font("cjk", size=13)
     doc.multi_cell(0, 8, stats.campaign, align="C", new_x="LMARGIN", new_y="NEXT")
+    if not stats.final:
+        doc.ln(4)
+        doc.set_font("cjk", size=15)
+        doc.multi_cell(0, 9, f"{INTERIM}\n尚有{len(stats.outstanding)}座抽取矿山未提交核查记录", align="C",
+                       new_x="LMARGIN", new_y="NEXT")
     doc.set_y(210)
-    day = date.fromisoformat(text["date"]) if text.get("date") else date.today()
-    doc.multi_cell(0, 9, f"{text.get('unit') or stats.province}\n{chinese_date(day)}", align="C",
+    doc.set_font("cjk", size=13)
+    doc.multi_cell(0, 9, f"{text.get('unit') or '（报告单位未填写）'}\n{chinese_date(_day(text))}", align="C",
+                   new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("cjk", size=10.5)
+
+
+def _sign_off(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -> None:
+    """落款: the reporting unit and the date, at the end of the text."""
+    if doc.will_page_break(30):
+        doc.add_page()
+    doc.ln(8)
+    doc.set_font("cjk", size=11)
+    doc.multi_cell(0, 7, f"{text.get('unit') or '（报告单位未填写）'}\n{chinese_date(_day(text))}", align="R",
                    new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)
 
@@ -76,7 +102,7 @@ def _contents(doc: pdf.Document, outline: list[OutlineSection]) -> None:
     doc.set_font("cjk", size=10.5)
 
 
-def _section(doc: pdf.Document, heading: str, body: str) -> None:
+def _section(doc: pdf.Document, heading: str, *bodies: str) -> None:
     if doc.will_page_break(40):
         doc.add_page()
     doc.start_section(heading)
@@ -84,9 +110,10 @@ def _section(doc: pdf.Document, heading: str, body: str) -> None:
     doc.set_font("cjk", size=14)
     doc.multi_cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=11)
-    for paragraph in filter(None, (p.strip() for p in body.splitlines())):
-        doc.multi_cell(0, 7, "　　" + paragraph, new_x="LMARGIN", new_y="NEXT")
-        doc.ln(1)
+    for body in bodies:
+        for paragraph in filter(None, (p.strip() for p in body.splitlines())):
+            doc.multi_cell(0, 7, "　　" + paragraph, new_x="LMARGIN", new_y="NEXT")
+            doc.ln(1)
     doc.set_font("cjk", size=10.5)
     doc.ln(2)
 
@@ -104,12 +131,21 @@ def _overview_tables(doc: pdf.Document, stats: reports.Statistics) -> None:
     rows = [[level, stats.listed.get(level, 0), stats.drawn.get(level, 0), stats.checked.get(level, 0)]
             for level in LEVELS if stats.listed.get(level) or stats.drawn.get(level)]
     rows.append(["合计", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)])
-    doc.wrapped_grid(["入库级别", "在册", "抽取", "完成核查"], rows, [40, 40, 40, 40])
+    # 在册: the register as frozen for the draw (its snapshot), as in the draw record.
+    doc.wrapped_grid(["入库级别", "在册（抽取时）", "抽取", "完成核查"], rows, [40, 40, 40, 40])
     if stats.teams:
         _subheading(doc, "表2 核查组组成")
-        doc.wrapped_grid(["核查组", "组长", "组员", "矿山数"],
-                         [[f"第{t['team_no']}组", t["leader"], t["members"], t["mines"]] for t in stats.teams],
-                         [16, 50, 90, 18], size=9)
+        doc.wrapped_grid(["核查组", "姓名", "组内职务", "单位", "职称/职级", "人员类型", "矿山数"],
+                         [[f"第{t['team_no']}组", p["name"], p["role"], p["unit"],
+                           "、".join(x for x in (p.get("title"), p.get("rank")) if x and x != "无") or "—",
+                           p.get("kind") or "未登记", t["mines"] if n == 0 else ""]
+                          for t in stats.teams for n, p in enumerate(t["people"])],
+                         [15, 18, 15, 50, 34, 24, 14], size=8.5)
+    if stats.cities:
+        _subheading(doc, "表4 已核查矿山所属地区")
+        cities = sorted(stats.cities.items(), key=lambda pair: -pair[1])
+        doc.wrapped_grid(["市（州）", "已核查矿山数"], [[c, n] for c, n in cities] + [["合计", sum(stats.cities.values())]],
+                         [60, 40], size=9)
     if not stats.progress.empty:
         by_city = stats.progress.sort_values("合计", ascending=False)
         charts.bar_chart(doc, "图1 各市（州）核查进度", [str(c) for c in by_city["市（州）"]],
@@ -117,6 +153,20 @@ def _overview_tables(doc: pdf.Document, stats: reports.Statistics) -> None:
                           charts.Series(PROGRESS[1], [float(v) for v in by_city[PROGRESS[1]]]),
                           charts.Series(PROGRESS[0], [float(v) for v in by_city[PROGRESS[0]]])],
                          height=14 + 9 * len(by_city))
+
+
+def _outstanding(doc: pdf.Document, stats: reports.Statistics) -> None:
+    """The drawn mines without a submitted record (national ones first), and those not inspected with why."""
+    if stats.outstanding:
+        _subheading(doc, f"尚未提交核查记录的矿山（{len(stats.outstanding)}座）")
+        doc.wrapped_grid(["序号", "矿山名称", "入库级别", "市（州）", "记录状态"],
+                         [[n, m["name"], m["level"], m["city"], m["status"]]
+                          for n, m in enumerate(stats.outstanding, start=1)], [12, 80, 22, 30, 30], size=8.5)
+    if stats.exempted:
+        _subheading(doc, f"未能核查的矿山（{len(stats.exempted)}座）")
+        doc.wrapped_grid(["序号", "矿山名称", "入库级别", "未核查原因"],
+                         [[n, m["name"], m["level"], m["reason"]] for n, m in enumerate(stats.exempted, start=1)],
+                         [12, 70, 22, 70], size=8.5)
 
 
 def _construction_charts(doc: pdf.Document, stats: reports.Statistics) -> None:
@@ -129,7 +179,7 @@ def _construction_charts(doc: pdf.Document, stats: reports.Statistics) -> None:
                          [charts.Series("发现问题的矿山", [float(stats.area_counts.get(a, 0)) for a in AREAS])],
                          label_width=46)
     if stats.national:
-        _subheading(doc, f"表3 国家级绿色矿山核查结论（{len(stats.national)}座）")
+        _subheading(doc, f"表3 国家级绿色矿山核查结论（抽取{len(stats.national)}座）")
         doc.wrapped_grid(["序号", "矿山名称", "是否符合标准", "处理结论", "存在的主要问题"],
                          [[n, m["name"], m["compliant"], m["conclusion"], m["problems"]]
                           for n, m in enumerate(stats.national, start=1)], [10, 55, 18, 16, 75], size=8.5)

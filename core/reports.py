@@ -19,10 +19,11 @@ import pandas as pd
 import xlsxwriter
 from sqlite_utils import Database
 
-from core import access, campaigns, inspections, registry, settings, teams
+from core import access, campaigns, inspections, registry, sampling, settings, teams
 from core.db import now, transaction
 from core.exports import chinese_date, landscape_pages
-from core.labels import AREAS, CONCLUSIONS, DRAFT, FOUND, KEEP, LEVELS, RECTIFY, REMOVE, SUBMITTED
+from core.labels import (AREAS, CONCLUSIONS, DRAFT, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS,
+                         RECTIFY, REMOVE, SUBMITTED)
 
 COLUMNS = ("序号", "入库级别", "采矿许可证号", "矿山名称", "开采矿种", "开采方式", "生产规模", "存在的主要问题", "处理结论", "备注")
 WIDTHS = (6, 9, 25, 36, 14, 12, 16, 44, 9, 24)
@@ -33,11 +34,25 @@ NOTES = (
     "3. 处理结论填写保留、整改、移出。",
     "4. 备注填写其他情况，如矿山名称、采矿权人等发生变化。",
 )
+# The parts of the text in the order of the outline (附件2); ``management`` and ``management_problems`` are
+# what only the province knows (its own management of green mines), written by the coordinator.
 SECTIONS = {
     "overview": "一、工作概况",
-    "construction": "二、绿色矿山建设情况",
-    "problems": "三、发现的问题与不足",
+    "management": "二、绿色矿山建设情况：地方绿色矿山建设管理情况简要总结",
+    "construction": "二、绿色矿山建设情况：核查矿山的建设情况",
+    "problems": "三、发现的问题与不足：矿山企业",
+    "management_problems": "三、发现的问题与不足：地方绿色矿山管理",
     "suggestions": "四、意见建议",
+}
+HEADINGS = {"overview": "一、工作概况", "construction": "二、绿色矿山建设情况", "problems": "三、发现的问题与不足",
+            "suggestions": "四、意见建议"}
+# A prompt left in the text marks what the coordinator still has to write; the app never writes it.
+TO_WRITE = "【待填写："
+PROMPTS = {
+    "management": TO_WRITE + "对本省绿色矿山建设管理情况作简要总结，如名录管理、日常监管、政策支持、“回头看”后的整改督促等。"
+                  "本段由组织者根据实际情况撰写，系统不代为填写。】",
+    "management_problems": TO_WRITE + "总结地方开展绿色矿山管理方面的问题与不足，如日常监管、动态管理、部门协同等。"
+                           "本段由组织者根据实际情况撰写，系统不代为填写。】",
 }
 
 
@@ -247,9 +262,24 @@ class Statistics:
     area_problems: dict[str, list[tuple[str, int]]]   # area → (problem, mines), most frequent first
     area_counts: dict[str, int]              # area → mines with a problem found there
     teams: list[dict[str, Any]] = field(default_factory=list)  # team_no, leader, members (names, units)
-    national: list[dict[str, Any]] = field(default_factory=list)  # national mines: name, conclusion, problems
+    national: list[dict[str, Any]] = field(default_factory=list)  # every drawn national mine: conclusion or why not
     progress: pd.DataFrame = field(default_factory=pd.DataFrame)  # by prefecture (see inspections)
     opinions: list[tuple[str, int]] = field(default_factory=list)
+    basis: list[dict[str, str]] = field(default_factory=list)       # the campaign's basis documents
+    draw: list[sampling.LevelOutcome] = field(default_factory=list)  # what the draw took per level, and why
+    ratio: float = 0.0                                               # the campaign's sampling ratio
+    frozen_at: str = ""                                              # the snapshot's and the draw's times
+    drawn_at: str = ""
+    ministry_direct: int = 0                                         # national mines the ministry checks itself
+    outstanding: list[dict[str, Any]] = field(default_factory=list)  # drawn, no submitted record, no reason given
+    exempted: list[dict[str, Any]] = field(default_factory=list)     # drawn, not inspected, with the reason
+    deadlines: list[str] = field(default_factory=list)               # rectification deadlines of 整改 records
+    team_rules: dict[str, Any] = field(default_factory=dict)         # the rules the teams were drawn under
+
+    @property
+    def final(self) -> bool:
+        """Every drawn mine has a submitted record or a recorded reason why not."""
+        return bool(self.drawn) and not self.outstanding
 
     @property
     def total_checked(self) -> int:
@@ -283,31 +313,64 @@ def statistics(db: Database, campaign: campaigns.Campaign, include_drafts: bool 
         area_counts[area] = len(found)
         counter = Counter(p for text in found[inspections.area_key(index, "problems")] for p in _split_problems(text))
         area_problems[area] = counter.most_common()
+    team_draw = teams.latest_team_draw(db, campaign)
+    members = teams.members(db, team_draw["id"]) if team_draw else []  # leader first in each team
     leaders = []
-    members = teams.members(db, teams.latest_team_draw_id(db, campaign))  # leader first in each team
     for no in sorted({m["team_no"] for m in members}):
         people = [m for m in members if m["team_no"] == no]
         leaders.append({"team_no": no, "leader": f"{people[0]['name']}（{people[0]['unit']}）",
                         "members": "、".join(f"{m['name']}（{m['unit']}）" for m in people[1:]),
-                        "mines": int((rows["team_no"] == no).sum()) if not rows.empty else 0})
-    national = [] if counted.empty else [
-        {"name": r["name"], "licence_no": r["licence_no"], "conclusion": r["conclusion"],
-         "compliant": r["compliant"], "problems": r["main_problems"] or "无"}
-        for r in counted[counted["level"] == LEVELS[0]].to_dict("records")]
+                        "people": people, "mines": int((rows["team_no"] == no).sum()) if not rows.empty else 0})
+    skipped = campaigns.exemptions(db, campaign)
+    submitted = set(counted["licence_no"]) if not counted.empty else set()
+    status = {"": "未开始", DRAFT: "草稿未提交"}
+    outstanding, exempted, national = [], [], []
+    for r in ([] if rows.empty else rows.to_dict("records")):  # national mines first (see result_rows)
+        mine = {"name": r["name"], "licence_no": r["licence_no"], "level": r["level"], "city": r["city"]}
+        if r["licence_no"] in submitted:
+            done = {"conclusion": r["conclusion"], "compliant": r["compliant"], "problems": r["main_problems"] or "无"}
+        elif r["licence_no"] in skipped:
+            exempted.append({**mine, "reason": skipped[r["licence_no"]]["reason"]})
+            done = {"conclusion": "未完成核查", "compliant": "—", "problems": f"未核查：{skipped[r['licence_no']]['reason']}"}
+        else:
+            outstanding.append({**mine, "status": status.get(r["record_status"], r["record_status"])})
+            done = {"conclusion": "未完成核查", "compliant": "—", "problems": "核查记录尚未提交"}
+        if r["level"] == LEVELS[0]:
+            national.append({**mine, **done})
+    draw = campaigns.current_draw(db, campaign)
+    record = json.loads(draw["record"]) if draw and draw["record"] else None
     opinions = Counter(p for text in (counted["opinions"] if not counted.empty else []) for p in _split_problems(text))
+    rectify = counted[counted["conclusion"] == RECTIFY] if not counted.empty else counted
     return Statistics(
         province=settings.province(db).name, campaign=campaign.title, year=campaign.year,
-        listed={lv: listed.get(lv, 0) for lv in LEVELS}, drawn=by_level(rows) if not rows.empty else {},
+        # 在册: the frozen snapshot the draw was made from, so that the report agrees with the draw record
+        listed=({lv: record["levels"][lv]["listed"] for lv in LEVELS if lv in record["levels"]} if record
+                else {lv: listed.get(lv, 0) for lv in LEVELS}),
+        drawn=by_level(rows) if not rows.empty else {},
         checked=by_level(counted) if not counted.empty else {},
         cities=dict(Counter(counted["city"])) if not counted.empty else {},
         first_day=dates[0] if dates else "", last_day=dates[-1] if dates else "",
         conclusions=conclusions,
         minerals=Counter(counted["mineral"]).most_common() if not counted.empty else [],
         methods=Counter(counted["method"]).most_common() if not counted.empty else [],
-        scales=Counter(counted["scale_class"].replace("", "未分类")).most_common() if not counted.empty else [],
+        scales=_scale_order(Counter(counted["scale_class"].replace("", "未分类"))) if not counted.empty else [],
         area_problems=area_problems, area_counts=area_counts, teams=leaders, national=national,
         progress=inspections.progress_by_prefecture(db, campaign), opinions=opinions.most_common(),
+        basis=campaign.basis, draw=sampling.outcome(record) if record else [], ratio=campaign.rules.ratio,
+        frozen_at=draw["frozen_at"] if draw else "", drawn_at=draw["confirmed_at"] if draw else "",
+        ministry_direct=len(campaign.ministry_direct), outstanding=outstanding, exempted=exempted,
+        deadlines=sorted(d for d in rectify.get("rectify_deadline", []) if d),
+        team_rules=json.loads(team_draw["record"])["rules"] if team_draw else {},
     )
+
+
+SCALES = ("大型", "中型", "小型")
+
+
+def _scale_order(counts: Counter) -> list[tuple[str, int]]:
+    """Scale classes as an official text lists them: 大型、中型、小型, then anything else."""
+    known = [(name, counts[name]) for name in SCALES if counts.get(name)]
+    return known + [(name, n) for name, n in counts.most_common() if name not in SCALES]
 
 
 # --- the narrative: drafted from the records, edited by the coordinator ---------------------------
@@ -335,41 +398,106 @@ def _conclusion_phrases(stats: Statistics) -> list[str]:
     return [f"{stats.conclusion_total(c)}{phrases[c]}" for c in CONCLUSIONS if stats.conclusion_total(c)]
 
 
-def draft_sections(stats: Statistics, as_of: date | None = None) -> dict[str, str]:
+def _percent(part: int, whole: int) -> str:
+    return f"{part / whole * 100:.1f}%" if whole else "—"
+
+
+def _draw_sentences(stats: Statistics) -> list[str]:
+    """What the draw took, exactly: from how many, the share per level and overall, how many as 重点核查
+    taken whole (by category), at a category's own ratio, and at random; the ministry-direct mines."""
+    listed = sum(o.listed for o in stats.draw)
+    drawn = sum(o.drawn for o in stats.draw)
+    whole, by_ratio = Counter(), {}
+    for o in stats.draw:
+        whole.update(o.whole)
+        for name, (taken, of) in o.by_ratio.items():
+            before = by_ratio.get(name, (0, 0))
+            by_ratio[name] = (before[0] + taken, before[1] + of)
+    random_ = sum(o.random for o in stats.draw)
+    frozen = f"以{_day(stats.frozen_at[:10])}冻结的名录快照为基础，" if stats.frozen_at else ""
+    when = f"于{_day(stats.drawn_at[:10])}" if stats.drawn_at else ""
+    first = (f"按照“双随机、一公开”要求，{frozen}纳入抽查范围的在册绿色矿山{listed}座（{_by_level({o.level: o.listed for o in stats.draw})}），"
+             f"{when}经见证人现场提供输入、按公开算法抽取核查矿山{drawn}座，占纳入范围的{_percent(drawn, listed)}"
+             f"（规定比例不低于{stats.ratio * 100:g}%）。")
+    rank = {FLAG_PROBLEM: 0, FLAG_RECTIFY: 1, FLAG_OPEN_PIT: 3}  # the notice's order; a province's own in between
+    whole = dict(sorted(whole.items(), key=lambda pair: rank.get(pair[0], 2)))
+    by_ratio = dict(sorted(by_ratio.items(), key=lambda pair: rank.get(pair[0], 2)))
+    parts = []
+    if whole:
+        parts.append(f"重点核查全部纳入{sum(whole.values())}座（{'、'.join(f'{k}{v}座' for k, v in whole.items())}）")
+    if by_ratio:
+        parts.append(f"重点核查类别按比例抽取{sum(t for t, _ in by_ratio.values())}座（"
+                     + "、".join(f"{k}{of}座中抽取{t}座" for k, (t, of) in by_ratio.items()) + "）")
+    if random_:
+        parts.append(f"其余{random_}座从未列入重点核查的矿山中随机抽取")
+    second = ("其中，" + "；".join(parts) + "。") if parts else ""
+    if drawn and not random_:
+        second += "本次抽取的矿山均为重点核查对象，没有随机抽取的部分。"
+    levels = "；".join(f"{o.level}在册{o.listed}座、抽取{o.drawn}座（{_percent(o.drawn, o.listed)}）"
+                       for o in stats.draw if o.listed)
+    third = f"分级别看，{levels}。" if levels else ""
+    direct = (f"部直接核查的国家级绿色矿山{stats.ministry_direct}座不参加本省抽取。" if stats.ministry_direct else "")
+    return [first + second + third + direct]
+
+
+def _team_sentence(stats: Statistics) -> str:
+    """The teams as drawn: how many people, teams and sizes, their types and the rules they were drawn under."""
+    if not stats.teams:
+        return "核查组尚未抽取。"
+    sizes = sorted(len(t["people"]) for t in stats.teams)
+    size = f"每组{sizes[0]}人" if sizes[0] == sizes[-1] else f"每组{sizes[0]}至{sizes[-1]}人"
+    people = [p for t in stats.teams for p in t["people"]]
+    kinds = Counter(p.get("kind") or "" for p in people)
+    known = "、".join(f"{k}{n}人" for k, n in kinds.items() if k)
+    kind_text = (f"，其中{known}" if known else "") + (f"（{kinds['']}人未登记人员类型）" if kinds.get("") else "")
+    rules = []
+    if stats.team_rules.get("recuse_home_prefecture"):
+        rules.append("实行本地人员回避")
+    return (f"从核查人员名录中随机抽取{len(people)}人组成{len(stats.teams)}个核查组，{size}{kind_text}"
+            + (f"，{'，'.join(rules)}" if rules else "") + "（见表2）。")
+
+
+def draft_sections(stats: Statistics, as_of: date | None = None, unit: str = "") -> dict[str, str]:
     """A first text for each section of 附件2, written from the numbers; the coordinator edits it.
 
-    Says only what the records support: with no submitted record it says so (and no statistics); with
-    some records still missing it says the campaign is under way and how many are left (as of ``as_of``,
-    today by default); a list ends with 等 only when it was shortened."""
+    Says only what the data supports: the basis documents as the campaign records them (a prompt when none
+    is recorded), the draw as it happened, the teams as drawn; with no submitted record it says so (and no
+    statistics); with some records still missing it says the campaign is under way, how many are left (as of
+    ``as_of``, today by default) and which; a list ends with 等 only when it was shortened. ``unit``: the
+    reporting unit, named as the author."""
     as_of = as_of or date.today()
     drawn_total = sum(stats.drawn.values())
     checked = stats.total_checked
     missing = drawn_total - checked
-    teams = (f"从核查人员名录中随机抽取人员组成{len(stats.teams)}个核查组，每组3至5人，实行本地人员回避。"
-             if stats.teams else "核查组尚未抽取。")
-    drawn = f"随机抽取{_by_level(stats.drawn)}（共{drawn_total}座）" if drawn_total else "随机抽取核查矿山"
-    overview = [
-        f"按照《自然资源部办公厅关于开展{stats.year}年度绿色矿山实地抽查核查工作的通知》要求，{stats.province}自然资源主管部门"
-        f"组织开展了{stats.year}年度绿色矿山实地抽查核查。按照“双随机、一公开”要求，从全省在册绿色矿山中{drawn}，"
-        f"对露天开采、有问题线索反映和“回头看”提出整改要求的矿山开展重点核查；{teams}"]
+    basis = ("、".join(campaigns.citation(d) for d in stats.basis) if stats.basis
+             else TO_WRITE + "核查依据文件（请在“抽取核查矿山 → 任务设置”中选择）】")
+    author = unit or TO_WRITE + "报告单位】"
+    overview = [f"按照{basis}要求，{author}组织开展了{stats.year}年度绿色矿山实地抽查核查。"]
+    overview += _draw_sentences(stats) if stats.draw else ["核查矿山尚未抽取。"]
+    overview.append(_team_sentence(stats))
     if not checked:
         overview.append(f"截至{chinese_date(as_of)}，本次核查尚无已提交的核查记录，实地核查尚未完成；"
                         "核查组提交核查记录后，系统据此统计核查情况。")
         nothing = "本次核查尚无已提交的核查记录，待实地核查完成后据核查记录填写。"
-        return {"overview": "\n".join(overview), "construction": nothing, "problems": nothing,
+        return {"overview": "\n".join(overview), "management": PROMPTS["management"], "construction": nothing,
+                "problems": nothing, "management_problems": PROMPTS["management_problems"],
                 "suggestions": "待实地核查完成后，根据核查结论提出意见建议。"}
-    period = (f"核查工作于{_day(stats.first_day)}至{_day(stats.last_day)}开展，" if stats.first_day and not missing
+    unfinished = len(stats.outstanding)
+    period = (f"核查工作于{_day(stats.first_day)}至{_day(stats.last_day)}开展，" if stats.first_day and not unfinished
               else f"核查工作自{_day(stats.first_day)}开始，" if stats.first_day else "")
-    if missing > 0:
-        done = (f"截至{chinese_date(as_of)}，已提交核查记录{checked}座（{_by_level(stats.checked)}），"
-                f"抽取的{drawn_total}座矿山中尚有{missing}座未提交核查记录，实地核查尚未完成。")
+    skipped = (f"另有{len(stats.exempted)}座未能核查（" + "；".join(f"{m['name']}：{m['reason']}" for m in stats.exempted)
+               + "）。") if stats.exempted else ""
+    if unfinished:
+        names = "、".join(m["name"] for m in stats.outstanding[:10]) + ("等" if unfinished > 10 else "")
+        done = (f"截至{chinese_date(as_of)}，已提交核查记录{checked}座（{_by_level(stats.checked)}），{skipped}"
+                f"抽取的{drawn_total}座矿山中尚有{unfinished}座未提交核查记录（{names}），实地核查尚未完成。")
     else:
-        done = f"共完成实地核查{checked}座（{_by_level(stats.checked)}）。"
-    overview.append(f"{period}{done}已核查矿山涉及{len(stats.cities)}个市（州）。核查组对照行业标准和评价指标，"
+        done = f"共完成实地核查{checked}座（{_by_level(stats.checked)}）。{skipped}"
+    overview.append(f"{period}{done}已核查矿山分布在{len(stats.cities)}个市（州）（见表4）。核查组对照行业标准和评价指标，"
                     "查阅资料、现场查看、询问人员，逐矿填写核查记录表，同步记录核查影像。")
     kinds = [f"开采矿种以{_listing(stats.minerals)}为主" if stats.minerals else "",
              f"开采方式为{_listing(stats.methods)}" if stats.methods else "",
-             f"生产规模为{_listing(stats.scales)}" if stats.scales else ""]
+             f"生产规模为{_listing(stats.scales, limit=len(stats.scales))}" if stats.scales else ""]
     if any(kinds):
         overview.append(f"已核查矿山的{'；'.join(k for k in kinds if k)}。")
     which = f"本次核查的{checked}座矿山中" if not missing else f"已提交核查记录的{checked}座矿山中"
@@ -385,7 +513,7 @@ def draft_sections(stats: Statistics, as_of: date | None = None) -> dict[str, st
         else:
             construction.append(f"{heading}{found}座矿山发现问题" + (f"，主要是{_listing(top, 3)}。" if top else "。"))
     if stats.national:
-        construction.append(f"承担国家级绿色矿山核查任务{len(stats.national)}座，各矿山核查结论见下表。")
+        construction.append(f"承担国家级绿色矿山核查任务{len(stats.national)}座，各矿山是否符合标准要求的结论见表3。")
     problems_all = Counter()
     for area in AREAS:
         problems_all.update(dict(stats.area_problems.get(area, [])))
@@ -400,16 +528,19 @@ def draft_sections(stats: Statistics, as_of: date | None = None) -> dict[str, st
                 else f"已核查的{checked}座矿山未发现问题。")
     advice = []
     if stats.conclusion_total(RECTIFY):
-        advice.append("对需要整改的矿山，督促企业对照问题清单制定整改方案，在整改期限内完成整改并报送整改材料，"
+        due = (f"（整改期限为{_day(stats.deadlines[0])}" + (f"至{_day(stats.deadlines[-1])}" if stats.deadlines[-1] != stats.deadlines[0] else "")
+               + "）") if stats.deadlines else ""
+        advice.append(f"对需要整改的矿山，督促企业对照问题清单制定整改方案，在整改期限内完成整改并报送整改材料{due}，"
                       "逾期未完成的按程序移出名录。")
     if stats.conclusion_total(REMOVE):
         advice.append("对不符合绿色矿山标准要求的矿山，按程序移出名录；属于国家级绿色矿山的，报部确定。")
     advice.append("加强绿色矿山日常监管，将核查发现的共性问题纳入年度监管重点，推动绿色矿山建设常态化。")
     suggestions = "\n".join(f"（{NUMBERS[n]}）{a}" for n, a in enumerate(advice))
     if stats.opinions:
-        suggestions += f"\n核查组提出的主要意见建议：{_listing(stats.opinions, 3, '次')}。"
-    return {"overview": "\n".join(overview), "construction": "\n".join(construction), "problems": problems,
-            "suggestions": suggestions}
+        suggestions += "\n核查组提出的意见建议主要有：" + "；".join(name for name, _ in stats.opinions[:3]) + "。"
+    return {"overview": "\n".join(overview), "management": PROMPTS["management"],
+            "construction": "\n".join(construction), "problems": problems,
+            "management_problems": PROMPTS["management_problems"], "suggestions": suggestions}
 
 
 BASIS = "_basis"  # the key of record_basis() in the stored JSON of the text
@@ -493,11 +624,27 @@ def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expe
     return version + 1
 
 
+def default_unit(db: Database) -> str:
+    """The reporting unit as the coordinator last wrote it for any campaign, else empty (never guessed)."""
+    for row in db.execute("SELECT sections FROM campaign_reports ORDER BY updated_at DESC").fetchall():
+        unit = json.loads(row[0]).get("unit", "").strip()
+        if unit:
+            return unit
+    return ""
+
+
 def report_sections(db: Database, campaign: campaigns.Campaign, stats: Statistics) -> dict[str, str]:
     """The saved text where there is one, the draft for what has not been written yet."""
     saved = saved_sections(db, campaign.id)
-    draft = draft_sections(stats)
-    draft.update({"unit": f"{stats.province}自然资源厅", "date": date.today().isoformat()})
+    unit = (saved["sections"].get("unit", "") if saved else "") or default_unit(db)
+    draft = draft_sections(stats, unit=unit)
+    draft.update({"unit": unit, "date": date.today().isoformat()})
     if saved:
         draft.update({k: v for k, v in saved["sections"].items() if v})
     return draft
+
+
+def unfinished_parts(text: dict[str, str]) -> list[str]:
+    """The parts of the text that still hold a prompt for the coordinator (【待填写：…】)."""
+    return [SECTIONS.get(name, "报告单位") for name, value in text.items()
+            if name in (*SECTIONS, "unit") and (TO_WRITE in value or (name == "unit" and not value.strip()))]

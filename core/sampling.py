@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.labels import FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, LEVELS, OPEN_PIT
+from core.labels import FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, LEVELS, METHODS, OPEN_PIT
 
 ALGORITHM = "greenmine-consistent-sampling/v1"
 # "对纳入国家级、省级、市县级名录的绿色矿山，核查比例不低于20%" (自然资办函〔2023〕1017号).
@@ -40,6 +40,10 @@ DEFAULT_RATIO = 0.20
 OTHER = "一般"
 CATEGORIES = (FLAG_PROBLEM, FLAG_RECTIFY, FLAG_OPEN_PIT)
 ALL = "all"  # policy: include every mine of the category (重点核查)
+# The mining methods counted as 露天开采 for the priority category: a mine mining open-pit and underground
+# (露天-地下联合开采) does open-pit mining. A campaign rule, recorded with the draw; a record from before the
+# rule existed counted 露天开采 alone (:meth:`Rules.from_dict`).
+OPEN_PIT_METHODS = (OPEN_PIT, METHODS[2])
 # The fields of a mine the draw uses; the snapshot holds exactly these.
 SNAPSHOT_FIELDS = ("licence_no", "name", "level", "city_code", "method", "flag_problem", "flag_rectify", "tags")
 
@@ -94,11 +98,13 @@ def derive_seed(snapshot_sha256: str, nonce: str, witness_input: str) -> str:
     }))
 
 
-def category(mine: dict[str, Any], extra: tuple[str, ...] = ()) -> str:
+def category(mine: dict[str, Any], extra: tuple[str, ...] = (),
+             open_pit_methods: tuple[str, ...] = OPEN_PIT_METHODS) -> str:
     """The stratum category of a mine: its first priority category, or 一般.
 
     ``extra`` are the categories the province added (tags on mines), ranked after the notice's
-    问题线索 and 回头看整改要求 and before 露天开采 (the largest and least specific group).
+    问题线索 and 回头看整改要求 and before 露天开采 (the largest and least specific group), which takes the
+    mines whose method is one of ``open_pit_methods``.
     """
     if mine["flag_problem"]:
         return FLAG_PROBLEM
@@ -109,7 +115,7 @@ def category(mine: dict[str, Any], extra: tuple[str, ...] = ()) -> str:
         for name in extra:
             if name in tags:
                 return name
-    if mine["method"] == OPEN_PIT:
+    if mine["method"] in open_pit_methods:
         return FLAG_OPEN_PIT
     return OTHER
 
@@ -122,6 +128,8 @@ class Rules:
     levels: tuple[str, ...] = LEVELS
     # category → "all" or a ratio (e.g. 0.5) for that category's mines
     policy: dict[str, Any] = field(default_factory=lambda: {name: ALL for name in CATEGORIES})
+    open_pit_methods: tuple[str, ...] = OPEN_PIT_METHODS
+    note: str = ""  # why the campaign chose these rules, in its own words (printed with the draw record)
 
     def extra_categories(self) -> tuple[str, ...]:
         """Categories the province added, in the order the policy lists them."""
@@ -132,11 +140,13 @@ class Rules:
         return (FLAG_PROBLEM, FLAG_RECTIFY, *self.extra_categories(), FLAG_OPEN_PIT)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ratio": self.ratio, "levels": list(self.levels), "policy": dict(self.policy)}
+        return {"ratio": self.ratio, "levels": list(self.levels), "policy": dict(self.policy),
+                "open_pit_methods": list(self.open_pit_methods), "note": self.note}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Rules:
-        return cls(ratio=data["ratio"], levels=tuple(data["levels"]), policy=dict(data["policy"]))
+        return cls(ratio=data["ratio"], levels=tuple(data["levels"]), policy=dict(data["policy"]),
+                   open_pit_methods=tuple(data.get("open_pit_methods", (OPEN_PIT,))), note=data.get("note", ""))
 
 
 @dataclass
@@ -180,7 +190,7 @@ def draw(rows: list[dict[str, Any]], seed: str, rules: Rules) -> DrawResult:
         extra = rules.extra_categories()
         by_category: dict[str, list[dict[str, Any]]] = {}
         for row in mines:
-            by_category.setdefault(category(row, extra), []).append(row)
+            by_category.setdefault(category(row, extra, rules.open_pit_methods), []).append(row)
         required = minimum_sample(len(mines), rules.ratio)
         chosen: set[str] = set()
         level_strata = []
@@ -203,7 +213,8 @@ def draw(rows: list[dict[str, Any]], seed: str, rules: Rules) -> DrawResult:
         # The rest of the level's minimum comes from its mines not yet drawn, in ticket order.
         missing = required - len(chosen)
         if missing > 0:
-            pool = sorted((tickets[r["licence_no"]], r["licence_no"], category(r, extra)) for r in mines
+            pool = sorted((tickets[r["licence_no"]], r["licence_no"], category(r, extra, rules.open_pit_methods))
+                          for r in mines
                           if r["licence_no"] not in chosen)
             for number, licence, name in pool[:missing]:
                 chosen.add(licence)
@@ -214,22 +225,9 @@ def draw(rows: list[dict[str, Any]], seed: str, rules: Rules) -> DrawResult:
     return DrawResult(seed, levels, strata, selections)
 
 
-def record(rows: list[dict[str, Any]], rules: Rules, nonce: str, witness_input: str,
-           meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The draw record (抽签记录): everything needed to recompute and check the draw."""
-    digest = snapshot_hash(rows)
-    seed = derive_seed(digest, nonce, witness_input)
-    result = draw(rows, seed, rules)
+def _result_parts(result: DrawResult) -> dict[str, Any]:
+    """A draw's result as the record holds it (plain JSON values)."""
     return {
-        "algorithm": ALGORITHM,
-        "meta": meta or {},
-        "rules": rules.as_dict(),
-        "snapshot": rows,
-        "snapshot_sha256": digest,
-        "commitment": commitment(nonce),
-        "nonce": nonce,
-        "witness_input": witness_input.strip(),
-        "seed": seed,
         "levels": result.levels,
         "strata": [
             {"level": s.level, "category": s.category, "mines": s.mines, "policy": s.policy,
@@ -242,6 +240,89 @@ def record(rows: list[dict[str, Any]], rules: Rules, nonce: str, witness_input: 
             for s in result.selections
         ],
     }
+
+
+def record(rows: list[dict[str, Any]], rules: Rules, nonce: str, witness_input: str,
+           meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The draw record (抽签记录): everything needed to recompute and check the draw."""
+    digest = snapshot_hash(rows)
+    seed = derive_seed(digest, nonce, witness_input)
+    return {
+        "algorithm": ALGORITHM,
+        "meta": meta or {},
+        "rules": rules.as_dict(),
+        "snapshot": rows,
+        "snapshot_sha256": digest,
+        "commitment": commitment(nonce),
+        "nonce": nonce,
+        "witness_input": witness_input.strip(),
+        "seed": seed,
+        **_result_parts(draw(rows, seed, rules)),
+    }
+
+
+@dataclass
+class LevelOutcome:
+    """What the rules did in one level: the mines taken whole as 重点核查, at a category's own ratio, and
+    at random from the rest (the mines left to chance)."""
+
+    level: str
+    listed: int
+    required: int
+    whole: dict[str, int]            # category → mines taken whole
+    by_ratio: dict[str, list[int]]   # category → [mines drawn, mines of the category]
+    random: int                      # mines drawn at random
+    pool: int                        # mines left to chance: the level's mines not taken as priority
+    drawn: int
+
+    @property
+    def priority(self) -> int:
+        return sum(self.whole.values()) + sum(drawn for drawn, _ in self.by_ratio.values())
+
+
+def outcome(parts: dict[str, Any]) -> list[LevelOutcome]:
+    """Per level, what a draw took and why, from a draw record (or the parts of :func:`preview`).
+
+    The counts do not depend on the seed: only which mines are taken does."""
+    outcomes = []
+    for level in sorted(parts["levels"], key=lambda name: LEVELS.index(name) if name in LEVELS else len(LEVELS)):
+        counts = parts["levels"][level]
+        strata = [s for s in parts["strata"] if s["level"] == level]
+        picks = [s for s in parts["selections"] if s["level"] == level]
+        whole = {s["category"]: s["mines"] for s in strata if s["policy"] == ALL and s["mines"]}
+        by_ratio = {s["category"]: [sum(1 for p in picks if p["category"] == s["category"]
+                                        and p["reason"] == REASON_PRIORITY_RATIO), s["mines"]]
+                    for s in strata if s["policy"].startswith("ratio") and s["mines"]}
+        random_ = sum(1 for p in picks if p["reason"] == REASON_RANDOM)
+        taken = sum(whole.values()) + sum(drawn for drawn, _ in by_ratio.values())
+        outcomes.append(LevelOutcome(level, counts["listed"], counts["required"], whole, by_ratio, random_,
+                                     counts["listed"] - taken, counts["drawn"]))
+    return outcomes
+
+
+def preview(rows: list[dict[str, Any]], rules: Rules) -> list[LevelOutcome]:
+    """What the rules will produce on these mines, before the draw (any seed gives the same counts)."""
+    return outcome(_result_parts(draw(rows, "preview", rules)))
+
+
+def warnings(outcomes: list[LevelOutcome], ratio: float) -> list[str]:
+    """Plain warnings about rules that make the draw less than a random spot check: nothing left to chance,
+    or far more mines than the minimum."""
+    listed = sum(o.listed for o in outcomes)
+    drawn = sum(o.drawn for o in outcomes)
+    required = sum(o.required for o in outcomes)
+    found = []
+    if drawn and not any(o.random for o in outcomes):
+        found.append("按当前规则，所有抽中的矿山都来自重点核查类别，没有任何矿山由随机抽取产生：这不再是“双随机”抽查。"
+                     "可将数量较多的类别（如露天开采）改为“按比例抽取”。")
+    else:
+        for o in outcomes:
+            if o.drawn and not o.random and o.pool:
+                found.append(f"{o.level}：抽中的 {o.drawn} 座全部来自重点核查类别，其余 {o.pool} 座矿山没有被抽中的机会。")
+    if listed and required and drawn > max(required * 1.5, required + 0.1 * listed):
+        found.append(f"按当前规则将抽取 {drawn} 座，占纳入范围的 {drawn / listed:.0%}，远高于规定的最低比例 {ratio:.0%}"
+                     f"（至少 {required} 座）。请确认核查力量能够完成，或将部分重点类别改为按比例抽取。")
+    return found
 
 
 def verify(data: dict[str, Any]) -> list[str]:

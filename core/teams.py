@@ -280,7 +280,7 @@ def preview(db: Database, campaign: campaigns.Campaign, rules: TeamRules) -> pd.
 
 def members(db: Database, team_draw_id: int) -> list[dict[str, Any]]:
     return list(db.query(
-        "SELECT t.team_no, t.role, t.inspector_id, i.name, i.unit FROM team_members t "
+        "SELECT t.team_no, t.role, t.inspector_id, i.name, i.unit, i.title, i.rank, i.kind FROM team_members t "
         "JOIN inspectors i ON i.id = t.inspector_id WHERE t.team_draw_id = ? ORDER BY t.team_no, t.role DESC, i.name",
         [team_draw_id]))
 

@@ -14,7 +14,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from core import access, audit, package, pdf, regions, reports
+from core import access, audit, campaigns, package, pdf, regions, reports
 from core.exports import chinese_time
 from core.labels import CONCLUSIONS, DRAFT, LEVELS
 
@@ -137,6 +137,27 @@ if tab_report.open:
         st.caption("统计数字由系统按已提交的核查记录计算；各部分文字先由系统根据核查记录起草，请审改后保存，保存的文字随任务保存。"
                    + (f"最近保存：{saved['updated_by']}，{chinese_time(saved['updated_at'])}（第 {version} 版）。" if saved
                       else "尚未保存过，以下为系统起草的文字。"))
+        if not stats.final:
+            st.warning(f"核查尚未完成：抽取的 {sum(stats.drawn.values())} 座矿山中，尚有 {len(stats.outstanding)} 座未提交核查记录。"
+                       "此时生成的报告和报部材料是阶段性报告，封面和每页页眉都注明“阶段性报告”，并列出未完成的矿山。"
+                       "全部矿山提交核查记录（或登记未能核查的原因）后，报告才是正式报告。")
+        with st.expander(f"未能核查的矿山（已登记 {len(stats.exempted)} 座）"):
+            st.caption("抽取的矿山因停产、已关闭等原因确实无法实地核查的，在此登记原因；报告列出这些矿山及原因。")
+            choices = {m["licence_no"]: f"{m['name']}（{m['level']}，{m['city']}，{m['status']}）" for m in stats.outstanding}
+            e1, e2 = st.columns([2, 2])
+            pick = e1.selectbox("矿山", list(choices), format_func=choices.get, key=f"exempt_mine_{campaign.id}",
+                                index=None, placeholder="选择尚未提交核查记录的矿山")
+            why = e2.text_input("未能核查的原因", key=f"exempt_reason_{campaign.id}", placeholder="如：停产、已关闭、正在整改无法进场")
+            if st.button("登记", key=f"exempt_save_{campaign.id}", disabled=not pick or not why.strip()):
+                ui.write_then_rerun(lambda: campaigns.record_exemption(database, campaign, pick, why, ui.actor()),
+                                    "已登记未能核查的矿山。", campaigns.CampaignError)
+            for mine in stats.exempted:
+                r1, r2 = st.columns([4, 1])
+                r1.write(f"{mine['name']}（{mine['level']}）：{mine['reason']}")
+                if r2.button("撤销", key=f"exempt_undo_{campaign.id}_{mine['licence_no']}"):
+                    ui.write_then_rerun(lambda: campaigns.remove_exemption(database, campaign, mine["licence_no"],
+                                                                           ui.actor()),
+                                        "已撤销登记。", campaigns.CampaignError)
         stale = reports.staleness(database, campaign, saved)
         if stale:
             st.warning(f"记录已更新，草稿可能过时：保存报告文字后，又有 {stale.records} 座矿山的核查记录提交或更正"
@@ -152,16 +173,19 @@ if tab_report.open:
         for name, heading in reports.SECTIONS.items():
             edited[name] = st.text_area(heading, text[name], key=f"rep_{name}_{keyed}", height=220)
         edits.update(edited)
+        unfinished = reports.unfinished_parts(edited)
+        if unfinished:
+            st.info("以下部分还需组织者填写（文中“【待填写：…】”处），系统不代为撰写：" + "；".join(unfinished) + "。")
         b1, b2, _ = st.columns([1, 1, 2])
         if b1.button("保存报告文字", type="primary", key="rep_save"):
             ui.write_then_rerun(lambda: reports.save_sections(database, campaign.id, edited, version, ui.actor()),
                                 "报告文字已保存", reports.ReportError)
         with b2:
             if ui.confirmed("按最新核查记录重新起草", key=f"rep_redraft_c{campaign.id}",
-                            question="将用系统按最新核查记录起草的文字替换四部分文字（已保存和正在编辑的文字都不保留）。确定吗？",
+                            question="将用系统按最新核查记录起草的文字替换各部分文字（已保存和正在编辑的文字都不保留）。确定吗？",
                             confirm_label="确认重新起草"):
                 ui.write_then_rerun(lambda: reports.save_sections(
-                    database, campaign.id, {**reports.draft_sections(stats), "unit": unit, "date": day.isoformat()},
+                    database, campaign.id, {**reports.draft_sections(stats, unit=unit), "unit": unit, "date": day.isoformat()},
                     version, ui.actor()), "已按最新核查记录重新起草", reports.ReportError)
         try:
             font = ui.pdf_font(database)

@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from core import campaigns, draw_record, exports, inspectors, pdf, registry, sampling, teams
 from core.exports import chinese_time
-from core.labels import LEVELS
+from core.labels import LEVELS, METHODS
 
 database = ui.db()
 here = ui.province(database)
@@ -36,6 +36,26 @@ def follow_year(form: str) -> None:
     if st.session_state[f"{form}_deadline"] == campaigns.default_deadline(before):
         st.session_state[f"{form}_deadline"] = campaigns.default_deadline(year)
     st.session_state[f"{form}_year_shown"] = year
+
+
+def basis_input(form: str, campaign: campaigns.Campaign | None) -> list[dict]:
+    """The documents the campaign rests on: the known ones to choose, others typed as 文件名称｜文号."""
+    presets = {campaigns.citation(d): d for d in campaigns.BASIS_PRESETS}
+    current = campaign.basis if campaign else []
+    chosen = st.multiselect("核查依据文件（报告、抽签记录和公开名单引用的文件）", list(presets),
+                            [campaigns.citation(d) for d in current if campaigns.citation(d) in presets],
+                            key=f"{form}_basis", placeholder="请选择依据文件",
+                            help="选择后按文件要求检查抽查比例：自然资办函〔2023〕1017号不低于 20%，自然资规〔2024〕1号不低于 10%。")
+    others = st.text_area("其他依据文件（每行一个：文件名称｜文号；文号可空）",
+                          "\n".join(f"{d['title']}｜{d['number']}" for d in current
+                                    if campaigns.citation(d) not in presets),
+                          key=f"{form}_basis_other", height=68, placeholder="如：湖北省自然资源厅关于开展……的通知｜鄂自然资函〔2023〕…号")
+    typed = []
+    for line in others.splitlines():
+        if line.strip():
+            title, _, number = line.replace("|", "｜").partition("｜")
+            typed.append({"title": title.strip(), "number": number.strip()})
+    return [presets[label] for label in chosen] + typed
 
 
 def rules_form(campaign: campaigns.Campaign | None) -> None:
@@ -75,25 +95,32 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
             policy[name] = sampling.ALL
         else:
             policy[name] = column.number_input(
-                f"{name}抽取比例（%）", int(ratio * 100), 100,
-                max(int(ratio * 100), int(round(float(current) * 100)) if current != sampling.ALL else 50),
-                key=f"{form}_{name}_ratio") / 100
+                f"{name}抽取比例（%）", 1, 100, int(round(float(current) * 100)) if current != sampling.ALL else 10,
+                key=f"{form}_{name}_ratio",
+                help="先从该类别中按此比例抽取，其余由随机抽取补足到总体比例。") / 100
     national = {m["licence_no"]: f"{m['name']}（{m['city']}）" for m in campaigns.national_mines(database)}
     direct = st.multiselect("部直接核查的国家级绿色矿山（不参加本省抽取）", list(national),
                             default=[x for x in (campaign.ministry_direct if campaign else []) if x in national],
                             format_func=national.get, key=f"{form}_direct",
                             placeholder="无（部里未直接核查本省矿山时留空）")
-    new_rules = sampling.Rules(ratio=ratio, levels=tuple(levels), policy=policy)
+    open_pit = st.multiselect("计为“露天开采”的开采方式", METHODS, list(rules.open_pit_methods), key=f"{form}_open_pit",
+                              placeholder="请选择开采方式",
+                              help="露天-地下联合开采的矿山也进行露天开采，默认计入“露天开采”重点核查类别。本规则记入抽签记录。")
+    note = st.text_area("规则说明（为什么这样设置，记入抽签记录）", rules.note, key=f"{form}_note", height=80,
+                        placeholder="如：露天开采矿山占名录七成，全部纳入将使抽取失去随机性，故按 10% 优先抽取，其余随机抽取")
+    basis = basis_input(form, campaign)
+    new_rules = sampling.Rules(ratio=ratio, levels=tuple(levels), policy=policy, open_pit_methods=tuple(open_pit),
+                               note=note.strip())
     label = "保存任务设置" if campaign else "创建核查任务"
     if st.button(label, type="primary", key=f"{form}_save"):
         try:
             if campaign:
                 campaigns.update_rules(database, campaign.id, title, deadline, new_rules, direct, campaign.version,
-                                       ui.actor(), year=year)
+                                       ui.actor(), year=year, basis=basis)
                 ui.flash("任务设置已保存。")
             else:
                 st.session_state[CHOSEN] = campaigns.create(database, year, title, deadline, new_rules, direct,
-                                                            ui.actor())
+                                                            ui.actor(), basis=basis)
                 for name in ("year", "year_shown", "title", "deadline"):  # the next new campaign starts afresh
                     st.session_state.pop(f"{form}_{name}", None)
                 ui.flash(f"已创建核查任务“{title.strip()}”。")
@@ -132,15 +159,29 @@ if current is None:
                                 f"已删除核查任务“{campaign.title}”。", campaigns.CampaignError)
 
 st.subheader("一、抽取范围与分层")
-st.caption("每个入库级别按重点核查类别分层：问题线索、“回头看”整改要求、本省增加的类别、露天开采（橙色），其余为一般矿山；"
-           "一座矿山同时属于多个重点类别时计入靠前的一类。")
+st.caption(f"每个入库级别按重点核查类别分层：问题线索、“回头看”整改要求、本省增加的类别、露天开采（橙色；计入的开采方式："
+           f"{'、'.join(campaign.rules.open_pit_methods)}），其余为一般矿山；一座矿山同时属于多个重点类别时计入靠前的一类。"
+           "下表是按当前规则将抽取的结果（数量与随机数无关，冻结前即可确定）。")
 table = campaigns.strata_table(database, campaign)
 st.dataframe(
     table.style.map(lambda _: "background-color: #fff3e0; font-weight: 600", subset=list(campaign.rules.categories())),
     hide_index=True, width="stretch",
 )
-st.caption(f"合计：纳入范围 {int(table['在册（纳入范围）'].sum())} 座，按比例至少抽取 {int(table['按比例至少抽取'].sum())} 座，"
-           f"按当前规则将抽取 {int(table['将抽取'].sum())} 座。部直接核查 {len(campaign.ministry_direct)} 座不参加本省抽取。")
+outcomes = campaigns.preview(database, campaign)
+listed_total, drawn_total = sum(o.listed for o in outcomes), sum(o.drawn for o in outcomes)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("将抽取", f"{drawn_total} 座", help=f"按比例至少 {sum(o.required for o in outcomes)} 座")
+c2.metric("占纳入范围", f"{drawn_total / listed_total:.0%}" if listed_total else "—",
+          help=f"纳入范围 {listed_total} 座；规定的最低比例 {campaign.rules.ratio:.0%}")
+c3.metric("其中随机抽取", f"{sum(o.random for o in outcomes)} 座",
+          help=f"从未列入重点核查的 {sum(o.pool for o in outcomes)} 座矿山中随机抽取")
+planned = int(c4.number_input("计划核查组数", 1, 50, max(1, -(-drawn_total // 25)), key=f"planned_teams_{campaign.id}",
+                              help="用于估算每组工作量；核查组在抽取矿山后抽取。"))
+st.caption(f"每组约 {drawn_total / planned:.1f} 座矿山（{planned} 个组）。"
+           f"部直接核查 {len(campaign.ministry_direct)} 座不参加本省抽取。"
+           + (f"规则说明：{campaign.rules.note}" if campaign.rules.note else ""))
+for warning in sampling.warnings(outcomes, campaign.rules.ratio):
+    st.warning(warning)
 if campaign.ministry_direct:
     with st.expander(f"部直接核查的国家级绿色矿山（{len(campaign.ministry_direct)} 座）"):
         ui.mine_table(campaigns.ministry_direct_mines(database, campaign), key="ministry_direct_table")
@@ -238,7 +279,8 @@ if current is not None:
                        "组长须具备高级职称或处级及以上职级；同一组尽量覆盖不同专业；矿山按地市分配、工作量均衡。")
             drawn_count = len(record["selections"])
             c1, c2, c3, c4 = st.columns(4)
-            team_count = int(c1.number_input("核查组数", 1, max(1, len(pool) // 3), min(max(1, -(-drawn_count // 25)),
+            planned = st.session_state.get(f"planned_teams_{campaign.id}", -(-drawn_count // 25))
+            team_count = int(c1.number_input("核查组数", 1, max(1, len(pool) // 3), min(max(1, planned),
                                                                                   max(1, len(pool) // 3))))
             size = int(c2.selectbox("每组人数（含组长）", (3, 4, 5)))
             leader_rule = c3.selectbox("组长条件", list(inspectors.LEADER_RULES), format_func=inspectors.LEADER_RULES.get)

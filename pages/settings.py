@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from ui import auth
-from core import (backup, basemap, campaigns, config, db as dbmod, demo, indicators, inspections, pdf, reference, regions,
+from ui import auth, reference_tables
+from core import (backup, basemap, campaigns, config, db as dbmod, demo, inspections, pdf, reference, regions,
                   registry, settings)
 from core.exports import chinese_time
 
@@ -173,9 +173,6 @@ if demo.only_demo_data(database):
 
 st.subheader("参考数据")
 st.write("以下对照表保存在项目的 `data/` 目录中（CSV 文件，可用 Excel 或文本编辑器修改，修改后重启生效）。")
-with st.expander("绿色矿山建设行业标准（data/standards.csv）"):
-    st.dataframe([{"标准编号": code, "标准名称": name} for code, name in reference.standards().items()],
-                 hide_index=True, width="stretch")
 with st.expander("开采矿种 → 适用行业标准（data/mineral_standards.csv）"):
     st.dataframe([{"开采矿种": m.name, "适用行业标准": m.standard, "规模分类类别": m.scale_category}
                   for m in {m.name: m for m in reference.minerals().values()}.values()],
@@ -183,13 +180,7 @@ with st.expander("开采矿种 → 适用行业标准（data/mineral_standards.c
 with st.expander("生产规模分类（data/scale_classes.csv）"):
     st.dataframe([{"类别": r.category, "开采方式": r.method or "不限", "单位": r.unit, "大型不低于": r.large_min,
                    "中型不低于": r.medium_min} for r in reference.scale_rules()], hide_index=True, width="stretch")
-with st.expander("移出名录的情形（data/removal_reasons.csv）"):
-    st.dataframe([{"移出情形": reason} for reason in inspections.removal_reasons()], hide_index=True, width="stretch")
-for chosen_set in indicators.indicator_sets().values():
-    with st.expander(f"评价指标：{chosen_set.name}（data/indicator_sets/）"):
-        st.caption(chosen_set.source)
-        st.dataframe([{"类别": item.kind, "一级指标": item.group, "评价内容": item.text, "分值": item.points}
-                      for item in chosen_set.items], hide_index=True, width="stretch")
+reference_tables.section(database)
 
 with st.expander("技术信息（供信息技术人员）"):
     db_file = config.db_path()

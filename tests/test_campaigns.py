@@ -28,9 +28,13 @@ def draw_now(db, campaign_id: int, witness: str = "83721 45129") -> dict:
 def test_rules_are_checked(demo_db) -> None:
     with pytest.raises(CampaignError, match="抽查比例"):
         campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(ratio=0.05), [], "组织者")
-    with pytest.raises(CampaignError, match="不低于总体比例"):
+    with pytest.raises(CampaignError, match="1% 到 100%"):
         campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30),
-                         Rules(ratio=0.3, policy={"露天开采": 0.2}), [], "组织者")
+                         Rules(ratio=0.3, policy={"露天开采": 1.5}), [], "组织者")
+    with pytest.raises(CampaignError, match="计为“露天开采”"):
+        campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(open_pit_methods=()), [], "组织者")
+    # A category's ratio below the overall one is a rule (露天开采 at 10 %, the rest of 30 % at random).
+    campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(ratio=0.3, policy={"露天开采": 0.1}), [], "组织者")
 
 
 def test_freeze_commits_then_the_draw_is_recorded_and_verifies(demo_db, campaign_id) -> None:

@@ -16,14 +16,21 @@ def test_figures_come_from_the_draw_record(demo_db) -> None:
     assert figures.required == sum(level["required"] for level in record["levels"].values())
     assert figures.drawn == len(reasons) == figures.priority + figures.priority_ratio + figures.random
     assert figures.priority == reasons.count(sampling.REASON_PRIORITY) > 0
-    assert figures.random == reasons.count(sampling.REASON_RANDOM)
-    assert figures.submitted == 0 and figures.ratio == 0.2
-    # The draw takes every priority mine besides the ratio's minimum: more than required, and the
-    # sentence says so with the same numbers.
-    assert figures.drawn > figures.required
+    assert figures.priority_ratio == reasons.count(sampling.REASON_PRIORITY_RATIO) > 0
+    assert figures.random == reasons.count(sampling.REASON_RANDOM) > 0
+    assert figures.submitted == 0 and figures.ratio == 0.3
+    # The demo's rules leave a random part (the draw takes the minimum, or a little more where a level's
+    # priority mines exceed it), and the sentence says how.
+    assert figures.required <= figures.drawn < figures.required * 1.2
     sentence = overview.explanation(figures)
     assert f"按比例至少应抽查 {figures.required} 座" in sentence and f"共抽取 {figures.drawn} 座" in sentence
     assert f"全部纳入 {figures.priority} 座" in sentence and f"其余 {figures.random} 座随机抽取" in sentence
+
+
+def test_the_sentence_says_when_nothing_was_left_to_chance() -> None:
+    figures = overview.CampaignFigures(0.2, 79, 297, 297, 0, 0, 0)
+    sentence = overview.explanation(figures)
+    assert "没有随机抽取的部分" in sentence and "随机抽取，共" not in sentence
 
 
 def test_submitted_records_are_counted(demo_db) -> None:
@@ -34,11 +41,11 @@ def test_submitted_records_are_counted(demo_db) -> None:
     assert 0 < figures.submitted == submitted < figures.drawn
 
 
-def test_the_basis_cites_the_notice_only_for_2023(demo_db) -> None:
+def test_the_basis_cites_the_campaign_s_own_documents(demo_db) -> None:
     campaign = demo.start_campaign(demo_db, 2023)
-    assert "自然资办函〔2023〕1017号" in overview.basis(campaign)
-    later = replace(campaign, year=2025, title="湖北省2025年度绿色矿山实地抽查核查")
+    assert "《自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知》（自然资办函〔2023〕1017号）" in overview.basis(campaign)
+    # A campaign of another year without documents cites none: no title is composed from the year.
+    later = replace(campaign, year=2025, title="湖北省2025年度绿色矿山实地抽查核查", basis=[])
     text = overview.basis(later)
-    assert "1017号" not in text and "《" not in text
-    assert text.startswith("依据本年度核查任务设置") and "2025年度" in text and "20%" in text
+    assert "《" not in text and "尚未填写" in text and "30%" in text
     assert "1017号" not in overview.basis(None)

@@ -16,8 +16,16 @@ def test_the_report_has_the_outline_the_tables_and_every_mine(demo_db, campaign,
                                                  "suggestions": "组织者改写的意见建议：喆赟"}, 0, "组织者")
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
     assert "湖北省绿色矿山核查报告" in text and "目录" in text
-    for heading in (*reports.SECTIONS.values(), "附表", "湖北省绿色矿山抽查核查结果汇总表", "填表说明："):
+    for heading in (*reports.HEADINGS.values(), "附表", "湖北省绿色矿山抽查核查结果汇总表", "填表说明："):
         assert heading in text, heading
+    # Two records of many: an interim report, so marked, with the mines outstanding; the coordinator's parts
+    # still to write are prompts, not text the app made up.
+    stats = reports.statistics(demo_db, campaign)
+    assert "阶段性报告" in text and f"尚未提交核查记录的矿山（{len(stats.outstanding)}座）" in text
+    for mine in stats.outstanding:
+        assert "".join(mine["name"].split()) in text, mine["name"]
+    assert "【待填写：对本省绿色矿山建设管理情况作简要总结" in text
+    assert f"表3国家级绿色矿山核查结论（抽取{len(stats.national)}座）" in text
     for name in reports.summary_table(demo_db, campaign)["矿山名称"]:
         assert name in text, name
     assert "堃喆犇赟" in text
@@ -43,3 +51,16 @@ def test_the_report_is_built_from_the_text_it_is_given(demo_db, campaign, tmp_pa
     given = {**reports.report_sections(demo_db, campaign, stats), "overview": "页面上的文字：喆赟"}
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font(), given), tmp_path).split())
     assert "页面上的文字：喆赟" in text and "已保存的文字" not in text
+
+
+def test_a_complete_campaign_gives_a_final_report(demo_db, campaign, tmp_path) -> None:  # noqa: F811
+    from core import campaigns
+    for mine in reports.statistics(demo_db, campaign).outstanding:
+        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "矿山已关闭", "组织者")
+    stats = reports.statistics(demo_db, campaign)
+    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font(),
+                                                  {**reports.report_sections(demo_db, campaign, stats),
+                                                   "unit": "湖北省自然资源厅", "date": "2023-11-30"}), tmp_path).split())
+    assert "阶段性报告" not in text and "尚未提交核查记录的矿山" not in text
+    assert f"未能核查的矿山（{len(stats.exempted)}座）" in text and "矿山已关闭" in text
+    assert text.count("湖北省自然资源厅2023年11月30日") == 2  # the cover and the sign-off

@@ -10,7 +10,11 @@ from datetime import date
 import openpyxl
 import pytest
 
-from core import demo, inspections, reports
+import json
+import re
+from collections import Counter
+
+from core import campaigns, demo, inspections, reports, sampling
 from core.labels import AREAS, LEVELS
 from tests.test_inspections import filled, sign_all
 
@@ -89,8 +93,8 @@ def test_statistics_count_what_was_checked(demo_db, campaign) -> None:
 
 def test_the_draft_text_comes_from_the_numbers(demo_db, campaign) -> None:
     stats = reports.statistics(demo_db, campaign)
-    complete = dataclasses.replace(stats, drawn=dict(stats.checked))  # every drawn mine checked
-    text = reports.draft_sections(complete)
+    complete = dataclasses.replace(stats, drawn=dict(stats.checked), outstanding=[])  # every drawn mine checked
+    text = reports.draft_sections(complete, unit="湖北省自然资源厅")
     assert set(text) == set(reports.SECTIONS)
     assert "共完成实地核查2座" in text["overview"]
     assert "2023年11月2日至2023年11月3日" in text["overview"]
@@ -106,7 +110,9 @@ def test_a_campaign_under_way_is_drafted_as_under_way(demo_db, campaign) -> None
     text = reports.draft_sections(stats, as_of=date(2023, 11, 5))
     assert "共完成实地核查" not in text["overview"]
     assert (f"截至2023年11月5日，已提交核查记录2座" in text["overview"]
-            and f"抽取的{drawn}座矿山中尚有{drawn - 2}座未提交核查记录，实地核查尚未完成" in text["overview"])
+            and f"抽取的{drawn}座矿山中尚有{drawn - 2}座未提交核查记录（" in text["overview"]
+            and "实地核查尚未完成" in text["overview"])
+    assert stats.outstanding[0]["name"] in text["overview"] and not stats.final
     assert "核查工作自2023年11月2日开始" in text["overview"]
     assert text["construction"].startswith("已提交核查记录的2座矿山中，")
     assert "等为主" not in text["overview"] and "以等" not in "".join(text.values())
@@ -117,8 +123,9 @@ def test_an_empty_campaign_is_drafted_without_claims(demo_db) -> None:
     text = reports.draft_sections(reports.statistics(demo_db, empty), as_of=date(2023, 10, 20))
     everything = "".join(text.values())
     assert "截至2023年10月20日，本次核查尚无已提交的核查记录" in text["overview"]
-    for claim in ("以等", "等为主", "0座", "共完成实地核查", "为；", "（未填）", "多数", "未发现问题"):
+    for claim in ("以等", "等为主", "共完成实地核查", "为；", "（未填）", "多数", "未发现问题"):
         assert claim not in everything, claim
+    assert not re.search(r"(?<![0-9])0座", everything)
     assert "尚无已提交的核查记录" in text["construction"] and "尚无已提交的核查记录" in text["problems"]
 
 
@@ -181,3 +188,63 @@ def test_levels_are_in_order(demo_db, campaign) -> None:
     table = reports.summary_table(demo_db, campaign, include_drafts=True)
     order = [LEVELS.index(level) for level in table["入库级别"]]
     assert order == sorted(order)
+
+
+def test_the_draft_tells_the_draw_as_it_happened(demo_db) -> None:
+    """The demo's rules: problem leads and rectifications whole, open-pit at 10 %, the rest at random."""
+    campaign = demo.start_campaign(demo_db)
+    stats = reports.statistics(demo_db, campaign)
+    record = json.loads(campaigns.current_draw(demo_db, campaign)["record"])
+    reasons = Counter(s["reason"] for s in record["selections"])
+    text = reports.draft_sections(stats, unit="湖北省自然资源厅")["overview"]
+    assert text.startswith("按照《自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知》（自然资办函〔2023〕1017号）要求，"
+                           "湖北省自然资源厅组织开展了2023年度绿色矿山实地抽查核查。")
+    listed = sum(level["listed"] for level in record["levels"].values())
+    assert f"纳入抽查范围的在册绿色矿山{listed}座" in text and f"抽取核查矿山{len(record['selections'])}座" in text
+    assert f"重点核查全部纳入{reasons[sampling.REASON_PRIORITY]}座" in text
+    assert f"重点核查类别按比例抽取{reasons[sampling.REASON_PRIORITY_RATIO]}座" in text
+    assert f"其余{reasons[sampling.REASON_RANDOM]}座从未列入重点核查的矿山中随机抽取" in text
+    assert "（规定比例不低于30%）" in text and "没有随机抽取的部分" not in text
+    for level, counts in record["levels"].items():
+        assert f"{level}在册{counts['listed']}座、抽取{counts['drawn']}座" in text
+    # Team sizes as drawn, never a range the teams do not have.
+    sizes = sorted(len(t["people"]) for t in stats.teams)
+    assert (f"每组{sizes[0]}人" if sizes[0] == sizes[-1] else f"每组{sizes[0]}至{sizes[-1]}人") in text
+    # 表1's 在册 is the frozen snapshot: a removal after the draw does not change it.
+    assert stats.listed == {lv: c["listed"] for lv, c in record["levels"].items()}
+
+
+def test_a_draw_of_priority_mines_only_says_so(demo_db) -> None:
+    from dataclasses import replace as swap
+    campaign = demo.start_campaign(demo_db)
+    stats = reports.statistics(demo_db, campaign)
+    whole = [swap(o, whole={"露天开采": o.drawn}, by_ratio={}, random=0) for o in stats.draw]
+    text = reports.draft_sections(swap(stats, draw=whole))["overview"]
+    assert "没有随机抽取的部分" in text and "随机抽取\n" not in text and "从未列入重点核查的矿山中随机抽取" not in text
+
+
+def test_no_basis_and_no_unit_are_prompts_not_inventions(demo_db) -> None:
+    campaign = demo.start_campaign(demo_db)
+    demo_db.execute("UPDATE campaigns SET basis = '[]' WHERE id = ?", [campaign.id])
+    stats = reports.statistics(demo_db, campaigns.get(demo_db, campaign.id))
+    text = reports.draft_sections(stats)
+    assert "《" not in text["overview"] and "【待填写：核查依据文件" in text["overview"]
+    assert "【待填写：报告单位】" in text["overview"] and "主管部门" not in text["overview"]
+    assert reports.TO_WRITE in text["management"] and reports.TO_WRITE in text["management_problems"]
+    assert set(reports.unfinished_parts({**text, "unit": ""})) >= {reports.SECTIONS["management"], "报告单位"}
+
+
+def test_a_mine_not_inspected_has_its_reason_and_completes_the_campaign(demo_db, campaign) -> None:
+    stats = reports.statistics(demo_db, campaign)
+    assert not stats.final and stats.outstanding
+    national = [m for m in stats.national]
+    assert len(national) == (inspections.campaign_records(demo_db, campaign)["level"] == LEVELS[0]).sum()
+    for mine in stats.outstanding:
+        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "停产", "组织者")
+    stats = reports.statistics(demo_db, campaign)
+    assert stats.final and len(stats.exempted) == len(stats.outstanding) + len(stats.exempted)
+    assert all(m["conclusion"] in ("整改", "保留", "未完成核查") for m in stats.national)
+    assert all(m["reason"] == "停产" for m in stats.exempted)
+    submitted = reports.summary_table(demo_db, campaign)["采矿许可证号"].iloc[0]
+    with pytest.raises(campaigns.CampaignError, match="已提交核查记录"):
+        campaigns.record_exemption(demo_db, campaign, submitted, "停产", "组织者")

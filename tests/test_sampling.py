@@ -143,3 +143,40 @@ def test_a_category_the_province_adds_is_its_own_stratum() -> None:
     assert tagged and tagged <= set(result.drawn_licences())
     assert {s.category for s in result.strata} == {"问题线索", "回头看整改要求", "生态保护红线周边", "露天开采", "一般"}
     assert rules.categories() == ("问题线索", "回头看整改要求", "生态保护红线周边", "露天开采")
+
+
+def test_open_pit_and_underground_mining_counts_as_open_pit() -> None:
+    rows = sampling.snapshot([mine("C1", method="露天-地下联合开采"), mine("C2", method="露天开采"),
+                              mine("C3", method="地下开采")])
+    assert [sampling.category(r) for r in rows] == ["露天开采", "露天开采", "一般"]
+    # The rule is the campaign's, recorded with the draw; a record from before it counted 露天开采 alone.
+    narrow = Rules(open_pit_methods=("露天开采",))
+    assert [sampling.category(r, (), narrow.open_pit_methods) for r in rows] == ["一般", "露天开采", "一般"]
+    data = sampling.record(rows, Rules(), "n", "w")
+    assert data["rules"]["open_pit_methods"] == ["露天开采", "露天-地下联合开采"]
+    assert {s["licence_no"] for s in data["selections"]} == {"C1", "C2"}
+    old = copy.deepcopy(data)
+    del old["rules"]["open_pit_methods"]
+    assert Rules.from_dict(old["rules"]).open_pit_methods == ("露天开采",)
+
+
+def test_the_preview_counts_what_the_draw_takes_and_why() -> None:
+    rows = register(400)
+    rules = Rules(ratio=0.3, policy={"问题线索": ALL, "回头看整改要求": ALL, "露天开采": 0.1})
+    preview = sampling.preview(rows, rules)
+    data = sampling.record(rows, rules, "nonce", "witness")
+    assert preview == sampling.outcome(data)  # the counts do not depend on the seed
+    for level in preview:
+        picks = [s for s in data["selections"] if s["level"] == level.level]
+        assert level.drawn == len(picks) == level.priority + level.random
+        assert level.random == sum(1 for s in picks if s["reason"] == sampling.REASON_RANDOM) > 0
+        assert level.pool == level.listed - level.priority
+    assert sampling.warnings(preview, 0.3) == []
+
+
+def test_rules_that_leave_nothing_to_chance_are_warned_about() -> None:
+    rows = sampling.snapshot([mine(f"C{i:03d}", method="露天开采" if i % 4 else "地下开采") for i in range(100)])
+    everything_open_pit = sampling.preview(rows, Rules())  # 露天开采 taken whole: 75 of 100
+    warnings = sampling.warnings(everything_open_pit, 0.2)
+    assert any("没有任何矿山由随机抽取产生" in w for w in warnings)
+    assert any("占纳入范围的 75%，远高于规定的最低比例 20%" in w for w in warnings)

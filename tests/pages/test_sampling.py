@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
+
 from core import audit, campaigns, demo, sampling, teams
 from tests.pages.conftest import button
 
@@ -206,3 +208,35 @@ def test_with_one_campaign_the_page_names_it(open_page, database) -> None:
     campaign = demo.start_campaign(database, THIS_YEAR, deadline=campaigns.default_deadline(THIS_YEAR))
     at = open_page("pages/reports.py")
     assert any(c.value == f"当前核查任务：{campaign.title}" for c in at.caption)
+
+
+def test_the_page_shows_what_the_rules_will_draw_and_warns_before_the_freeze(open_page, database) -> None:
+    at = create_campaign(open_page)  # the default rules: every priority category taken whole
+    [campaign] = campaigns.list_campaigns(database)
+    outcomes = campaigns.preview(database, campaign)
+    drawn = sum(o.drawn for o in outcomes)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["将抽取"] == f"{drawn} 座" and metrics["其中随机抽取"] == f"{sum(o.random for o in outcomes)} 座"
+    table = at.dataframe[0].value
+    assert list(table["随机抽取"]) == [o.random for o in outcomes]
+    assert list(table["重点核查（全部纳入）"]) == [sum(o.whole.values()) for o in outcomes]
+    expected = sampling.warnings(outcomes, campaign.rules.ratio)
+    assert [w.value for w in at.warning if w.value in expected] == expected
+    # Open-pit at its own 10 %, the rest of 30 % at random: a real random part, no warning about it.
+    rules = sampling.Rules(ratio=0.3, policy={"问题线索": "all", "回头看整改要求": "all", "露天开采": 0.1})
+    campaigns.update_rules(database, campaign.id, campaign.title, campaign.deadline, rules, [], campaign.version, "组织者",
+                           basis=[campaigns.BASIS_PRESETS[0]])
+    at.run()
+    assert not any("没有任何矿山由随机抽取产生" in w.value for w in at.warning)
+    assert int(at.metric[2].value.split()[0]) > 0
+    assert any("计入的开采方式：露天开采、露天-地下联合开采" in c.value for c in at.caption)
+
+
+def test_a_basis_document_s_ratio_is_enforced(database) -> None:
+    demo.load_demo(database, mines=60)
+    with pytest.raises(campaigns.CampaignError, match="自然资办函〔2023〕1017号）要求核查比例不低于 20%"):
+        campaigns.create(database, 2023, "任务", date(2023, 11, 30), sampling.Rules(ratio=0.1), [], "组织者",
+                         basis=[campaigns.BASIS_PRESETS[0]])
+    campaign_id = campaigns.create(database, 2025, "任务", date(2025, 11, 30), sampling.Rules(ratio=0.1), [], "组织者",
+                                   basis=[campaigns.BASIS_PRESETS[1], {"title": "《湖北省自然资源厅关于…的通知》", "number": ""}])
+    assert [campaigns.citation(d) for d in campaigns.get(database, campaign_id).basis][1] == "《湖北省自然资源厅关于…的通知》"
