@@ -19,7 +19,7 @@ import pandas as pd
 import xlsxwriter
 from sqlite_utils import Database
 
-from core import access, campaigns, inspections, registry, sampling, settings, teams
+from core import access, campaigns, followup, inspections, registry, sampling, settings, teams
 from core.db import now, transaction
 from core.exports import chinese_date, landscape_pages
 from core.labels import (AREAS, CONCLUSIONS, DRAFT, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS,
@@ -218,11 +218,24 @@ def public_results(db: Database, campaign: campaigns.Campaign, rows: pd.DataFram
     submitted records — no licence holder's internal notes, no inspectors, no remarks."""
     table = summary_table(db, campaign, rows=rows)
     public = table[["矿山名称", "入库级别", "市（州）", "处理结论", "存在的主要问题"]].copy()
+    # Only decided conclusions are published as such: a removal awaiting the province's or the ministry's
+    # decision says so ("拟移出，待自然资源部确定"), never 移出.
+    publishable = followup.public_conclusions(db, campaign)
+    public["处理结论"] = [publishable.get(licence, conclusion)
+                      for licence, conclusion in zip(table["采矿许可证号"], table["处理结论"])]
     public.insert(0, "序号", range(1, len(public) + 1))
     return public
 
 
-def public_xlsx(public: pd.DataFrame, title: str) -> bytes:
+def public_note(stats: Statistics, as_of: date | None = None) -> str:
+    """The line under a public list of an unfinished campaign (empty once every drawn mine is done)."""
+    if stats.final:
+        return ""
+    return (f"注：截至{chinese_date(as_of or date.today())}，本次抽取的{sum(stats.drawn.values())}座矿山中尚有"
+            f"{len(stats.outstanding)}座未完成核查，本表仅列已提交核查记录的矿山。")
+
+
+def public_xlsx(public: pd.DataFrame, title: str, note: str = "") -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     sheet = book.add_worksheet("核查结果")
@@ -231,10 +244,13 @@ def public_xlsx(public: pd.DataFrame, title: str) -> bytes:
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     sheet.merge_range(0, 0, 0, len(PUBLIC_COLUMNS) - 1, title, bold)
     sheet.write_row(1, 0, PUBLIC_COLUMNS, head)
-    for col, width in enumerate((6, 44, 9, 14, 9, 60)):
+    for col, width in enumerate((6, 44, 9, 14, 22, 60)):
         sheet.set_column(col, col, width)
     for offset, row in enumerate(public[list(PUBLIC_COLUMNS)].itertuples(index=False), start=2):
         sheet.write_row(offset, 0, [int(row[0]), *map(str, row[1:])], cell)
+    if note:
+        sheet.merge_range(len(public) + 3, 0, len(public) + 3, len(PUBLIC_COLUMNS) - 1, note,
+                          book.add_format({"text_wrap": True}))
     landscape_pages(sheet, 1)
     book.close()
     return buffer.getvalue()

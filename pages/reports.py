@@ -236,7 +236,8 @@ if tab_package.open:
 if tab_public.open:
     with tab_public:
         st.caption("可向社会公开的核查结果：矿山名称、入库级别、所在市（州）、处理结论和存在的主要问题；"
-                   "不含备注、整改期限、核查人员和签字等内部信息或个人信息。仅含已提交的核查记录。")
+                   "不含备注、整改期限、核查人员和签字等内部信息或个人信息。仅含已提交的核查记录；"
+                   "尚待省级审定或自然资源部确定的移出写作“拟移出，待…”，决定后才写作“移出”。")
         public = reports.public_results(database, campaign, rows)
         if public.empty:
             st.info("还没有已提交的核查记录。")
@@ -246,10 +247,13 @@ if tab_public.open:
                          column_config={"序号": st.column_config.Column(width=44),
                                         "矿山名称": st.column_config.TextColumn(width=220),
                                         "存在的主要问题": st.column_config.TextColumn(width=360)})
+            note = reports.public_note(reports.statistics(database, campaign, rows=rows))
+            if note:
+                st.caption(note)
             name = reports.file_stem(here.name, campaign, "绿色矿山抽查核查结果（公开）")
             kept = file_on_request("生成公开结果（Excel）", "rep_make_public", "公开结果",
-                                   (campaign.id, public.to_json(force_ascii=False)),
-                                   lambda: logged("公开结果 Excel", reports.public_xlsx(public, name)))
+                                   (campaign.id, public.to_json(force_ascii=False), note),
+                                   lambda: logged("公开结果 Excel", reports.public_xlsx(public, name, note)))
             if kept:
                 st.download_button("下载公开结果（Excel）", kept, file_name=f"{name}.xlsx", mime=XLSX,
                                    key="rep_public_xlsx", on_click="ignore")

@@ -10,8 +10,8 @@ from typing import Callable
 
 import pytest
 
-from core import (access, accounts, backup, basemap, campaigns, config, demo, followup, inspections, inspectors, registry,
-                  reports, sampling, settings, teams)
+from core import (access, accounts, backup, basemap, campaigns, config, demo, followup, inspections, inspectors,
+                  reference_tables, registry, removal_proposal, reports, sampling, settings, teams)
 from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER, Denied
 from core.importer import apply_import, plan_import
 from tests.photos import make_photo
@@ -118,6 +118,31 @@ def _register_plan(w: World):
     return plan_import(w.db, exports.register_xlsx([dict(w.mine)]), "名录.xlsx")
 
 
+def _indicator_plan(w: World):
+    """A checked item table of the 2024 set: one item per first-level name, the 100 points shared out."""
+    from core import indicators
+    from tests.conftest import build_xlsx
+    chosen = indicators.indicator_sets()["2024"]
+    groups = list(dict.fromkeys(item.group for item in chosen.items)) or ["矿区环境"]
+    rows = [["编号", "一级指标", "二级指标", "三级指标（评价内容）", "分值", "来源文件"]]
+    shares = [100 // len(groups)] * len(groups)
+    shares[0] += 100 - sum(shares)
+    rows += [[n + 1, group, "", f"{group}评价内容", share, "本省存档文本"] for n, (group, share) in enumerate(zip(groups, shares))]
+    return chosen, reference_tables.plan_indicator_items(chosen, build_xlsx(rows), "指标表.xlsx")
+
+
+def _situations_plan(w: World):
+    import io
+
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(reference_tables.removal_template()))
+    for row in range(2, 16):
+        book["移出情形"].cell(row, 2).value = f"情形原文{row - 1}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return reference_tables.plan_removal_situations(buffer.getvalue(), "附件2.xlsx")
+
+
 # action: (who may, setup(world) -> argument, call(world, argument, actor))
 Action = tuple[set[str], Callable[[World], object], Callable[[World, object, str], object]]
 ORGANIZERS = {ORGANIZER}
@@ -183,6 +208,26 @@ ACTIONS: dict[str, Action] = {
     "followup.record_decision": (ORGANIZERS, lambda w: _removal(w, True), lambda w, rid, a: followup.record_decision(
         w.db, rid, True, "自然资源部公告2024年第8号", date(2024, 8, 1), followup.get_removal(w.db, rid)["version"], a)),
     "followup.restore": (ORGANIZERS, NOTHING, lambda w, _, a: followup.restore(w.db, w.removed[0], "决定撤销", a)),
+    "campaigns.record_exemption": (ORGANIZERS, NOTHING, lambda w, _, a: campaigns.record_exemption(
+        w.db, w.campaign, w.db.execute("SELECT licence_no FROM mines WHERE id = ?", [w.other_mine]).fetchone()[0],
+        "停产", a)),
+    "campaigns.remove_exemption": (ORGANIZERS, NOTHING, lambda w, _, a: campaigns.remove_exemption(
+        w.db, w.campaign, "C0", a)),
+    "followup.set_situation": (ORGANIZERS, lambda w: _removal(w, True), lambda w, rid, a: followup.set_situation(
+        w.db, rid, "x", ["x"], followup.get_removal(w.db, rid)["version"], a)),
+    "removal_proposal.save_letter": (ORGANIZERS, NOTHING, lambda w, _, a: removal_proposal.save_letter(
+        w.db, w.campaign, removal_proposal.Letter("湖北省自然资源厅", "王某", "027-87654321", date(2023, 12, 1), "正文"),
+        [], a)),
+    "reference_tables.save_indicator_items": (ADMINS, _indicator_plan, lambda w, plan, a:
+                                              reference_tables.save_indicator_items(w.db, plan[0], plan[1], a)),
+    "reference_tables.clear_indicator_items": (ADMINS, NOTHING, lambda w, _, a: reference_tables.clear_indicator_items(
+        w.db, "2024", a)),
+    "reference_tables.save_removal_situations": (ADMINS, _situations_plan, lambda w, plan, a:
+                                                 reference_tables.save_removal_situations(w.db, plan, a)),
+    "reference_tables.clear_removal_situations": (ADMINS, NOTHING, lambda w, _, a:
+                                                  reference_tables.clear_removal_situations(w.db, a)),
+    "reference_tables.save_standard_numbers": (ADMINS, NOTHING, lambda w, _, a: reference_tables.save_standard_numbers(
+        w.db, {}, a)),
     "reports.save_sections": (ORGANIZERS, NOTHING, lambda w, _, a: reports.save_sections(
         w.db, w.campaign.id, {"overview": "概况"}, 0, a)),
     "settings.put": (ADMINS, NOTHING, lambda w, _, a: settings.put(w.db, "evidence_max_distance_km", 5.0, a)),
@@ -215,7 +260,7 @@ def test_every_writing_function_is_in_the_matrix() -> None:
 
     from core import importer
     modules = (registry, importer, inspectors, campaigns, teams, inspections, reports, settings, basemap, backup, demo,
-               accounts, followup)
+               accounts, followup, reference_tables, removal_proposal)
     writers = {f"{m.__name__.split('.')[-1]}.{name}" for m in modules for name, f in vars(m).items()
                if inspect.isfunction(f) and f.__module__ == m.__name__ and not name.startswith("_")
                and "actor" in inspect.signature(f).parameters}

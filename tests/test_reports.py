@@ -248,3 +248,24 @@ def test_a_mine_not_inspected_has_its_reason_and_completes_the_campaign(demo_db,
     submitted = reports.summary_table(demo_db, campaign)["采矿许可证号"].iloc[0]
     with pytest.raises(campaigns.CampaignError, match="已提交核查记录"):
         campaigns.record_exemption(demo_db, campaign, submitted, "停产", "组织者")
+
+
+def test_a_removal_awaiting_its_decision_is_never_published_as_removed(demo_db, campaign) -> None:
+    mines = inspections.campaign_records(demo_db, campaign)
+    national = mines[mines["level"] == LEVELS[0]]
+    record = inspections.open_record(demo_db, campaign, int(mines.iloc[2]["id"]), "张某华")
+    current = filled(demo_db, record, conclusion="移出", main_problems="越界开采", removal_reason="越界开采")
+    sign_all(demo_db, current)
+    inspections.submit(demo_db, record.id, current.version, "王某军")
+    public = reports.public_results(demo_db, campaign)
+    shown = dict(zip(public["矿山名称"], public["处理结论"]))
+    name = mines.iloc[2]["name"]
+    assert shown[name].startswith("拟移出，待") and "移出" != shown[name]
+    assert "移出" not in set(public["处理结论"])
+    stats = reports.statistics(demo_db, campaign)
+    note = reports.public_note(stats, date(2023, 11, 20))
+    assert note.startswith("注：截至2023年11月20日") and f"尚有{len(stats.outstanding)}座未完成核查" in note
+    book = openpyxl.load_workbook(io.BytesIO(reports.public_xlsx(public, "公开结果", note)))
+    cells = [str(c.value) for row in book.active.iter_rows() for c in row if c.value]
+    assert note in cells and name in cells  # whole names: the sheet wraps, never cuts
+    assert len(national) >= 1

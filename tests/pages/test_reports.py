@@ -115,7 +115,8 @@ def test_a_text_older_than_the_records_is_flagged_and_can_be_redrafted(open_page
     at = show_tab(open_page(PAGE), "核查报告（附件2）")
     assert not [w for w in at.warning if "草稿可能过时" in w.value]
     draft = int(mines[mines["record_status"] == "草稿"].iloc[0]["id"])
-    submit(database, campaign, draft)
+    today = date.today().isoformat()  # within the demo campaign's window: after its draw, before its deadline
+    submit(database, campaign, draft, date_from=today, date_to=today)
     at.run()
     [flag] = [w.value for w in at.warning if "草稿可能过时" in w.value]
     assert "记录已更新，草稿可能过时" in flag and f"已提交核查记录 {submitted} → {submitted + 1} 座" in flag
