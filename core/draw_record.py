@@ -13,6 +13,7 @@ from typing import Any
 import xlsxwriter
 
 from core import pdf, sampling
+from core.campaigns import citation
 from core.exports import chinese_date, chinese_time, landscape_pages
 
 
@@ -30,8 +31,13 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
     policy = "；".join(f"{name}：{'全部纳入' if value == sampling.ALL else f'按 {float(value):.0%} 抽取'}"
                        for name, value in rules["policy"].items())
     doc.heading("一、抽取规则")
+    if meta.get("basis"):
+        doc.paragraph("依据：" + "、".join(citation(d) for d in meta["basis"]) + "。")
+    open_pit = "、".join(sampling.Rules.from_dict(rules).open_pit_methods)
     doc.paragraph(f"抽查比例不低于 {rules['ratio']:.0%}（各入库级别分别计算、向上取整）；纳入级别：{'、'.join(rules['levels'])}；"
-                  f"重点核查对象：{policy}。部直接核查的国家级绿色矿山 {len(meta.get('ministry_direct', []))} 座不参加本省抽取。")
+                  f"重点核查对象：{policy}；计为露天开采的开采方式：{open_pit}。"
+                  f"部直接核查的国家级绿色矿山 {len(meta.get('ministry_direct', []))} 座不参加本省抽取。"
+                  + (f"\n规则说明：{rules['note']}" if rules.get("note") else ""))
     if meta.get("redraw_reason"):
         doc.paragraph(f"重新抽取理由：{meta['redraw_reason']}")
     doc.heading("二、随机性来源（可复核）")
@@ -52,10 +58,13 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
         rows.append([stratum["level"], stratum["category"], stratum["mines"],
                      {"all": "全部纳入", "remainder": "随机补足"}.get(stratum["policy"], stratum["policy"].replace("ratio ", "按比例 ")),
                      len(stratum["drawn"])])
-    doc.grid(["入库级别", "分层", "矿山数", "抽取方式", "抽中"], rows, [30, 40, 25, 45, 34])
-    totals = "；".join(f"{level} 在册 {v['listed']} 座、至少 {v['required']} 座、抽中 {v['drawn']} 座"
-                       for level, v in data["levels"].items())
-    doc.paragraph(f"合计：{totals}。各层完整签号表见同名 JSON 抽签记录。", size=9)
+    doc.wrapped_grid(["入库级别", "分层", "矿山数", "抽取方式", "抽中"], rows, [30, 40, 25, 45, 34])
+    outcomes = sampling.outcome(data)
+    doc.wrapped_grid(["入库级别", "在册", "按比例至少", "重点核查全部纳入", "重点类别按比例", "随机抽取", "抽中", "占在册"],
+                     [[o.level, o.listed, o.required, sum(o.whole.values()), sum(t for t, _ in o.by_ratio.values()),
+                       o.random, o.drawn, f"{o.drawn / o.listed:.1%}" if o.listed else "—"] for o in outcomes],
+                     [20, 18, 22, 30, 26, 22, 18, 18], size=8.5)
+    doc.paragraph("各层完整签号表见同名 JSON 抽签记录。", size=9)
     doc.heading(f"四、抽中矿山名单（{len(data['selections'])} 座）")
     table = []
     for number, selection in enumerate(data["selections"], start=1):
@@ -63,8 +72,8 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
         table.append([number, selection["level"], selection["licence_no"], mine.get("name", ""),
                       f"{mine.get('city', '')}{mine.get('county', '')}", SHORT_REASONS.get(selection["reason"], ""),
                       selection["ticket"][:10]])
-    doc.grid(["序号", "入库级别", "采矿许可证号", "矿山名称", "所在地", "抽取方式", "签号"], table,
-             [9, 13, 36, 56, 26, 14, 15], size=7.5)
+    doc.wrapped_grid(["序号", "入库级别", "采矿许可证号", "矿山名称", "所在地", "抽取方式", "签号"], table,
+                     [9, 13, 36, 56, 26, 14, 15], size=7.5)
     doc.ln(6)
     doc.paragraph("抽取组织人（签字）：　　　　　　　见证人（签字）：　　　　　　　　　　日期：")
     return bytes(doc.output())
@@ -76,16 +85,18 @@ def publication_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], team
     doc = pdf.Document(font, title)
     doc.add_page()
     doc.title_block(title, f"抽取日期：{chinese_time(data['meta'].get('drawn_at', ''))}　　种子：{data['seed'][:16]}…")
-    doc.paragraph(f"按照“双随机、一公开”要求，现将本次随机抽取的核查矿山{'和核查组' if team_rows else ''}公开如下。"
+    basis = "、".join(citation(d) for d in data["meta"].get("basis", []))
+    doc.paragraph((f"根据{basis}，按照" if basis else "按照") +
+                  f"“双随机、一公开”要求，现将本次随机抽取的核查矿山{'和核查组' if team_rows else ''}公开如下。"
                   "抽取过程可凭抽签记录复核。")
     doc.heading(f"一、抽中矿山（{len(data['selections'])} 座）")
     rows = [[n, s["level"], s["licence_no"], mines.get(s["licence_no"], {}).get("name", ""),
              f"{mines.get(s['licence_no'], {}).get('city', '')}{mines.get(s['licence_no'], {}).get('county', '')}"]
             for n, s in enumerate(data["selections"], start=1)]
-    doc.grid(["序号", "入库级别", "采矿许可证号", "矿山名称", "所在地"], rows, [10, 14, 38, 70, 30], size=8)
+    doc.wrapped_grid(["序号", "入库级别", "采矿许可证号", "矿山名称", "所在地"], rows, [10, 14, 38, 70, 30], size=8)
     if team_rows:
         doc.heading(f"二、核查组（{len(team_rows)} 个）")
-        doc.grid(["核查组", "组长", "组员", "矿山数", "负责地市"],
+        doc.wrapped_grid(["核查组", "组长", "组员", "矿山数", "负责地市"],
                  [[t["核查组"], t["组长"], t["组员"], t["核查矿山数"], t["负责地市"]] for t in team_rows],
                  [12, 45, 60, 12, 35], size=8)
     return bytes(doc.output())

@@ -70,3 +70,36 @@ def test_publication_lists_mines_and_teams(tmp_path) -> None:
     book = openpyxl.load_workbook(io.BytesIO(draw_record.drawn_xlsx(data, mines, "名单", team_rows)))
     assert book.sheetnames == ["抽中矿山", "核查组"]
     assert book["核查组"]["B2"].value.startswith("王某华")
+
+
+def wrapped_in(text: str, name: str) -> bool:
+    """``name`` whole in ``text`` although its cell wrapped: its characters in order, with the neighbouring
+    cells' lines between (pdftotext reads a table row line by line)."""
+    start = text.find(name[:6])
+    position = start
+    for char in name:
+        position = text.find(char, position)
+        if position < 0:
+            return False
+        position += 1
+    return start >= 0 and position - start < len(name) * 4 + 200
+
+
+def test_the_record_cites_its_basis_and_rules_and_never_cuts_a_name(tmp_path) -> None:
+    from core import campaigns
+    data, mines = data_and_mines()
+    data["meta"]["basis"] = [campaigns.BASIS_PRESETS[0]]
+    long_name = "宜昌市夷陵区堃喆犇赟示例矿业有限责任公司樟村坪镇桃坪河磷矿东段及西段露天-地下联合开采区"
+    mines[data["selections"][1]["licence_no"]]["name"] = long_name
+    path = tmp_path / "抽签记录.pdf"
+    path.write_bytes(draw_record.record_pdf(data, mines, pdf.find_font()))
+    text = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "依据：《自然资源部办公厅关于开展2023年度绿色矿山实地抽查核查工作的通知》（自然资办函〔2023〕1017号）" in text
+    assert "计为露天开采的开采方式：露天开采、露天-地下联合开采" in text
+    assert wrapped_in(text, long_name) and "…" not in text
+    published = tmp_path / "公开名单.pdf"
+    published.write_bytes(draw_record.publication_pdf(data, mines, [], "名单", pdf.find_font()))
+    text = "".join(subprocess.run(["pdftotext", str(published), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    assert wrapped_in(text, long_name) and text.count("自然资办函〔2023〕1017号") == 1
+    assert "…" not in text.replace(data["seed"][:16] + "…", "")  # only the seed is shortened, never a name
