@@ -71,13 +71,22 @@ class PackageFile:
     size: int     # bytes
 
 
-def package_name(province_name: str, campaign: campaigns.Campaign) -> str:
-    """'湖北省2023年度绿色矿山核查报部材料.zip'."""
-    return reports.file_stem(province_name, campaign, "绿色矿山核查报部材料") + ".zip"
+INTERIM = "（阶段性）"  # in the names of the package and its report while drawn mines are outstanding
 
 
-def report_name(province_name: str, campaign: campaigns.Campaign) -> str:
-    return reports.file_stem(province_name, campaign, "绿色矿山核查报告") + ".pdf"
+def package_name(province_name: str, campaign: campaigns.Campaign, interim: bool = False) -> str:
+    """'湖北省2023年度绿色矿山核查报部材料.zip' (…报部材料（阶段性）.zip before the campaign is complete)."""
+    return reports.file_stem(province_name, campaign, "绿色矿山核查报部材料") + (INTERIM if interim else "") + ".zip"
+
+
+def report_name(province_name: str, campaign: campaigns.Campaign, interim: bool = False) -> str:
+    return reports.file_stem(province_name, campaign, "绿色矿山核查报告") + (INTERIM if interim else "") + ".pdf"
+
+
+def outstanding(db: Database, campaign: campaigns.Campaign) -> list[dict[str, Any]]:
+    """The drawn mines without a submitted record or a recorded reason why not: while there are any, the
+    package is an interim one (so named, and so marked in its report and manifest)."""
+    return reports.statistics(db, campaign).outstanding
 
 
 def table_name(province_name: str, campaign: campaigns.Campaign) -> str:
@@ -146,11 +155,12 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
         raise PackageError("本任务尚未确认抽取结果，没有抽签记录，不能生成报部材料。请先完成随机抽取。")
     province = settings.province(db).name
     records = national_records(db, campaign, include_drafts)
+    missing = outstanding(db, campaign)
     counts = {"records": 0, "photos": 0, "videos": 0, "removal_proposals": 0}
     with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
         with _Writer(zf) as writer:
             advance(0.0, "正在生成核查报告…")
-            writer.add_bytes(report_name(province, campaign),
+            writer.add_bytes(report_name(province, campaign, bool(missing)),
                              report_pdf.report_pdf(db, campaign, font, include_drafts=include_drafts))
             advance(0.08, "正在生成结果汇总表…")
             table = reports.summary_table(db, campaign, include_drafts)
@@ -172,13 +182,17 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
         advance(0.99, "正在写入文件清单…")
         generated = now()
         manifest = {
-            "title": f"{province}{campaign.year}年度绿色矿山核查报部材料文件清单",
+            "title": f"{province}{campaign.year}年度绿色矿山核查报部材料{INTERIM if missing else ''}文件清单",
             "campaign": campaign.title,
             "year": campaign.year,
             "province": province,
             "generated_at": generated,
             "generated_at_text": chinese_time(generated),
             "include_drafts": include_drafts,
+            # An interim package says so, and which drawn mines are still outstanding (national ones first).
+            "final": not missing,
+            "outstanding": [{"licence_no": m["licence_no"], "name": m["name"], "level": m["level"], "status": m["status"]}
+                            for m in missing],
             "draw_record_sha256": hashlib.sha256(draw["record"].encode("utf-8")).hexdigest(),
             "counts": counts,
             "files": [asdict(f) for f in writer.files],

@@ -198,7 +198,7 @@ if tab_report.open:
                                     lambda: ui.report_pdf_bytes(campaign.id, edited, font, ui.actor()))
             if built:
                 st.download_button("下载核查报告（PDF）", built,
-                                   file_name=f"{reports.file_stem(here.name, campaign, '绿色矿山核查报告')}.pdf",
+                                   file_name=package.report_name(here.name, campaign, not stats.final),
                                    mime="application/pdf", key="rep_pdf_download", on_click="ignore")
             elif st.session_state.get("rep_make_pdf__file"):
                 st.caption("报告文字或核查任务已改变，请重新生成核查报告（PDF）。")
@@ -210,6 +210,11 @@ if tab_package.open:
         national = int(((everything["入库级别"] == LEVELS[0]) & (everything["提交状态"] != DRAFT)).sum())
         st.markdown(f"一个压缩包：核查报告（PDF）、结果汇总表（Excel）、**{national} 座**国家级绿色矿山的核查记录表（PDF）"
                     "及其核查影像原件，以及文件清单（每个文件的 SHA-256、任务、生成时间、抽签记录哈希）。")
+        unfinished = package.outstanding(database, campaign)
+        if unfinished:
+            st.warning(f"尚有 {len(unfinished)} 座抽取的矿山未提交核查记录（其中国家级 "
+                       f"{sum(m['level'] == LEVELS[0] for m in unfinished)} 座）：现在生成的是阶段性报部材料，"
+                       "文件名、核查报告和文件清单都注明“阶段性”。")
         try:
             font = ui.pdf_font(database)
         except pdf.FontMissing as missing:

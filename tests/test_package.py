@@ -53,7 +53,8 @@ def campaign(demo_db):
 def built(db, campaign, tmp_path, **options):
     """Build the package into ``tmp_path``: (zip path, manifest, the progress calls)."""
     shares = []
-    target = tmp_path / package.package_name(settings.province(db).name, campaign)
+    target = tmp_path / package.package_name(settings.province(db).name, campaign,
+                                             bool(package.outstanding(db, campaign)))
     manifest = package.build_package(db, campaign, pdf.find_font(), target,
                                      lambda share, text: shares.append((share, text)), **options)
     return target, manifest, shares
@@ -61,13 +62,16 @@ def built(db, campaign, tmp_path, **options):
 
 def test_the_package_holds_report_table_national_records_and_their_originals(demo_db, campaign, tmp_path) -> None:
     target, manifest, shares = built(demo_db, campaign, tmp_path)
-    assert target.name == "湖北省2023年度绿色矿山核查报部材料.zip"
+    # Three records of the drawn mines: an interim package, so named, with its report and what is outstanding.
+    assert target.name == "湖北省2023年度绿色矿山核查报部材料（阶段性）.zip"
+    assert manifest["final"] is False and manifest["title"].endswith("报部材料（阶段性）文件清单")
+    assert [m["name"] for m in manifest["outstanding"]] == [m["name"] for m in package.outstanding(demo_db, campaign)]
     assert package.verify_package(target) == []
     with zipfile.ZipFile(target) as zf:
         names = zf.namelist()
         assert names[-1] == "文件清单.json"
-        assert "湖北省2023年度绿色矿山核查报告.pdf" in names
-        assert zf.read("湖北省2023年度绿色矿山核查报告.pdf").startswith(b"%PDF")
+        assert "湖北省2023年度绿色矿山核查报告（阶段性）.pdf" in names
+        assert zf.read("湖北省2023年度绿色矿山核查报告（阶段性）.pdf").startswith(b"%PDF")
         (tmp_path / "table.xlsx").write_bytes(zf.read("湖北省2023年度绿色矿山抽查核查结果汇总表.xlsx"))
         records = [n for n in names if n.endswith("国家级绿色矿山核查记录表.pdf")]
         photos = [n for n in names if "/影像/" in n]
@@ -224,3 +228,15 @@ def test_without_proposals_the_package_has_no_proposal_folder(demo_db, campaign,
     with zipfile.ZipFile(target) as zf:
         assert not any(n.startswith(package.PROPOSAL_FOLDER) for n in zf.namelist())
     assert manifest["counts"]["removal_proposals"] == 0
+
+
+def test_a_complete_campaign_gives_the_final_package(demo_db, campaign, tmp_path) -> None:
+    from core import campaigns
+    for mine in package.outstanding(demo_db, campaign):
+        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "停产", "组织者")
+    target, manifest, _ = built(demo_db, campaign, tmp_path)
+    assert target.name == "湖北省2023年度绿色矿山核查报部材料.zip"
+    assert manifest["final"] is True and manifest["outstanding"] == []
+    with zipfile.ZipFile(target) as zf:
+        text = pdf_text(zf.read("湖北省2023年度绿色矿山核查报告.pdf"), tmp_path)
+    assert "阶段性" not in text and "停产" in text

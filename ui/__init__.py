@@ -154,7 +154,8 @@ def build_package(campaign, font: pdf.Font, progress) -> Path:
     """Write the ministry package into the data directory's ``exports/`` and return its path."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
     try:
-        target = config.data_dir() / "exports" / package.package_name(province(database).name, campaign)
+        interim = bool(package.outstanding(database, campaign))
+        target = config.data_dir() / "exports" / package.package_name(province(database).name, campaign, interim)
         target.parent.mkdir(parents=True, exist_ok=True)
         manifest = package.build_package(database, campaign, font, target, progress)
         audit.log(database, actor(), "导出：报部材料", f"核查任务 {campaign.id}",

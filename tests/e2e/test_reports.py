@@ -33,8 +33,9 @@ def test_download_the_report(page: Page, campaign_app: App, requests_seen: list[
     expect(page.get_by_role("button", name="下载核查报告（PDF）")).to_be_visible(timeout=120_000)
     with page.expect_download() as report:
         page.get_by_role("button", name="下载核查报告（PDF）").click()
+    # The demo campaign is under way: an interim report, so named.
     assert report.value.suggested_filename.startswith("湖北省") and report.value.suggested_filename.endswith(
-        "年度绿色矿山核查报告.pdf")
+        "年度绿色矿山核查报告（阶段性）.pdf")
     saved = tmp_path / "report.pdf"
     report.value.save_as(saved)
     text = subprocess.run(["pdftotext", str(saved), "-"], capture_output=True, text=True, check=True).stdout
@@ -45,8 +46,8 @@ def test_download_the_report(page: Page, campaign_app: App, requests_seen: list[
 DOWNLOADS = (  # tab, button, end of the file's Chinese name
     ("结果汇总表（附表）", "下载汇总表（Excel）", "年度绿色矿山抽查核查结果汇总表.xlsx"),
     ("结果汇总表（附表）", "下载汇总表（CSV）", "年度绿色矿山抽查核查结果汇总表.csv"),
-    ("核查报告（附件2）", "下载核查报告（PDF）", "年度绿色矿山核查报告.pdf"),
-    ("报部材料", "下载报部材料", "报部材料.zip"),
+    ("核查报告（附件2）", "下载核查报告（PDF）", "年度绿色矿山核查报告（阶段性）.pdf"),
+    ("报部材料", "下载报部材料", "报部材料（阶段性）.zip"),
     ("公开结果（一公开）", "下载公开结果（Excel）", "年度绿色矿山抽查核查结果（公开）.xlsx"),
 )
 
