@@ -454,7 +454,8 @@ def content_hash(db: Database, record: Record) -> str:
 
 
 def signatures(db: Database, record: Record) -> list[dict[str, Any]]:
-    """Confirmations given, in order, each with ``valid`` False when the draft changed after it.
+    """Confirmations given, in order, each with ``valid`` False when the draft changed after it, and
+    ``proxy_by``/``proxy_reason`` set for a 代签 (see :func:`proxy_note`).
 
     Once submitted, the confirmations cover the submitted version; amendments are recorded apart.
     """

@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from ui import record_autosave
-from core import evidence, indicators, inspections, pdf, record_pdf
+from core import evidence, indicators, inspections, pdf, record_pdf, reference_tables
 from core.exports import chinese_date, chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
 from core.labels import AREAS, CONCLUSIONS, FINDINGS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
@@ -275,7 +275,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                               key=key("rectify_deadline"), on_change=autosave, args=("rectify_deadline", as_iso),
                               disabled=locked, format="YYYY-MM-DD")
             if content["conclusion"] == REMOVE:
-                reasons = inspections.removal_reasons()
+                reasons = reference_tables.removal_reason_texts(database)
                 other = "其他（自行填写）"
                 current = content["removal_reason"]
                 picked = st.selectbox("移出原因", [*reasons, other], key=key("removal_pick"), disabled=locked,

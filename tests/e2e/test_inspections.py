@@ -7,10 +7,12 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from core import accounts
 from core import db as dbmod
 from core import demo, inspections
+from core.access import INSPECTOR
 from core.labels import AREAS
-from tests.e2e.browser import App, assert_all_local, login, wait_for_app
+from tests.e2e.browser import DEMO_PASSWORD, App, assert_all_local, login, wait_for_app
 from tests.e2e.conftest import ARTIFACTS, start_app, stop
 from tests.e2e.test_pages import query
 from tests.e2e.test_sampling import click, eventually
@@ -26,6 +28,9 @@ def drawn_app(tmp_path_factory: pytest.TempPathFactory):
     first = inspections.campaign_records(database, campaign).iloc[0]
     running.mine = dict(first)
     running.team = inspections.team_of(database, inspections.open_record(database, campaign, int(first["id"]), "组织者"))
+    for member in running.team:  # each member confirms from their own account
+        accounts.create_user(database, f"m{member['inspector_id']}", member["name"], INSPECTOR, DEMO_PASSWORD, "测试",
+                             inspector_id=member["inspector_id"], must_change=False)
     database.close()
     yield running
     stop(server)
@@ -36,7 +41,32 @@ def saved(app: App, field: str) -> str:
     return json.loads(query(app, "SELECT content FROM records")[0][0]).get(field, "")
 
 
-def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_seen: list[str], tmp_path) -> None:
+def confirm_as(browser, app: App, member: dict, proxy_for: dict | None = None, reason: str = "") -> None:
+    """``member`` logs in on a device of their own and confirms the record, or confirms it for ``proxy_for``
+    (代签) with ``reason``."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        login(page, app, f"m{member['inspector_id']}")
+        pick_record(page, app, app.mine["name"])
+        page.get_by_role("tab", name="签字与提交").click()
+        wait_for_app(page)
+        if proxy_for is None:
+            click(page, "本人组长签字" if member["role"] == "组长" else "本人确认")
+            expect(page.get_by_text(f"{member['name']}已确认核查记录")).to_be_visible()
+        else:
+            page.get_by_text(f"为{proxy_for['name']}代签").click()
+            page.get_by_label("代签原因（必填）").fill(reason)
+            page.get_by_label("代签原因（必填）").press("Enter")
+            wait_for_app(page)
+            click(page, "代签（组长签字）" if proxy_for["role"] == "组长" else "代签（确认）")
+            expect(page.get_by_text(f"已为{proxy_for['name']}代签")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_fill_photograph_sign_and_submit(page: Page, browser, drawn_app: App, requests_seen: list[str], tmp_path) -> None:
     app = drawn_app
     login(page, app)
     page.goto(app.url("inspections"))
@@ -52,6 +82,10 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
     page.locator("[data-testid='stMain'] h1").first.click()
     wait_for_app(page)
     assert eventually(lambda: saved(app, "date_from") == "2023-11-02")
+    for question in ("证照合法有效", "未越界开采", "无未整改的行政处罚"):
+        page.get_by_role("radiogroup", name=question).get_by_text("是", exact=True).click()
+        wait_for_app(page)
+    assert eventually(lambda: saved(app, "legal_penalty") == "是")
 
     page.get_by_role("tab", name="六个方面核查情况").click()
     wait_for_app(page)
@@ -77,28 +111,38 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
 
     page.get_by_role("tab", name="核查影像").click()
     wait_for_app(page)
-    photo = tmp_path / "IMG_0001.jpg"
-    photo.write_bytes(make_photo(seed=11, taken_at="2023-11-02T10:30:00"))
-    # The browser sends the file to the server as soon as it is chosen; the form is submitted after that.
-    with page.expect_response(lambda response: "upload_file" in response.url and response.ok):
-        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(photo))
-    expect(page.get_by_test_id("stFileChipName").filter(has_text="IMG_0001.jpg")).to_be_visible()
-    page.get_by_role("button", name="上传", exact=True).click()
-    wait_for_app(page)
-    assert eventually(lambda: query(app, "SELECT COUNT(*) FROM evidence")[0][0] == 1)
+    expect(page.get_by_text("还缺少以下重点区域的照片：矿容矿貌、开采区、生态修复区")).to_be_visible()
+    for number, area in enumerate(("矿容矿貌", "开采区", "生态修复区"), start=1):
+        wait_for_app(page)
+        page.get_by_role("combobox", name="所属区域或方面").click()
+        page.keyboard.type(area)
+        page.get_by_role("option", name=area, exact=True).click()
+        photo = tmp_path / f"IMG_000{number}.jpg"
+        photo.write_bytes(make_photo(seed=10 + number, taken_at="2023-11-02T10:30:00"))
+        # The browser sends the file to the server as soon as it is chosen; the form is submitted after that.
+        with page.expect_response(lambda response: "upload_file" in response.url and response.ok):
+            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(photo))
+        expect(page.get_by_test_id("stFileChipName").filter(has_text=photo.name)).to_be_visible()
+        page.get_by_role("button", name="上传", exact=True).click()
+        wait_for_app(page)
+        assert eventually(lambda: query(app, "SELECT COUNT(*) FROM evidence WHERE area = ?", (area,))[0][0] == 1)
     expect(page.get_by_text("无GPS位置").first).to_be_visible()
+    expect(page.get_by_text("还缺少以下重点区域的照片")).to_have_count(0)
 
     page.get_by_role("tab", name="签字与提交").click()
     wait_for_app(page)
-    members = [m for m in app.team if m["role"] != "组长"] + [m for m in app.team if m["role"] == "组长"]
-    for member in members:
-        box = page.get_by_placeholder(f"输入“{member['name']}”确认")
-        box.fill(member["name"])
-        box.press("Enter")
-        wait_for_app(page)
-        page.get_by_role("button", name="组长签字" if member["role"] == "组长" else "确认", exact=True).first.click()
-        wait_for_app(page)
-        expect(page.get_by_text(f"{member['name']}已确认核查记录")).to_be_visible()
+    expect(page.get_by_text("签字确认须由核查组成员本人登录后进行。")).to_be_visible()  # the organizer
+    members = [m for m in app.team if m["role"] != "组长"]
+    leader = next(m for m in app.team if m["role"] == "组长")
+    confirm_as(browser, app, members[0])
+    confirm_as(browser, app, members[0], proxy_for=members[1], reason="现场共用一台平板")
+    for member in members[2:]:
+        confirm_as(browser, app, member)
+    confirm_as(browser, app, leader)
+    pick_record(page, app, app.mine["name"])  # the organizer's page again, with the confirmations
+    page.get_by_role("tab", name="签字与提交").click()
+    wait_for_app(page)
+    expect(page.get_by_text(f"代签：{members[1]['name']}（由{members[0]['name']}代签，原因：现场共用一台平板）")).to_be_visible()
     click(page, "提交核查记录")
     click(page, "确认提交")
     expect(page.get_by_text("核查记录已提交并锁定")).to_be_visible()
@@ -106,6 +150,9 @@ def test_fill_photograph_sign_and_submit(page: Page, drawn_app: App, requests_se
     with page.expect_download() as caught:
         page.get_by_role("button", name="下载核查记录（PDF）").click()
     assert caught.value.suggested_filename == f"{app.mine['name']}国家级绿色矿山核查记录表.pdf"
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="下载打印签字版（PDF）").click()
+    assert caught.value.suggested_filename == f"{app.mine['name']}国家级绿色矿山核查记录表（打印签字版）.pdf"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "inspection-submitted.png"), full_page=True)
     assert_all_local(requests_seen)
@@ -157,7 +204,7 @@ def test_every_section_of_the_record_is_in_sight_on_a_tablet(browser, drawn_app:
         assert page.locator("[data-testid='stTabsScrollRight'], [data-testid='stTabsScrollLeft']").count() == 0
         page.get_by_role("tab", name="签字与提交").click()
         wait_for_app(page)
-        expect(page.get_by_text("全组成员逐一确认记录内容")).to_be_visible()
+        expect(page.get_by_text("全组成员逐一登录本人账号确认记录内容")).to_be_visible()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "inspection-tablet.png"))
     finally:
