@@ -513,8 +513,8 @@ def _proxy(team: dict[int, dict[str, Any]], member: dict[str, Any], actor: str, 
     if not isinstance(actor, access.User):
         return ""  # the command line confirms as the member it names
     own = team.get(actor.inspector_id) if actor.inspector_id is not None else None
-    if own is None:
-        raise InspectionError("签字确认须由核查组成员本人登录后进行（组织者不能代替核查组成员确认）")
+    if own is None:  # an organizer may write the record, not confirm it
+        raise access.Denied(f"当前账号“{actor}”不是该矿山核查组的成员：签字确认须由核查组成员本人登录后进行。")
     if own["inspector_id"] == member["inspector_id"]:
         return ""
     if not reason.strip():

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from core import db as dbmod
-from core import accounts, audit, campaigns, demo, inspections
+from core import accounts, audit, demo, inspections
+from core.access import Denied
 from core.inspections import InspectionError, RecordConflict, RecordLocked, area_key
 from core.evidence import EvidenceError
 from core.labels import AREAS, FOUND, NONE_FOUND, RECTIFY, REMOVE, SUBMITTED
@@ -433,6 +434,6 @@ def test_an_organizer_cannot_confirm_for_the_team(demo_db, record) -> None:
     member = next(m for m in inspections.team_of(demo_db, current) if m["role"] != "组长")
     organizer = accounts.get(demo_db, accounts.create_user(demo_db, "zuzhi", "组织者", "组织者", "mima12345", "测试",
                                                           must_change=False))
-    with pytest.raises(InspectionError, match="签字确认须由核查组成员本人登录后进行"):
+    with pytest.raises(Denied, match="签字确认须由核查组成员本人登录后进行"):
         inspections.sign(demo_db, record.id, member["inspector_id"], organizer, proxy_reason="代为确认")
     assert inspections.signatures(demo_db, current) == []
