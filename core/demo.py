@@ -27,7 +27,9 @@ from sqlite_utils import Database
 from core import config
 from core import db as dbmod
 from core import access, accounts, audit, campaigns, exports, inspections, inspectors, reference, registry, regions, sampling, settings, teams
-from core.labels import AREAS, FOUND, KEEP, LEVELS, METHODS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
+from core.db import stamped_at
+from core.labels import (AREAS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS, METHODS, NO,
+                         NONE_FOUND, RECTIFY, REMOVE, YES)
 
 DEFAULT_SEED = 20231017
 DEFAULT_PROVINCE = "420000"
@@ -214,10 +216,14 @@ def generate_inspectors(province_code: str = DEFAULT_PROVINCE, count: int = 45, 
         unit = (rng.choice((f"{province.name}自然资源厅", f"{province.name}地质调查院", f"{province.name}国土整治中心"))
                 if at_province else f"{city.name}自然资源和规划局")
         senior = rng.random() < 0.4
+        title = rng.choice(("正高级", "副高级")) if senior else rng.choice(("中级", "中级", "初级"))
+        rank = rng.choice(("处级", "科级", "无")) if at_province else rng.choice(("科级", "无", "处级"))
         people.append({
-            "name": name, "unit": unit,
-            "title": rng.choice(("正高级", "副高级")) if senior else rng.choice(("中级", "中级", "初级")),
-            "rank": rng.choice(("处级", "科级", "无")) if at_province else rng.choice(("科级", "无", "处级")),
+            "name": name, "unit": unit, "title": title, "rank": rank,
+            # 人员类型 from the unit and the post: the departments' officials manage, the institutes support,
+            # and senior professionals outside the administration sit as experts.
+            "kind": ("管理人员" if unit.endswith(("自然资源厅", "自然资源和规划局")) and rank != "无"
+                     else "专家" if title == "正高级" else "业务支撑人员"),
             "specialty": rng.choice(inspectors.SPECIALTIES[:8]),
             "prefecture": city.name if city else "", "prefecture_code": city.code if city else "",
             "conflicts": "", "active": 1,
@@ -261,23 +267,44 @@ def only_demo_data(db: Database) -> bool:
     return row[0] == 0
 
 
+# The demo's rules, as a province with this register would choose them: problem leads and mines told to
+# rectify are all checked; open-pit mines (close to seven in ten of the register) are drawn at their own
+# 10 %, since taking them all would leave nothing to chance; the rest of 30 % is drawn at random.
+DEMO_RULES = sampling.Rules(
+    ratio=0.30, policy={FLAG_PROBLEM: sampling.ALL, FLAG_RECTIFY: sampling.ALL, FLAG_OPEN_PIT: 0.10},
+    note="问题线索和“回头看”提出整改要求的矿山全部纳入重点核查；露天开采（含露天-地下联合开采）矿山约占名录七成，"
+         "全部纳入将使抽取失去随机性，故按 10% 优先抽取；其余由随机抽取补足到各级别在册数的 30%。")
+
+
+def draw_day(year: int) -> datetime:
+    """When the demo's draw meeting took place: after the notice, before the inspections."""
+    return datetime(year, 10, 20, 10, 0)
+
+
 def start_campaign(db: Database, year: int = 2023, team_count: int = 3, witness: str = "演示见证 2023",
                    actor: str = DEMO_ACTOR, deadline: date | None = None) -> campaigns.Campaign:
-    """A campaign with its draw confirmed and its teams drawn, as after the draw meeting."""
+    """A campaign with its draw confirmed and its teams drawn, as after the draw meeting (on
+    :func:`draw_day` for a past year; now for this year and later)."""
     province_name = settings.province(db).name
-    campaign_id = campaigns.create(db, year, campaigns.default_title(province_name, year),
-                                   deadline or date(year, 11, 30), sampling.Rules(), [], actor)
-    frozen = campaigns.freeze(db, campaign_id, actor)
-    campaigns.confirm(db, frozen["id"], witness, actor, province_name)
+    meeting = draw_day(year) if draw_day(year) < datetime.now() else datetime.now().replace(microsecond=0)
+    with stamped_at(meeting - timedelta(days=4)):
+        campaign_id = campaigns.create(db, year, campaigns.default_title(province_name, year),
+                                       deadline or date(year, 11, 30), DEMO_RULES, [], actor,
+                                       basis=[campaigns.BASIS_PRESETS[0 if year < 2024 else 1]])
+    with stamped_at(meeting - timedelta(hours=1)):
+        frozen = campaigns.freeze(db, campaign_id, actor)
+    with stamped_at(meeting):
+        campaigns.confirm(db, frozen["id"], witness, actor, province_name)
     campaign = campaigns.get(db, campaign_id)
     # The seed is new each time, and a small demo pool cannot always staff every prefecture with
     # recusal: the demo then takes one more team (a real coordinator reads the draw's message).
-    for count in range(team_count, team_count + 6):
-        try:
-            teams.save_team_draw(db, campaign, teams.TeamRules(teams=count), actor)
-            break
-        except teams.TeamError:
-            continue
+    with stamped_at(meeting + timedelta(minutes=30)):
+        for count in range(team_count, team_count + 6):
+            try:
+                teams.save_team_draw(db, campaign, teams.TeamRules(teams=count), actor)
+                break
+            except teams.TeamError:
+                continue
     return campaign
 
 

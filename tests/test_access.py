@@ -181,9 +181,11 @@ ACTIONS: dict[str, Action] = {
     "inspections.open_record": (TEAM, NOTHING, lambda w, _, a: inspections.open_record(w.db, w.campaign, w.other_mine, a)),
     "inspections.save_draft": (TEAM, NOTHING, lambda w, _, a: inspections.save_draft(
         w.db, w.record.id, {"opinions": "加强复绿"}, w.record.version, a)),
-    "inspections.sign": (TEAM, NOTHING, lambda w, _, a: inspections.sign(
-        w.db, w.record.id, inspections.team_of(w.db, w.record)[1]["inspector_id"],
-        inspections.team_of(w.db, w.record)[1]["name"], a)),
+    # A member confirms for themselves; for another member only as 代签 with a reason; nobody outside the team.
+    "inspections.sign": ({INSPECTOR}, NOTHING, lambda w, _, a: inspections.sign(
+        w.db, w.record.id, next(m["inspector_id"] for m in inspections.team_of(w.db, w.record)
+                                if m["role"] != "组长" and m["inspector_id"] != w.users[INSPECTOR].inspector_id),
+        a, proxy_reason="现场共用一台平板")),
     "inspections.submit": (TEAM, lambda w: _prepare_submission(w), lambda w, version, a: inspections.submit(
         w.db, w.record.id, version, a)),
     "inspections.amend": (TEAM, _submitted, lambda w, record, a: inspections.amend(
