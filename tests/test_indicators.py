@@ -24,7 +24,7 @@ def set_2020() -> indicators.IndicatorSet:
 def scored(tmp_path) -> indicators.IndicatorSet:
     """A fictitious set with the 2020 rules (1000 points, pass at 800 and 75 % per group) and 30 items
     with points: the scoring rules are tested on it, since the official items are loaded by a province."""
-    text = (Path(__file__).parent / "data" / "indicator_set_scored.csv").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "fixtures" / "indicator_set_scored.csv").read_text(encoding="utf-8")
     data_dir = write_sets(tmp_path, "T,测试用计分指标集,scored.csv,测试,1000,800,0.75\n", {"scored.csv": text})
     return indicator_sets(data_dir)["T"]
 

@@ -142,9 +142,10 @@ def test_loads_are_balanced_on_a_realistic_draw(db) -> None:
             per_city = Counter(m["city_code"] for m in mines)
             for team in drawn:
                 assert all(team.may_check(m, True) is None for m in team.mines)
-                # travel: a prefecture is split in pieces of a quarter of the average load or more
+                # travel: a prefecture is split in pieces of a fifth of the average load or more (the balance's
+                # own tolerance), never scattered mine by mine
                 held = Counter(m["city_code"] for m in team.mines)
-                assert all(count == per_city[city] or count >= len(mines) / team_count / 4
+                assert all(count == per_city[city] or count >= len(mines) / team_count / 5
                            for city, count in held.items()), (team_count, seed, held)
 
 

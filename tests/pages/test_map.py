@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from core import registry
 from tests.pages.conftest import map_args, map_rows, widget
@@ -77,8 +78,10 @@ def test_the_map_follows_the_campaigns_records(open_page, database) -> None:
     # A record submitted elsewhere shows at once (the cached points follow the records).
     waiting = next(r for r in inspections.campaign_records(database, campaign).itertuples() if r.progress == "核查中")
     record = inspections.get(database, int(waiting.record_id))
-    inspections.save_draft(database, record.id, complete_content("整改") | {"rectify_measures": "补种复绿",
-                                                                          "rectify_deadline": "2024-05-03"},
+    days = {k: record.content[k] for k in ("date_from", "date_to")}  # the draft's own dates, within the campaign
+    deadline = (date.fromisoformat(days["date_to"]) + timedelta(days=180)).isoformat()
+    inspections.save_draft(database, record.id, complete_content("整改") | days | {"rectify_measures": "补种复绿",
+                                                                                 "rectify_deadline": deadline},
                            record.version, "李某明")
     sign_all(database, inspections.get(database, record.id))
     inspections.submit(database, record.id, inspections.get(database, record.id).version, "李某明")

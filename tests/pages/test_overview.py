@@ -17,6 +17,6 @@ def test_required_drawn_and_submitted_side_by_side(open_page, database) -> None:
     captions = " ".join(c.value for c in at.caption)
     assert overview.explanation(figures) in captions
     assert f"其余 {figures.random} 座随机抽取" in captions
-    # The demo's campaign is this year's: its own settings are cited, not the 2023 notice.
-    assert campaign.year != 2023 and "1017号" not in captions and "依据本年度核查任务设置" in captions
+    # The demo's campaign is this year's: it cites the document it records (自然资规〔2024〕1号), not the 2023 notice.
+    assert campaign.year != 2023 and "1017号" not in captions and "（自然资规〔2024〕1号）" in captions
     assert inspections.current_campaign(database).id == campaign.id
