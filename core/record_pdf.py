@@ -20,7 +20,7 @@ from typing import Any
 from fpdf.fonts import FontFace
 from sqlite_utils import Database
 
-from core import indicators, inspections, pdf, registry, settings
+from core import indicators, inspections, pdf, reference_tables, registry, settings
 from core.exports import chinese_date, chinese_time
 from core.inspections import Record, area_key
 from core.labels import AREAS, FOUND, LEVELS, NO, NONE_FOUND, RECTIFY, REMOVE, SUBMITTED, YES
@@ -145,7 +145,7 @@ def record_pdf(db: Database, record: Record, font: pdf.Font, printable: bool = F
         row.cell("成员：\n\n\n" if printable else "成员：" + "　".join(_confirmation(s) for s in members))
 
     _confirmations(doc, record, given)
-    _checklist(doc, content)
+    _checklist(db, doc, content)
     _amendments(db, doc, record)
     _photos(doc, inspections.evidence_of(db, record))
     return bytes(doc.output())
@@ -172,18 +172,28 @@ def _confirmations(doc: pdf.Document, record: Record, given: list[dict[str, Any]
                   size=9.5)
 
 
-def _checklist(doc: pdf.Document, content: dict[str, Any]) -> None:
-    chosen = indicators.indicator_sets().get(content["indicator_set"])
+def _checklist(db: Database, doc: pdf.Document, content: dict[str, Any]) -> None:
+    """The indicator checklist: the set as the province loaded it (or as far as it is confirmed); points only
+    where the set has official ones, and a note where its items are not the official text."""
+    chosen = reference_tables.indicator_sets(db).get(content["indicator_set"])
     if chosen is None or not content["checklist"]:
         return
     marks = {item: entry.get("mark", "") for item, entry in content["checklist"].items()}
     result = indicators.score(chosen, marks)
     doc.heading(f"评价指标核查情况（{chosen.name}）")
+    note = indicators.confirmation_note(chosen) or chosen.items_source
+    if note:
+        doc.paragraph(note, size=8.5)
     doc.paragraph(indicators.summary_text(chosen, result), size=9.5)
-    rows = [[item.group if item.kind == indicators.INDICATOR else item.kind, item.text,
-             "" if item.points is None else f"{item.points:g}", marks.get(item.id, "未判定"),
-             content["checklist"].get(item.id, {}).get("note", "")] for item in chosen.items]
-    doc.grid(["一级指标", "评价内容", "分值", "结论", "说明"], rows, [28, 70, 12, 16, 48], size=8)
+    group = lambda item: item.group if item.kind == indicators.INDICATOR else item.kind  # noqa: E731
+    if chosen.has_points:
+        rows = [[group(item), item.text, "" if item.points is None else f"{item.points:g}", marks.get(item.id, "未判定"),
+                 content["checklist"].get(item.id, {}).get("note", "")] for item in chosen.items]
+        doc.wrapped_grid(["一级指标", "评价内容", "分值", "结论", "说明"], rows, [28, 70, 12, 16, 48], size=8)
+    else:
+        rows = [[group(item), item.text, marks.get(item.id, "未判定"), content["checklist"].get(item.id, {}).get("note", "")]
+                for item in chosen.items]
+        doc.wrapped_grid(["一级指标", "评价内容", "结论", "说明"], rows, [28, 82, 16, 48], size=8)
 
 
 def _amendments(db: Database, doc: pdf.Document, record: Record) -> None:

@@ -215,7 +215,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
 
     with tabs[2]:
         if tabs[2].open:
-            sets = indicators.indicator_sets()
+            sets = reference_tables.indicator_sets(database)  # with the official items the province loaded
             codes = ["", *sets]
             chosen_code = st.selectbox("评价指标", codes, index=codes.index(content["indicator_set"])
                                        if content["indicator_set"] in codes else 0,
@@ -223,9 +223,15 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                                        key=key("indicator_set"), on_change=autosave, args=("indicator_set",), disabled=locked)
             if chosen_code:
                 chosen = sets[chosen_code]
+                if indicators.confirmation_note(chosen):
+                    st.info(indicators.confirmation_note(chosen))
+                elif chosen.items_source:
+                    st.caption(chosen.items_source)
                 checklist = content["checklist"]
+                # No points column for a set without official points: nothing unconfirmed is shown as the ministry's.
                 table = [{"类别": item.group if item.kind == indicators.INDICATOR else item.kind, "评价内容": item.text,
-                          "分值": item.points, "结论": checklist.get(item.id, {}).get("mark"),
+                          **({"分值": item.points} if chosen.has_points else {}),
+                          "结论": checklist.get(item.id, {}).get("mark"),
                           "说明": checklist.get(item.id, {}).get("note", "")} for item in chosen.items]
                 # Keyed by version: after a save the editor starts again from what is stored.
                 edited = st.data_editor(table, key=f"r{record.id}v{record.version}_checklist",

@@ -118,3 +118,17 @@ def test_a_proxy_confirmation_is_said_as_such(demo_db, tmp_path) -> None:
     form, after, *_ = pages(record_pdf.record_pdf(demo_db, record, pdf.find_font()), tmp_path)
     assert f"代签：{absent['name']}（由{giver['name']}代签，原因：现场共用一台平板）" in form
     assert f"代签（由{giver['name']}代签，原因：现场共用一台平板）" in after
+
+
+def test_an_unconfirmed_indicator_set_prints_no_points_and_says_so(demo_db, tmp_path) -> None:
+    from core import indicators
+    campaign = demo.start_campaign(demo_db)
+    first = inspections.campaign_records(demo_db, campaign).iloc[0]
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
+    chosen = indicators.indicator_sets()["2020"]
+    assert not chosen.items_confirmed
+    item = chosen.items[0]
+    current = filled(demo_db, record, indicator_set="2020", checklist={item.id: {"mark": "符合", "note": "证照齐全"}})
+    text = "".join(pdf_text(record_pdf.record_pdf(demo_db, current, pdf.find_font()), tmp_path).split())
+    assert "评价指标核查情况" in text and "尚未载入正式文本" in text and "证照齐全" in text
+    assert "一级指标评价内容结论说明" in text and "评价内容分值" not in text  # no points column
