@@ -200,6 +200,14 @@ def _check_basis(basis: list[dict[str, Any]], rules: sampling.Rules) -> list[dic
     return documents
 
 
+def _check_photo_areas(areas: list[str] | tuple[str, ...]) -> list[str]:
+    """The key areas a record must have photos of: named, each once."""
+    cleaned = list(dict.fromkeys(str(area).strip() for area in areas if str(area).strip()))
+    if not cleaned:
+        raise CampaignError("请至少选择一个须拍摄核查影像的重点区域（通知要求记录矿容矿貌、开采区、生态修复区等重点区域）")
+    return cleaned
+
+
 def _check_title(db: Database, year: int, title: str, campaign_id: int | None = None) -> None:
     """A campaign is known by its title: one title once a year (earlier databases may hold duplicates,
     which are shown with their number and can still be renamed)."""
@@ -222,19 +230,22 @@ def _check_deadline(year: int, deadline: date, actor: str) -> None:
 
 
 def create(db: Database, year: int, title: str, deadline: date, rules: sampling.Rules,
-           ministry_direct: list[str], actor: str, basis: list[dict[str, Any]] = ()) -> int:
+           ministry_direct: list[str], actor: str, basis: list[dict[str, Any]] = (),
+           photo_areas: list[str] = DEFAULT_PHOTO_AREAS) -> int:
     access.require(actor, access.CAMPAIGNS)
     _check_rules(db, rules)
     documents = _check_basis(list(basis), rules)
+    areas = _check_photo_areas(photo_areas)
     _check_deadline(year, deadline, actor)
     stamp = now()
     with transaction(db):
         _check_title(db, year, title)
         campaign_id = db.execute(
-            "INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, basis, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, basis, photo_areas, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
-             json.dumps(sorted(ministry_direct)), json.dumps(documents, ensure_ascii=False), stamp, stamp],
+             json.dumps(sorted(ministry_direct)), json.dumps(documents, ensure_ascii=False),
+             json.dumps(areas, ensure_ascii=False), stamp, stamp],
         ).lastrowid
         record_history(db, campaign_id, actor, "创建核查任务",
                        title.strip() + "".join(f"；依据{citation(d)}" for d in documents))
@@ -243,7 +254,7 @@ def create(db: Database, year: int, title: str, deadline: date, rules: sampling.
 
 def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rules: sampling.Rules,
                  ministry_direct: list[str], expected_version: int, actor: str, year: int | None = None,
-                 basis: list[dict[str, Any]] | None = None) -> None:
+                 basis: list[dict[str, Any]] | None = None, photo_areas: list[str] | None = None) -> None:
     """Change what the next draw uses (and the title, deadline, year or basis documents; ``basis`` None
     keeps them). Refused while a draw is frozen (its inputs are fixed). The deadline and the title are
     checked as on :func:`create` when they change."""
@@ -252,6 +263,7 @@ def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rul
     with transaction(db):
         campaign = get(db, campaign_id)
         documents = _check_basis(campaign.basis if basis is None else list(basis), rules)
+        areas = _check_photo_areas(campaign.photo_areas if photo_areas is None else photo_areas)
         year = campaign.year if year is None else year
         if campaign.version != expected_version:
             raise CampaignError("任务设置已被他人修改，请刷新页面后重试")
@@ -263,15 +275,17 @@ def update_rules(db: Database, campaign_id: int, title: str, deadline: date, rul
             _check_title(db, year, title, campaign_id)
         db.execute(
             "UPDATE campaigns SET year = ?, title = ?, deadline = ?, rules = ?, ministry_direct = ?, basis = ?, "
-            "version = version + 1, updated_at = ? WHERE id = ?",
+            "photo_areas = ?, version = version + 1, updated_at = ? WHERE id = ?",
             [year, title.strip(), deadline.isoformat(), json.dumps(rules.as_dict(), ensure_ascii=False),
-             json.dumps(sorted(ministry_direct)), json.dumps(documents, ensure_ascii=False), now(), campaign_id],
+             json.dumps(sorted(ministry_direct)), json.dumps(documents, ensure_ascii=False),
+             json.dumps(areas, ensure_ascii=False), now(), campaign_id],
         )
         renamed = f"名称“{campaign.title}”→“{title.strip()}”；" if title.strip() != campaign.title else ""
         moved = f"年度 {campaign.year}→{year}；" if year != campaign.year else ""
         due = (f"完成时限 {chinese_date(campaign.deadline)}→{chinese_date(deadline)}；"
                if deadline != campaign.deadline else "")
         cited = ("；依据" + "、".join(citation(d) for d in documents)) if documents != campaign.basis else ""
+        cited += f"；须拍摄的重点区域 {'、'.join(areas)}" if areas != campaign.photo_areas else ""
         record_history(db, campaign_id, actor, "修改任务设置",
                        f"{moved}{renamed}{due}比例 {rules.ratio:.0%}；级别 {'、'.join(rules.levels)}；"
                        f"计为露天开采的开采方式 {'、'.join(rules.open_pit_methods)}；"

@@ -109,6 +109,12 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
     note = st.text_area("规则说明（为什么这样设置，记入抽签记录）", rules.note, key=f"{form}_note", height=80,
                         placeholder="如：露天开采矿山占名录七成，全部纳入将使抽取失去随机性，故按 10% 优先抽取，其余随机抽取")
     basis = basis_input(form, campaign)
+    current_areas = campaign.photo_areas if campaign else list(campaigns.DEFAULT_PHOTO_AREAS)
+    photo_areas = st.multiselect(
+        "核查记录必须拍摄的重点区域（每个区域至少一张照片才能提交）",
+        list(dict.fromkeys([*campaigns.DEFAULT_PHOTO_AREAS, "重点设备", *current_areas])), current_areas,
+        key=f"{form}_photo_areas", placeholder="请选择重点区域", accept_new_options=True,
+        help="通知要求对矿容矿貌、开采区、生态修复区等重点区域和重点设备如实记录并同步记录核查影像；可输入其他区域名称。")
     new_rules = sampling.Rules(ratio=ratio, levels=tuple(levels), policy=policy, open_pit_methods=tuple(open_pit),
                                note=note.strip())
     label = "保存任务设置" if campaign else "创建核查任务"
@@ -116,11 +122,11 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
         try:
             if campaign:
                 campaigns.update_rules(database, campaign.id, title, deadline, new_rules, direct, campaign.version,
-                                       ui.actor(), year=year, basis=basis)
+                                       ui.actor(), year=year, basis=basis, photo_areas=photo_areas)
                 ui.flash("任务设置已保存。")
             else:
                 st.session_state[CHOSEN] = campaigns.create(database, year, title, deadline, new_rules, direct,
-                                                            ui.actor(), basis=basis)
+                                                            ui.actor(), basis=basis, photo_areas=photo_areas)
                 for name in ("year", "year_shown", "title", "deadline"):  # the next new campaign starts afresh
                     st.session_state.pop(f"{form}_{name}", None)
                 ui.flash(f"已创建核查任务“{title.strip()}”。")

@@ -240,3 +240,18 @@ def test_a_basis_document_s_ratio_is_enforced(database) -> None:
     campaign_id = campaigns.create(database, 2025, "任务", date(2025, 11, 30), sampling.Rules(ratio=0.1), [], "组织者",
                                    basis=[campaigns.BASIS_PRESETS[1], {"title": "《湖北省自然资源厅关于…的通知》", "number": ""}])
     assert [campaigns.citation(d) for d in campaigns.get(database, campaign_id).basis][1] == "《湖北省自然资源厅关于…的通知》"
+
+
+def test_the_key_areas_to_photograph_are_a_campaign_setting(open_page, database) -> None:
+    at = create_campaign(open_page)
+    [campaign] = campaigns.list_campaigns(database)
+    assert campaign.photo_areas == ["矿容矿貌", "开采区", "生态修复区"]
+    areas = next(m for m in at.multiselect if m.label.startswith("核查记录必须拍摄的重点区域"))
+    areas.set_value(["矿容矿貌", "开采区", "生态修复区", "重点设备"])
+    button(at, "保存任务设置").click().run()
+    assert not at.exception, at.exception
+    assert campaigns.get(database, campaign.id).photo_areas == ["矿容矿貌", "开采区", "生态修复区", "重点设备"]
+    assert "须拍摄的重点区域 矿容矿貌、开采区、生态修复区、重点设备" in " ".join(campaigns.history(database, campaign.id)["说明"])
+    with pytest.raises(campaigns.CampaignError, match="至少选择一个"):
+        campaigns.update_rules(database, campaign.id, campaign.title, campaign.deadline, campaign.rules, [],
+                               campaigns.get(database, campaign.id).version, "组织者", photo_areas=[])
