@@ -18,7 +18,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 import python_calamine
@@ -432,6 +432,20 @@ def footer_reason(cells: list[Any], licence_col: int, after_footer: bool) -> str
     return None
 
 
+def table_rows(rows: list[list[Any]], first: int, key_col: int) -> Iterator[tuple[int, list[Any], str | None]]:
+    """The rows of a table from index ``first`` (below its heading), blank rows left out: (row number as
+    Excel shows it, cells, why the row is a footer — :func:`footer_reason` — or None for a data row).
+    ``key_col``: the column that identifies a data row (the licence number, a name)."""
+    after_footer = False
+    for index in range(first, len(rows)):
+        cells = rows[index]
+        if not any(normalize.text(c) for c in cells):
+            continue
+        reason = footer_reason(cells, key_col, after_footer)
+        after_footer = reason is not None
+        yield index + 1, cells, reason
+
+
 def _suggest(missing: list[str], header: Header, unused: list[int], rows: list[list[Any]],
              province: regions.Region) -> dict[str, str]:
     """For each missing field, the unused heading of the file that most probably holds it: a column
@@ -527,20 +541,12 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
     heading_unit = _unit_in_heading(plan.columns.get("scale", "")) if "scale_unit" not in columns else ""
     existing = {m["licence_no"]: m for m in db.query("SELECT * FROM mines")}
     first_seen: dict[str, int] = {}
-    after_footer = False
-    for index in range(header.last + 1, len(rows)):
-        cells = rows[index]
-        if not any(normalize.text(c) for c in cells):
-            continue
-        excel_row = index + 1
-        if progress and index % 500 == 0:
-            progress(index / len(rows))
-        reason = footer_reason(cells, columns["licence_no"], after_footer)
+    for excel_row, cells, reason in table_rows(rows, header.last + 1, columns["licence_no"]):
+        if progress and excel_row % 500 == 0:
+            progress(excel_row / len(rows))
         if reason:
             plan.skipped.append(SkippedRow.of(excel_row, cells, reason))
-            after_footer = True
             continue
-        after_footer = False
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
         if heading_unit:
             raw["scale_unit"] = heading_unit

@@ -148,25 +148,19 @@ def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
     province = settings.province(db)
     existing = {(r["name"], r["unit"]) for r in db.query("SELECT name, unit FROM inspectors")}
     seen: dict[tuple[str, str], int] = {}
-    after_footer = False
-    for position in range(index + 1, len(rows)):
-        cells = rows[position]
-        if not any(normalize.text(c) for c in cells):
-            continue
-        reason = importer.footer_reason(cells, columns["name"], after_footer)
-        after_footer = reason is not None
+    for line, cells, reason in importer.table_rows(rows, index + 1, columns["name"]):
         if reason:
-            plan.skipped.append(importer.SkippedRow.of(position + 1, cells, reason))
+            plan.skipped.append(importer.SkippedRow.of(line, cells, reason))
             continue
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
-        values, problems = validate(raw, province, position + 1)
+        values, problems = validate(raw, province, line)
         plan.problems.extend(problems)
         key = (values["name"], values["unit"])
         if key in seen:
-            plan.problems.append(Problem(position + 1, "姓名", values["name"], f"与第 {seen[key]} 行重复（同一单位同名）",
+            plan.problems.append(Problem(line, "姓名", values["name"], f"与第 {seen[key]} 行重复（同一单位同名）",
                                          "同一人只保留一行"))
             continue
-        seen[key] = position + 1
+        seen[key] = line
         plan.rows.append(values)
         if key in existing:
             plan.updated += 1

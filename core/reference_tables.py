@@ -167,20 +167,13 @@ def plan_indicator_items(indicator_set: IndicatorSet, content: bytes, filename: 
     groups = set(indicator_set.groups)
     previous = {"group": "", "subgroup": "", "source": ""}
     seen_ids: dict[str, int] = {}
-    after_footer = False
 
     def problem(row: int, key: str, value: Any, message: str, fix: str, severity: str = ERROR) -> None:
         plan.problems.append(Problem(row, ITEM_FIELDS[key][0], normalize.text(value), message, fix, severity))
 
-    for position in range(header.last + 1, len(rows)):
-        cells = rows[position]
-        if not any(normalize.text(c) for c in cells):
+    for line, cells, footer in importer.table_rows(rows, header.last + 1, columns["item"]):
+        if footer:
             continue
-        reason = importer.footer_reason(cells, columns["item"], after_footer)
-        after_footer = reason is not None
-        if reason:
-            continue
-        line = position + 1
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
         text = {key: normalize.text(raw.get(key)) for key in ITEM_FIELDS}
         group = text["group"] or previous["group"]
@@ -338,17 +331,10 @@ def plan_removal_situations(content: bytes, filename: str) -> TablePlan:
     plan = TablePlan(filename)
     source = ""
     seen: dict[str, int] = {}
-    after_footer = False
-    for position in range(header.last + 1, len(rows)):
-        cells = rows[position]
+    for line, cells, footer in importer.table_rows(rows, header.last + 1, columns["reason"]):
         texts = {key: normalize.text(cells[col]) if col < len(cells) else "" for key, col in columns.items()}
-        if not texts.get("reason") and not texts.get("source"):
-            continue  # the template's numbered rows left empty
-        reason_row = importer.footer_reason(cells, columns["reason"], after_footer)
-        after_footer = reason_row is not None
-        if reason_row:
-            continue
-        line = position + 1
+        if footer or (not texts.get("reason") and not texts.get("source")):
+            continue  # a footer, or one of the template's numbered rows left empty
         source = texts.get("source") or source
         reason = re.sub(r"\s+", "", texts.get("reason", ""))
 
