@@ -641,7 +641,10 @@ def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expe
 
 
 def default_unit(db: Database) -> str:
-    """The reporting unit as the coordinator last wrote it for any campaign, else empty (never guessed)."""
+    """The reporting unit: the setting (设置 → 报告单位), else as the coordinator last wrote it for any
+    campaign, else empty (never guessed: the draft then asks for it)."""
+    if settings.get(db, "reporting_unit"):
+        return settings.get(db, "reporting_unit")
     for row in db.execute("SELECT sections FROM campaign_reports ORDER BY updated_at DESC").fetchall():
         unit = json.loads(row[0]).get("unit", "").strip()
         if unit:

@@ -40,6 +40,9 @@ font_setting = c4.text_input("PDF 中文字体文件（可选）", settings.get(
                              placeholder="留空则自动查找",
                              help="服务器上中文字体文件的完整路径，如 Windows 服务器的黑体 C:\\Windows\\Fonts\\simhei.ttf；"
                                   "字体集（.ttc）可在路径后写 #序号。")
+unit_setting = st.text_input("报告单位（本省自然资源主管部门全称）", settings.get(database, "reporting_unit") or "",
+                             placeholder=f"如 {here.name}自然资源厅",
+                             help="核查报告的作者和落款、移出建议报送函的报送单位默认用此名称；各任务的报告中仍可修改。")
 try:
     found_font = pdf.find_font(font_setting or None)
     st.caption("PDF 中文字体：已找到（字体文件的位置见本页末尾的“技术信息”）。")
@@ -51,6 +54,7 @@ if st.button("保存抽查与文档设置"):
     settings.put(database, "pdf_font", font_setting.strip(), ui.actor())
     settings.put(database, "evidence_max_distance_km", float(distance), ui.actor())
     settings.put(database, "session_minutes", int(minutes), ui.actor())
+    settings.put(database, "reporting_unit", unit_setting.strip(), ui.actor())
     ui.flash("已保存抽查与文档设置。")
     st.rerun()
 

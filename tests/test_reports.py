@@ -269,3 +269,13 @@ def test_a_removal_awaiting_its_decision_is_never_published_as_removed(demo_db, 
     cells = [str(c.value) for row in book.active.iter_rows() for c in row if c.value]
     assert note in cells and name in cells  # whole names: the sheet wraps, never cuts
     assert len(national) >= 1
+
+
+def test_the_reporting_unit_comes_from_the_setting(demo_db) -> None:
+    from core import settings
+    campaign = demo.start_campaign(demo_db)
+    stats = reports.statistics(demo_db, campaign)
+    assert reports.report_sections(demo_db, campaign, stats)["unit"] == ""
+    settings.put(demo_db, "reporting_unit", "湖北省自然资源厅", "测试")
+    text = reports.report_sections(demo_db, campaign, stats)
+    assert text["unit"] == "湖北省自然资源厅" and "湖北省自然资源厅组织开展了" in text["overview"]
