@@ -162,8 +162,10 @@ def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple
         issued = rng.randint(2006, 2022)
         licence = f"C{county.code}{issued}{rng.randint(1, 12):02d}{rng.randrange(10**10):010d}"
     used_licences.add(licence)
-    lead = rng.choice(PROBLEM_LEADS) if rng.random() < 0.10 else None
-    demand = rng.choice(RECTIFY_DEMANDS) if rng.random() < 0.10 else None
+    # A lead or an earlier demand about a waste dump (排土场) only for a mine that has one: it mines open-pit.
+    fitting = lambda text: method != UNDER or "排土场" not in text  # noqa: E731
+    lead = rng.choice([lead for lead in PROBLEM_LEADS if fitting(lead[0])]) if rng.random() < 0.10 else None
+    demand = rng.choice([d for d in RECTIFY_DEMANDS if fitting(d)]) if rng.random() < 0.10 else None
     assert county.lon is not None and county.lat is not None
     return {
         "licence_no": licence,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlparse
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.demo import DEMO_PASSWORD
+from ui.auth import COOKIE
 
 LOCAL_SCHEMES = {"data", "blob", "about"}
 
@@ -52,6 +55,9 @@ def login(page: Page, app: App, username: str = "zuzhi", password: str = DEMO_PA
     page.get_by_role("button", name="登录").click()
     page.get_by_text("当前用户：").wait_for()
     wait_for_app(page)
+    # The session's cookie is written by a script of the run after the login; the next page.goto carries it
+    # only once it is there (a busy browser may draw the sidebar before it runs that script).
+    page.wait_for_function(f"() => document.cookie.includes({json.dumps(COOKIE + '=')})")
 
 
 def assert_all_local(requests: list[str]) -> None:
@@ -83,3 +89,19 @@ def drawn_mines(frame) -> int:
         ".forEach(s => n += parseInt(s.textContent, 10));"
         " return n + document.querySelectorAll('path.gm-mine').length; }"
     )
+
+
+def choose(page: Page, label: str, option: str, tries: int = 3) -> None:
+    """Pick ``option`` of the select box ``label`` by typing it. A run the last action started may still
+    redraw the page and close the list just opened: then the list is opened again."""
+    for attempt in range(tries):
+        wait_for_app(page)
+        page.get_by_role("combobox", name=label).click()
+        page.keyboard.type(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            if attempt == tries - 1:
+                raise

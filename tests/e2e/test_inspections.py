@@ -12,7 +12,7 @@ from core import db as dbmod
 from core import demo, inspections
 from core.access import INSPECTOR
 from core.labels import AREAS
-from tests.e2e.browser import DEMO_PASSWORD, App, assert_all_local, login, wait_for_app
+from tests.e2e.browser import DEMO_PASSWORD, App, assert_all_local, choose, login, wait_for_app
 from tests.e2e.conftest import ARTIFACTS, start_app, stop
 from tests.e2e.test_pages import query
 from tests.e2e.test_sampling import click, eventually
@@ -113,10 +113,7 @@ def test_fill_photograph_sign_and_submit(page: Page, browser, drawn_app: App, re
     wait_for_app(page)
     expect(page.get_by_text("还缺少以下重点区域的照片：矿容矿貌、开采区、生态修复区")).to_be_visible()
     for number, area in enumerate(("矿容矿貌", "开采区", "生态修复区"), start=1):
-        wait_for_app(page)
-        page.get_by_role("combobox", name="所属区域或方面").click()
-        page.keyboard.type(area)
-        page.get_by_role("option", name=area, exact=True).click()
+        choose(page, "所属区域或方面", area)
         photo = tmp_path / f"IMG_000{number}.jpg"
         photo.write_bytes(make_photo(seed=10 + number, taken_at="2023-11-02T10:30:00"))
         # The browser sends the file to the server as soon as it is chosen; the form is submitted after that.
