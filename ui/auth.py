@@ -17,7 +17,7 @@ from core.access import Denied, User
 
 COOKIE = "lvkuang_session"
 LOGIN = "_login"  # session_state: the session's token
-PENDING_COOKIE = "_cookie"  # session_state: the cookie value to write on the next run ("" clears it)
+PENDING_COOKIE = "_cookie"  # session_state: the cookie value this session writes ("" clears it)
 PAGES = "_pages"  # session_state: the page files the router offers this user
 USER = "_user"  # session_state: the User of this run, set by the router through current_user()
 
@@ -70,8 +70,10 @@ def acting_user(database: Database) -> User:
 
 
 def write_cookie() -> None:
-    """Write (or clear) the browser's session cookie when a login or logout asked for it."""
-    value = st.session_state.pop(PENDING_COOKIE, None)
+    """Write (or clear) the browser's session cookie once a login or logout asked for it, on every run
+    after: a run cut short (the first page after a login switches to the role's page at once) can take
+    its script away before the browser ran it, and a reload would then find no cookie."""
+    value = st.session_state.get(PENDING_COOKIE)
     if value is None:
         return
     expiry = "" if value else "; expires=Thu, 01 Jan 1970 00:00:00 GMT"

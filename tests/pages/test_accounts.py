@@ -147,3 +147,15 @@ def test_single_sign_on_is_offered_only_when_configured(database) -> None:
     at.run()
     assert not at.exception, at.exception
     assert "使用统一身份认证登录" in [b.label for b in at.button]
+
+
+def test_every_run_after_a_login_writes_the_session_cookie(database) -> None:
+    """A run cut short after the login (the home address switches to the role's page at once) may take the
+    cookie's script away before the browser ran it: the session keeps writing the cookie on every run."""
+    account()
+    at = log_in(logged_out(), "zuzhi", PASSWORD)
+    token = at.session_state[auth.LOGIN]
+    assert any(token in h.proto.body for h in at.get("html") if "document.cookie" in h.proto.body)
+    for _ in range(2):
+        at.run()
+        assert at.session_state[auth.PENDING_COOKIE] == token  # written again by this run's script
