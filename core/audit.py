@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from sqlite_utils import Database
 
 from core.db import now, transaction
+from core.exports import workbook
 
 GENESIS = "0" * 64
 LOGIN = "登录"
@@ -109,7 +109,7 @@ def actors(db: Database) -> list[str]:
 
 def export_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book = workbook(buffer)
     sheet = book.add_worksheet("审计日志")
     bold = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})

@@ -106,4 +106,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    config.keep_files_private()
     sys.exit(main())

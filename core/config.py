@@ -31,8 +31,19 @@ def data_dir() -> Path:
     path = Path(chosen) if chosen else PROJECT_ROOT / "var"
     if not path.is_absolute():
         path = PROJECT_ROOT / path
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+PRIVATE_UMASK = 0o077
+
+
+def keep_files_private() -> None:
+    """Files and folders this process creates are readable by the service user alone (the database, the
+    evidence, backups and exports hold personal data and unpublished findings), and the data directory
+    is closed to others even when an earlier version created it open."""
+    os.umask(PRIVATE_UMASK)
+    data_dir().chmod(0o700)
 
 
 def data_dir_source() -> str:

@@ -139,6 +139,16 @@ def generate(mines: int = DEFAULT_MINES, province_codes: tuple[str, ...] = (DEFA
     return out
 
 
+def _fitting(choices: tuple, index: int, method: str):
+    """The choice at ``index``, or the next one that fits the mine: a lead or an earlier demand about a
+    waste dump (排土场) only for a mine that has one, i.e. that mines open-pit."""
+    for step in range(len(choices)):
+        choice = choices[(index + step) % len(choices)]
+        if method != UNDER or "排土场" not in (choice[0] if isinstance(choice, tuple) else choice):
+            return choice
+    raise AssertionError("no choice fits")
+
+
 def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple[regions.Region, float]],
               level: str, used_names: set[str], used_licences: set[str]) -> dict[str, Any]:
     county = _weighted(rng, counties)
@@ -162,10 +172,8 @@ def _one_mine(rng: random.Random, province: regions.Region, counties: list[tuple
         issued = rng.randint(2006, 2022)
         licence = f"C{county.code}{issued}{rng.randint(1, 12):02d}{rng.randrange(10**10):010d}"
     used_licences.add(licence)
-    # A lead or an earlier demand about a waste dump (排土场) only for a mine that has one: it mines open-pit.
-    fitting = lambda text: method != UNDER or "排土场" not in text  # noqa: E731
-    lead = rng.choice([lead for lead in PROBLEM_LEADS if fitting(lead[0])]) if rng.random() < 0.10 else None
-    demand = rng.choice([d for d in RECTIFY_DEMANDS if fitting(d)]) if rng.random() < 0.10 else None
+    lead = _fitting(PROBLEM_LEADS, rng.randrange(len(PROBLEM_LEADS)), method) if rng.random() < 0.10 else None
+    demand = _fitting(RECTIFY_DEMANDS, rng.randrange(len(RECTIFY_DEMANDS)), method) if rng.random() < 0.10 else None
     assert county.lon is not None and county.lat is not None
     return {
         "licence_no": licence,
@@ -738,4 +746,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    config.keep_files_private()
     sys.exit(main())

@@ -10,11 +10,10 @@ import io
 from datetime import date
 from typing import Any
 
-import xlsxwriter
 
 from core import pdf, sampling
 from core.campaigns import citation
-from core.exports import chinese_date, chinese_time, landscape_pages
+from core.exports import chinese_date, chinese_time, landscape_pages, workbook
 
 
 SHORT_REASONS = {sampling.REASON_PRIORITY: "重点·全部", sampling.REASON_PRIORITY_RATIO: "重点·比例",
@@ -106,7 +105,7 @@ def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: st
                team_rows: list[dict[str, Any]] | None = None) -> bytes:
     """The drawn mines (and the teams, once drawn) for publication (一公开)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     sheet = book.add_worksheet("抽中矿山")
     bold = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})

@@ -17,6 +17,23 @@ from core.labels import FIELDS, LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS, YES
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# What a spreadsheet takes for a formula at the start of a cell (OWASP "CSV injection"), tab and CR included.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def workbook(buffer: io.BytesIO, **options: Any) -> xlsxwriter.Workbook:
+    """A workbook in which every text is written as text: a name such as ``=HYPERLINK(…)`` stays a string,
+    never a live formula, a number or a link (xlsxwriter would otherwise convert it)."""
+    return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                        "strings_to_urls": False, **options})
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with = + - @ (or tab, CR) gets a
+    leading apostrophe, which the import removes again (:func:`core.normalize.text`)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 # Columns of the export beyond the importable ones (read back, they are ignored by the import).
 EXTRA_EXPORT = (("standard", "适用行业标准"), ("status", "状态"), ("removed_date", "移出日期"),
                 ("removed_reason", "移出原因"), ("updated_at", "最后修改时间"))
@@ -58,10 +75,10 @@ def _column_letter(index: int) -> str:
 def register_xlsx(rows: Iterable[dict[str, Any]], title: str = "") -> bytes:
     """The register as an xlsx workbook (headings as in the import template)."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
-    sheet = workbook.add_worksheet("绿色矿山名录")
-    head = workbook.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True, "valign": "vcenter"})
-    title_format = workbook.add_format({"bold": True, "font_size": 14})
+    book = workbook(buffer, constant_memory=True)
+    sheet = book.add_worksheet("绿色矿山名录")
+    head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    title_format = book.add_format({"bold": True, "font_size": 14})
     first = 0
     if title:
         sheet.write(0, 0, title, title_format)
@@ -75,7 +92,7 @@ def register_xlsx(rows: Iterable[dict[str, Any]], title: str = "") -> bytes:
             value = _cell(row, key)
             if value is not None and value != "":
                 sheet.write(offset, col, value)
-    workbook.close()
+    book.close()
     return buffer.getvalue()
 
 
@@ -93,7 +110,7 @@ def _cell(row: dict[str, Any], key: str) -> Any:
 
 def register_csv(rows: Iterable[dict[str, Any]]) -> bytes:
     """The register as CSV in UTF-8 with BOM, so that Excel in China opens it correctly."""
-    frame = pd.DataFrame([[_cell(row, key) for key, _ in EXPORT_COLUMNS] for row in rows],
+    frame = pd.DataFrame([[csv_safe(_cell(row, key)) for key, _ in EXPORT_COLUMNS] for row in rows],
                          columns=[label for _, label in EXPORT_COLUMNS])
     return frame.to_csv(index=False).encode("utf-8-sig")
 
@@ -101,14 +118,14 @@ def register_csv(rows: Iterable[dict[str, Any]]) -> bytes:
 def import_template(province: regions.Region) -> bytes:
     """The import template: headings, drop-down lists for the enumerations, and a 填表说明 sheet."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet("绿色矿山名录")
-    notes = workbook.add_worksheet("填表说明")
-    lists = workbook.add_worksheet("选项")
-    required = workbook.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
-    optional = workbook.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    bold = workbook.add_format({"bold": True})
+    book = workbook(buffer)
+    sheet = book.add_worksheet("绿色矿山名录")
+    notes = book.add_worksheet("填表说明")
+    lists = book.add_worksheet("选项")
+    required = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
+    optional = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    bold = book.add_format({"bold": True})
 
     option_lists = {
         "level": list(LEVELS),
@@ -154,7 +171,7 @@ def import_template(province: regions.Region) -> bytes:
         notes.write(offset, 1, NOTES.get(f.key, ""), wrap)
     notes.write(len(FIELDS) + 4, 0, "模板生成日期", bold)
     notes.write(len(FIELDS) + 4, 1, chinese_date(date.today()))
-    workbook.close()
+    book.close()
     return buffer.getvalue()
 
 

@@ -242,10 +242,10 @@ def template() -> bytes:
     """An import template for the inspector list, with the headings and drop-down lists."""
     import io
 
-    import xlsxwriter
+    from core import exports
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = exports.workbook(buffer)
     sheet = book.add_worksheet("核查人员")
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     headings = [label for label, _ in FIELDS.values()]

@@ -33,7 +33,9 @@ def text(value: object) -> str:
             return ""
         if value.is_integer():
             value = int(value)
-    return _SPACES.sub(" ", str(value).translate(_FULLWIDTH_ALNUM)).strip()
+    cleaned = _SPACES.sub(" ", str(value).translate(_FULLWIDTH_ALNUM)).strip()
+    # A CSV cell this app exported as '=… (so that no spreadsheet runs it) reads back as the text it was.
+    return cleaned[1:] if cleaned[:1] == "'" and cleaned[1:2] in ("=", "+", "-", "@") else cleaned
 
 
 def _fold(value: object) -> str:

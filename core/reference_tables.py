@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from core import access, importer, indicators, normalize, reference, settings
 from core.db import now
-from core.exports import chinese_time
+from core.exports import chinese_time, workbook
 from core.indicators import INDICATOR, PRECONDITION, IndicatorSet, Item
 from core.reference import RemovalReason, Standard
 from core.validation import ERROR, WARNING, Problem
@@ -91,10 +91,9 @@ def _read(content: bytes, filename: str, headings: importer.Headings, anchors: f
 
 def _template(sheet_name: str, headings: list[str], widths: list[int], notes: list[str],
               rows: list[list[Any]] = (), lists: dict[int, list[str]] | None = None) -> bytes:
-    import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     sheet = book.add_worksheet(sheet_name)
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})

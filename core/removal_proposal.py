@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import xlsxwriter
 from sqlite_utils import Database
 
 from core import access, audit, campaigns, followup, inspections, pdf, reference, reference_tables, settings
 from core.db import transaction
-from core.exports import chinese_date, landscape_pages
+from core.exports import chinese_date, landscape_pages, workbook
 from core.followup import FollowUpError
 from core.labels import AREAS, FOUND, LEVELS, NO, REMOVE, SUBMITTED
 
@@ -278,7 +277,7 @@ def _notes(items: list[Proposal], outstanding: int) -> list[str]:
 def proposal_xlsx(items: list[Proposal], province: str, sent: Letter, outstanding: int = 0) -> bytes:
     """The name list as a workbook: one row per mine, every cell wrapped (no name is cut)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book = workbook(buffer)
     sheet = book.add_worksheet("移出建议名单")
     bold = book.add_format({"bold": True, "font_size": 16, "align": "center"})
     head = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,

@@ -16,12 +16,11 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from sqlite_utils import Database
 
 from core import access, campaigns, followup, inspections, registry, sampling, settings, teams
 from core.db import now, transaction
-from core.exports import chinese_date, landscape_pages
+from core.exports import chinese_date, csv_safe, landscape_pages, workbook
 from core.labels import (AREAS, CONCLUSIONS, DRAFT, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS,
                          RECTIFY, REMOVE, SUBMITTED)
 
@@ -168,7 +167,7 @@ def summary_xlsx(table: pd.DataFrame, province_name: str) -> bytes:
     """The 附表 as the ministry's form: title, header, wrapped text, borders, frozen header, A4 landscape
     with the header repeated on every printed page, and the form's notes under the table."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book = workbook(buffer)
     sheet = book.add_worksheet("汇总表")
     title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter",
                              "font_name": "宋体"})
@@ -206,7 +205,7 @@ def summary_csv(table: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    writer.writerows(table[list(COLUMNS)].itertuples(index=False))
+    writer.writerows([csv_safe(cell) for cell in row] for row in table[list(COLUMNS)].itertuples(index=False))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -237,7 +236,7 @@ def public_note(stats: Statistics, as_of: date | None = None) -> str:
 
 def public_xlsx(public: pd.DataFrame, title: str, note: str = "") -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book = workbook(buffer)
     sheet = book.add_worksheet("核查结果")
     bold = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core.exports import FORMULA_START
 from core import normalize, reference, regions
 from core.labels import FIELD_BY_KEY, LEVELS, METHODS, SCALE_UNITS
 
@@ -137,6 +138,10 @@ def validate_mine(
                 if value and not out.get(detail_key, normalize.text(raw.get(detail_key))):
                     c.add(detail_key, "已标记但未填写具体内容", "简要填写线索或整改要求的内容与来源", WARNING, value="")
 
+    for key, value in out.items():  # text a spreadsheet would run as a formula is kept as text, and said so
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            c.add(key, f"以“{value[0] if value[0].isprintable() else '制表符'}”开头，电子表格可能把它当作公式",
+                  "本系统按文字保存；导出的 Excel 按文字写入，CSV 前加单引号。如非本意，请改正", WARNING, value)
     return out, c.problems
 
 

@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    from core import config
     from core.basemap import publish_local_tiles
 
+    config.keep_files_private()  # the database, evidence, backups and exports: the service user's alone
     PagesManager.uses_pages_directory = False
     publish_local_tiles()  # local map tiles from the data directory, if there are any
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
