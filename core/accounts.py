@@ -46,6 +46,8 @@ def password_problems(password: str, username: str = "") -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD:
         problems.append(f"密码至少 {MIN_PASSWORD} 位")
+    if len(password) > MAX_PASSWORD:
+        problems.append(f"密码不能超过 {MAX_PASSWORD} 位")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"[0-9]", password)):
         problems.append("密码须同时包含字母和数字")
     if username and username.lower() in password.lower():
@@ -187,6 +189,8 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
+MAX_NAME = 64  # the longest account name a login form takes (and an audit entry repeats)
+MAX_PASSWORD = 1024
 _UNKNOWN = HASHER.hash("no such account 0")  # verified against for unknown names: same time, no hint
 
 
@@ -198,6 +202,13 @@ def authenticate(db: Database, username: str, password: str, at: datetime | None
     moment = at or datetime.now()
     stamp = moment.isoformat(timespec="seconds")
     username = username.strip()
+    if len(username) > MAX_NAME or len(password) > MAX_PASSWORD:
+        # No account has such a name or password: refused before any hashing, and logged cut short, so a
+        # flood of huge names can neither fill the append-only audit trail nor keep the CPU busy.
+        with transaction(db):
+            audit.log(db, username[:MAX_NAME] + "…", audit.LOGIN_FAILED, username[:MAX_NAME] + "…",
+                      reason=f"账号超过 {MAX_NAME} 个字符或密码超过 {MAX_PASSWORD} 个字符")
+        raise LoginFailed("账号或密码不正确。")
     with transaction(db):
         row = _row(db, "username", username)
         refusal = _refusal(db, row, username, password, moment)

@@ -90,3 +90,17 @@ def test_the_command_line_keeps_the_data_private(tmp_path) -> None:
     database = data / "greenmine.db"
     assert stat.S_IMODE(database.stat().st_mode) & 0o077 == 0
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in data.rglob("*"))
+
+
+def test_a_flood_of_huge_login_names_is_refused_short_and_logged_short(db) -> None:
+    from core import accounts
+    before = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(detail) + LENGTH(target) + LENGTH(actor)), 0) "
+                        "FROM audit_log").fetchone()
+    huge = "甲" * 5_000_000
+    with pytest.raises(accounts.LoginFailed, match="账号或密码不正确"):
+        accounts.authenticate(db, huge, "x")
+    with pytest.raises(accounts.LoginFailed, match="账号或密码不正确"):
+        accounts.authenticate(db, "zuzhi", "p" * 5_000_000)
+    count, size = db.execute("SELECT COUNT(*), SUM(LENGTH(detail) + LENGTH(target) + LENGTH(actor)) FROM audit_log").fetchone()
+    assert count == before[0] + 2 and size - before[1] < 2_000  # two short entries, not 10 MB
+    assert accounts.password_problems("a1" * 600) == [f"密码不能超过 {accounts.MAX_PASSWORD} 位"]
