@@ -1,8 +1,8 @@
 """Local accounts: creation by the administrator, login with lock-out, password change, session expiry.
 
 Passwords are hashed with Argon2id (``argon2-cffi``); nothing but the hash is stored. A login that
-fails counts against the account; after :data:`MAX_FAILURES` failures in a row it is locked for
-:data:`LOCK_MINUTES`. Logins, failed logins, logouts and every change of an account go into the audit
+fails counts against the name typed and the client it came from; after :data:`MAX_FAILURES` failures
+in a row that name waits :data:`LOCK_MINUTES` on that client (see :func:`authenticate`). Logins, failed logins, logouts and every change of an account go into the audit
 trail. Who may do what is :mod:`core.access`; an account's role is one of ``access.ROLES``.
 """
 
@@ -153,8 +153,9 @@ def reset_password(db: Database, user_id: int, password: str, actor: str) -> Non
         if row is None:
             raise AccountError("账号不存在。")
         _check_password(password, row["username"])
-        db.execute("UPDATE users SET password_hash = ?, must_change = 1, failed_logins = 0, locked_until = '', "
-                   "password_changed_at = ? WHERE id = ?", [HASHER.hash(password), now(), user_id])
+        db.execute("UPDATE users SET password_hash = ?, must_change = 1, password_changed_at = ? WHERE id = ?",
+                   [HASHER.hash(password), now(), user_id])
+        db.execute("DELETE FROM login_throttle WHERE username = ?", [row["username"]])
         audit.log(db, actor, "账号：重置密码", row["username"])
 
 
@@ -164,7 +165,7 @@ def unlock(db: Database, user_id: int, actor: str) -> None:
         row = _row(db, "id", user_id)
         if row is None:
             raise AccountError("账号不存在。")
-        db.execute("UPDATE users SET failed_logins = 0, locked_until = '' WHERE id = ?", [user_id])
+        db.execute("DELETE FROM login_throttle WHERE username = ?", [row["username"]])
         audit.log(db, actor, "账号：解除锁定", row["username"])
 
 
@@ -191,61 +192,84 @@ def _verify(stored: str, password: str) -> bool:
 
 MAX_NAME = 64  # the longest account name a login form takes (and an audit entry repeats)
 MAX_PASSWORD = 1024
+CLIENT_FAILURES = 30  # failed logins from one client address (any names) within LOCK_MINUTES before it waits
+REFUSED = "账号或密码不正确"
+_ALL_NAMES = ""  # the throttle row of a whole client (a name typed empty is counted as "（空）")
 _UNKNOWN = HASHER.hash("no such account 0")  # verified against for unknown names: same time, no hint
 
 
-def authenticate(db: Database, username: str, password: str, at: datetime | None = None) -> User:
+def authenticate(db: Database, username: str, password: str, at: datetime | None = None, client: str = "") -> User:
     """The account, if ``password`` is right and it may log in now; else :class:`LoginFailed`.
 
-    Every attempt is in the audit trail; failures count towards the lock-out (both are committed
-    before the refusal is raised)."""
+    Unknown names, wrong passwords and stopped accounts get the same message after the same work (one
+    Argon2 verification), so the form tells nobody which names exist. The verification runs outside the
+    write lock; only the outcome is written. Failures are counted per name as typed and ``client``
+    address: after :data:`MAX_FAILURES` in a row that name waits :data:`LOCK_MINUTES` on that client,
+    and a client with :data:`CLIENT_FAILURES` failures in that time waits for any name, so an outsider
+    can neither guess on nor keep the owner of an account (the administrator) out at their own desk.
+    Every attempt is in the audit trail, except those refused while waiting (the wait is logged once)."""
     moment = at or datetime.now()
     stamp = moment.isoformat(timespec="seconds")
     username = username.strip()
+    name = (username[:MAX_NAME] + ("…" if len(username) > MAX_NAME else "")) or "（空）"
+    client = client.strip()[:64] or "本机"
+    waiting = _waiting_until(db, name, client, moment)
+    if waiting:
+        raise LoginFailed(f"登录失败次数过多，请于{_clock(waiting)}后再试，或联系系统管理员。")
     if len(username) > MAX_NAME or len(password) > MAX_PASSWORD:
         # No account has such a name or password: refused before any hashing, and logged cut short, so a
         # flood of huge names can neither fill the append-only audit trail nor keep the CPU busy.
-        with transaction(db):
-            audit.log(db, username[:MAX_NAME] + "…", audit.LOGIN_FAILED, username[:MAX_NAME] + "…",
-                      reason=f"账号超过 {MAX_NAME} 个字符或密码超过 {MAX_PASSWORD} 个字符")
-        raise LoginFailed("账号或密码不正确。")
-    with transaction(db):
+        row, reason = None, f"账号超过 {MAX_NAME} 个字符或密码超过 {MAX_PASSWORD} 个字符"
+    else:
         row = _row(db, "username", username)
-        refusal = _refusal(db, row, username, password, moment)
-        if refusal is None:
-            if HASHER.check_needs_rehash(row["password_hash"]):
-                db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [HASHER.hash(password), row["id"]])
-            db.execute("UPDATE users SET failed_logins = 0, locked_until = '', last_login_at = ? WHERE id = ?",
-                       [stamp, row["id"]])
-            audit.log(db, _user(row), audit.LOGIN, username, role=row["role"])
-    if refusal:
-        raise LoginFailed(refusal)
-    return _user(row)
-
-
-def _refusal(db: Database, row: dict[str, Any] | None, username: str, password: str, moment: datetime) -> str | None:
-    """Why a login is refused (None: it is not), with the failure counted and logged."""
-    def failed(reason: str, message: str, **extra: Any) -> str:
-        audit.log(db, username or "（空）", audit.LOGIN_FAILED, username, reason=reason, **extra)
-        return message
-
-    if row is None:
-        _verify(_UNKNOWN, password)
-        return failed("账号不存在", "账号或密码不正确。")
-    if not row["active"]:
-        return failed("账号已停用", "该账号已停用，请联系系统管理员。")
-    if row["locked_until"] and row["locked_until"] > moment.isoformat(timespec="seconds"):
-        return failed("账号已锁定", f"密码错误次数过多，账号已锁定至{_clock(row['locked_until'])}，"
-                                   "请稍后再试或联系系统管理员解除锁定。")
-    if _verify(row["password_hash"], password):
-        return None
-    failures = row["failed_logins"] + 1
-    locked = (moment + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") if failures >= MAX_FAILURES else ""
-    db.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
-               [0 if locked else failures, locked, row["id"]])
+        right = _verify(row["password_hash"] if row else _UNKNOWN, password)
+        reason = "账号不存在" if row is None else "账号已停用" if not row["active"] else "" if right else "密码错误"
+    if not reason:
+        rehashed = HASHER.hash(password) if HASHER.check_needs_rehash(row["password_hash"]) else None
+        with transaction(db):
+            if rehashed:
+                db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [rehashed, row["id"]])
+            db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [stamp, row["id"]])
+            db.execute("DELETE FROM login_throttle WHERE username = ? AND client = ?", [name, client])
+            audit.log(db, _user(row), audit.LOGIN, username, role=row["role"], client=client)
+        return _user(row)
+    with transaction(db):
+        failures, locked = _count_failure(db, name, client, moment)
+        audit.log(db, name, audit.LOGIN_FAILED, name, reason=reason, client=client, failures=failures,
+                  **({"locked_until": locked} if locked else {}))
     if locked:
-        return failed("密码错误", f"密码连续错误 {MAX_FAILURES} 次，账号已锁定 {LOCK_MINUTES} 分钟。", failures=failures)
-    return failed("密码错误", f"账号或密码不正确（再错 {MAX_FAILURES - failures} 次将锁定账号）。", failures=failures)
+        raise LoginFailed(f"{REFUSED}。连续失败 {MAX_FAILURES} 次，请于{_clock(locked)}后再试，或联系系统管理员。")
+    raise LoginFailed(f"{REFUSED}（再错 {MAX_FAILURES - failures} 次须等待 {LOCK_MINUTES} 分钟）。")
+
+
+def _waiting_until(db: Database, name: str, client: str, moment: datetime) -> str:
+    """Until when logins of ``name`` from ``client`` wait ('' when they do not)."""
+    stamp = moment.isoformat(timespec="seconds")
+    locked = db.execute("SELECT MAX(locked_until) FROM login_throttle WHERE client = ? AND locked_until > ? "
+                        "AND username IN (?, ?)", [client, stamp, name, _ALL_NAMES]).fetchone()[0]
+    return locked or ""
+
+
+def _count_failure(db: Database, name: str, client: str, moment: datetime) -> tuple[int, str]:
+    """Count a failed login of ``name`` from ``client``; returns the failures in a row and, when they
+    reach the limit, until when the name waits on that client. A client that fails too often with any
+    names waits as a whole (the row of :data:`_ALL_NAMES`)."""
+    stamp = moment.isoformat(timespec="seconds")
+    wait = (moment + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+    since = (moment - timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+    row = db.execute("SELECT failures, locked_until FROM login_throttle WHERE username = ? AND client = ?",
+                     [name, client]).fetchone()
+    failures = 1 if row is None or row[1] else row[0] + 1  # a wait that is over starts the count again
+    locked = wait if failures >= MAX_FAILURES else ""
+    db.execute("INSERT OR REPLACE INTO login_throttle (username, client, failures, last_failed_at, locked_until) "
+               "VALUES (?, ?, ?, ?, ?)", [name, client, failures, stamp, locked])
+    recent = db.execute("SELECT COALESCE(SUM(failures), 0) FROM login_throttle WHERE client = ? AND username != ? "
+                        "AND last_failed_at > ?", [client, _ALL_NAMES, since]).fetchone()[0]
+    if recent >= CLIENT_FAILURES:
+        db.execute("INSERT OR REPLACE INTO login_throttle (username, client, failures, last_failed_at, locked_until) "
+                   "VALUES (?, ?, ?, ?, ?)", [_ALL_NAMES, client, recent, stamp, wait])
+        locked = wait
+    return failures, locked
 
 
 def sso_login(db: Database, subject: str) -> User:
@@ -348,6 +372,7 @@ def users(db: Database) -> pd.DataFrame:
     """Every account for the accounts page: no password hashes."""
     cursor = db.execute(
         "SELECT u.id, u.username, u.name, u.role, u.inspector_id, COALESCE(i.name, '') AS inspector, "
-        "COALESCE(u.sso_subject, '') AS sso_subject, u.active, u.must_change, u.failed_logins, u.locked_until, "
+        "COALESCE(u.sso_subject, '') AS sso_subject, u.active, u.must_change, "
+        "COALESCE((SELECT MAX(t.locked_until) FROM login_throttle t WHERE t.username = u.username), '') AS locked_until, "
         "u.last_login_at, u.created_at FROM users u LEFT JOIN inspectors i ON i.id = u.inspector_id ORDER BY u.id")
     return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])

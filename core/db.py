@@ -612,6 +612,25 @@ def _v10_honest_submissions(db: Database) -> None:
     )
 
 
+def _v11_login_throttle(db: Database) -> None:
+    # Failed logins are counted per account name (as typed) and client address, not per account: an
+    # outsider who keeps failing waits, the account's owner at their own desk does not (core.accounts).
+    db.execute(
+        """
+        CREATE TABLE login_throttle (
+            username TEXT NOT NULL COLLATE NOCASE,
+            client TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            last_failed_at TEXT NOT NULL,
+            locked_until TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (username, client)
+        )
+        """
+    )
+    db.execute("ALTER TABLE users DROP COLUMN failed_logins")
+    db.execute("ALTER TABLE users DROP COLUMN locked_until")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "register of green mines, history, imports, settings", _v1_register),
     (2, "campaigns, draws, drawn mines, campaign history", _v2_campaigns),
@@ -623,6 +642,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (8, "local accounts with their role and inspector link, and their sessions", _v8_accounts),
     (9, "follow-up: rectification cases, re-checks and removal cases", _v9_follow_up),
     (10, "basis documents, required photos, inspector types, proxy confirmations, exemptions", _v10_honest_submissions),
+    (11, "failed logins counted per account name and client address", _v11_login_throttle),
 ]
 
 

@@ -27,7 +27,7 @@ else:
     st.dataframe({
         "账号": table["username"], "姓名": table["name"], "角色": table["role"], "关联核查人员": table["inspector"],
         "统一身份认证标识": table["sso_subject"],
-        "状态": ["已停用" if not a else (f"锁定至{chinese_time(locked)}" if locked > now() else "正常")
+        "状态": ["已停用" if not a else (f"登录失败过多，等待至{chinese_time(locked)}" if locked > now() else "正常")
                  for a, locked in zip(table["active"], table["locked_until"])],
         "须改密码": table["must_change"].astype(bool), "最近登录": table["last_login_at"].map(chinese_time),
     }, hide_index=True, width="stretch", key="accounts_table")

@@ -41,18 +41,31 @@ def test_logins_and_failed_logins_are_in_the_audit_trail(db) -> None:
     assert audit.verify(db).problems == []
 
 
-def test_five_failures_lock_the_account_for_a_while(db) -> None:
+def test_five_failures_make_the_name_wait_on_that_client_only(db) -> None:
     make(db)
     start = datetime(2023, 11, 2, 9, 0)
     for attempt in range(accounts.MAX_FAILURES - 1):
         with pytest.raises(LoginFailed, match=f"再错 {accounts.MAX_FAILURES - attempt - 1} 次"):
-            accounts.authenticate(db, "zhangsan", "wrong-1234", at=start)
-    with pytest.raises(LoginFailed, match="已锁定"):
-        accounts.authenticate(db, "zhangsan", "wrong-1234", at=start)
-    # Locked: even the right password is refused until the time is up.
-    with pytest.raises(LoginFailed, match="已锁定至09:15"):
-        accounts.authenticate(db, "zhangsan", PASSWORD, at=start + timedelta(minutes=14))
-    assert accounts.authenticate(db, "zhangsan", PASSWORD, at=start + timedelta(minutes=16)).username == "zhangsan"
+            accounts.authenticate(db, "zhangsan", "wrong-1234", at=start, client="10.0.0.66")
+    with pytest.raises(LoginFailed, match="请于09:15后再试"):
+        accounts.authenticate(db, "zhangsan", "wrong-1234", at=start, client="10.0.0.66")
+    # Waiting: even the right password is refused on that client until the time is up ...
+    with pytest.raises(LoginFailed, match="请于09:15后再试"):
+        accounts.authenticate(db, "zhangsan", PASSWORD, at=start + timedelta(minutes=14), client="10.0.0.66")
+    # ... but the owner at their own desk is not kept out by someone else's failures.
+    assert accounts.authenticate(db, "zhangsan", PASSWORD, at=start + timedelta(minutes=1), client="10.0.0.8")
+    assert accounts.authenticate(db, "zhangsan", PASSWORD, at=start + timedelta(minutes=16), client="10.0.0.66")
+
+
+def test_a_client_failing_with_many_names_waits_for_every_name(db) -> None:
+    make(db)
+    start = datetime(2023, 11, 2, 9, 0)
+    for attempt in range(accounts.CLIENT_FAILURES):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(db, f"guess{attempt}", "wrong-1234", at=start, client="10.0.0.66")
+    with pytest.raises(LoginFailed, match="请于09:15后再试"):
+        accounts.authenticate(db, "zhangsan", PASSWORD, at=start, client="10.0.0.66")
+    assert accounts.authenticate(db, "zhangsan", PASSWORD, at=start, client="10.0.0.8")
 
 
 def test_the_administrator_unlocks_and_resets(db) -> None:
@@ -112,7 +125,7 @@ def test_a_stopped_account_cannot_log_in_and_its_sessions_end(db) -> None:
     user_id = make(db)
     token = accounts.start_session(db, accounts.get(db, user_id))
     accounts.update_user(db, user_id, SYSTEM, name="张三", role=ORGANIZER, inspector_id=None, active=False)
-    with pytest.raises(LoginFailed, match="已停用"):
+    with pytest.raises(LoginFailed, match="账号或密码不正确"):  # the same answer as for a wrong password
         accounts.authenticate(db, "zhangsan", PASSWORD)
     with pytest.raises(accounts.SessionEnded, match="已停用"):
         accounts.resume_session(db, token, 30)

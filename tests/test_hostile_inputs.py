@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -104,3 +105,76 @@ def test_a_flood_of_huge_login_names_is_refused_short_and_logged_short(db) -> No
     count, size = db.execute("SELECT COUNT(*), SUM(LENGTH(detail) + LENGTH(target) + LENGTH(actor)) FROM audit_log").fetchone()
     assert count == before[0] + 2 and size - before[1] < 2_000  # two short entries, not 10 MB
     assert accounts.password_problems("a1" * 600) == [f"密码不能超过 {accounts.MAX_PASSWORD} 位"]
+
+
+def test_unknown_wrong_and_stopped_accounts_get_one_message_after_the_same_work(db, monkeypatch) -> None:
+    """Account enumeration: the same words, and exactly one Argon2 verification, whatever was wrong."""
+    from core import accounts
+    accounts.create_user(db, "tingyong", "停用者", "组织者", "mima12345", "测试", must_change=False)
+    stopped = accounts.get(db, db.execute("SELECT id FROM users WHERE username = 'tingyong'").fetchone()[0])
+    accounts.update_user(db, stopped.id, "测试", name="停用者", role="组织者", inspector_id=None, active=False)
+    accounts.create_user(db, "zhengchang", "正常者", "组织者", "mima12345", "测试", must_change=False)
+    verifications = []
+    real = accounts._verify
+    monkeypatch.setattr(accounts, "_verify", lambda *a: verifications.append(1) or real(*a))
+    messages = set()
+    for client, (name, password) in enumerate((("nobody", "mima12345"), ("zhengchang", "wrong-1234"),
+                                                ("tingyong", "mima12345"), ("tingyong", "wrong-1234"))):
+        with pytest.raises(accounts.LoginFailed) as refused:
+            accounts.authenticate(db, name, password, client=f"10.0.0.{client}")
+        messages.add(str(refused.value))
+    assert messages == {f"账号或密码不正确（再错 {accounts.MAX_FAILURES - 1} 次须等待 {accounts.LOCK_MINUTES} 分钟）。"}
+    assert len(verifications) == 4
+
+
+def test_password_verification_holds_no_write_lock(db, tmp_path, monkeypatch) -> None:
+    """A login flood must not stall other users' saves: while a password is being verified, another
+    connection can write."""
+    from core import accounts
+    from core.db import connect, transaction
+    path = tmp_path / "shared.db"
+    first = connect(path)
+    accounts.create_user(first, "zhangsan", "张三", "组织者", "mima12345", "测试", must_change=False)
+    other = connect(path)
+    other.conn.execute("PRAGMA busy_timeout = 0")  # a held write lock would fail at once, not wait
+    wrote = []
+
+    def verify_while_another_writes(stored, password):
+        with transaction(other):
+            other.execute("INSERT INTO settings (key, value) VALUES ('probe', '1')")
+        wrote.append(True)
+        return real(stored, password)
+
+    real = accounts._verify
+    monkeypatch.setattr(accounts, "_verify", verify_while_another_writes)
+    assert accounts.authenticate(first, "zhangsan", "mima12345").username == "zhangsan"
+    assert wrote == [True]
+
+
+@pytest.mark.parametrize("url, headers, secure", [
+    ("http://10.1.2.3:8501/", {}, False),
+    ("https://lvkuang.example.gov.cn/", {}, True),
+    ("http://127.0.0.1:8501/", {"X-Forwarded-Proto": "https"}, True),  # behind the reverse proxy's HTTPS
+])
+def test_the_session_cookie_is_secure_under_https(monkeypatch, url, headers, secure) -> None:
+    import streamlit
+    from ui import auth
+    written = []
+    monkeypatch.setattr(streamlit, "context", SimpleNamespace(url=url, headers=headers, ip_address=None))
+    monkeypatch.setattr(streamlit, "html", lambda body, **_: written.append(body))
+    monkeypatch.setattr(streamlit, "session_state", {auth.PENDING_COOKIE: "token"})
+    auth.write_cookie()
+    assert ("; Secure" in written[0]) == secure and "SameSite=Strict" in written[0]
+
+
+@pytest.mark.parametrize("peer, headers, client", [
+    ("10.0.0.8", {"X-Real-IP": "6.6.6.6"}, "10.0.0.8"),  # a browser cannot claim another address
+    (None, {"X-Real-IP": "10.0.0.9"}, "10.0.0.9"),  # the reverse proxy on this server forwards it
+    ("127.0.0.1", {"X-Forwarded-For": "6.6.6.6, 10.0.0.7"}, "10.0.0.7"),  # the entry the proxy added
+    (None, {}, "127.0.0.1"),
+])
+def test_failed_logins_are_counted_against_the_real_client(monkeypatch, peer, headers, client) -> None:
+    import streamlit
+    from ui import auth
+    monkeypatch.setattr(streamlit, "context", SimpleNamespace(url="", headers=headers, ip_address=peer))
+    assert auth.client_address() == client

@@ -77,8 +77,37 @@ def write_cookie() -> None:
     if value is None:
         return
     expiry = "" if value else "; expires=Thu, 01 Jan 1970 00:00:00 GMT"
-    st.html(f"<script>document.cookie = {json.dumps(f'{COOKIE}={value}; path=/; SameSite=Strict{expiry}')};</script>",
+    secure = "; Secure" if served_over_https() else ""
+    st.html(f"<script>document.cookie = {json.dumps(f'{COOKIE}={value}; path=/; SameSite=Strict{secure}{expiry}')};</script>",
             unsafe_allow_javascript=True)
+
+
+def served_over_https() -> bool:
+    """Whether the browser reached the app over HTTPS (directly or through the reverse proxy, which says
+    so in ``X-Forwarded-Proto``): the session cookie is then sent over HTTPS only (``Secure``)."""
+    return _text(st.context.url).startswith("https://") or _header("X-Forwarded-Proto").lower() == "https"
+
+
+def _header(name: str) -> str:
+    return _text(st.context.headers.get(name))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""  # AppTest's context gives mocks
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def client_address() -> str:
+    """The address a login comes from, against which its failures are counted: the browser's, or —
+    when the connection comes from this server itself, i.e. from the reverse proxy — the address the
+    proxy forwards (``X-Real-IP``, else the last entry of ``X-Forwarded-For``)."""
+    direct = _text(st.context.ip_address) or "127.0.0.1"  # Streamlit gives None for localhost
+    if direct not in LOOPBACK:
+        return direct
+    forwarded = _header("X-Real-IP") or _header("X-Forwarded-For").split(",")[-1]
+    return forwarded.strip()[:64] or direct
 
 
 def logout(database: Database, user: User) -> None:
@@ -109,14 +138,14 @@ def login_page() -> None:
         submitted = st.form_submit_button("登录", type="primary")
     if submitted:
         try:
-            user = accounts.authenticate(database, username, password)
+            user = accounts.authenticate(database, username, password, client=client_address())
         except accounts.LoginFailed as exc:
             st.error(str(exc))
         else:
             _begin(database, user)
             st.rerun()
     _single_sign_on(database)
-    st.caption("忘记密码或账号被锁定，请联系本单位的系统管理员。")
+    st.caption("忘记密码、账号已停用或登录失败次数过多，请联系本单位的系统管理员。")
 
 
 def _single_sign_on(database: Database) -> None:
