@@ -39,7 +39,7 @@ if user is None:
     navigation = st.navigation([st.Page(auth.login_page, title="登录", url_path="login", default=True)] + [
         st.Page(auth.login_page, title="登录", url_path=url) for *_, url, _ in PAGES], position="hidden")
     ui.frame(database)
-    navigation.run()
+    ui.run_page(navigation)
 elif accounts.must_change_password(database, user.id):
     ui.frame(database)
     auth.sidebar(database, user)
@@ -47,8 +47,9 @@ elif accounts.must_change_password(database, user.id):
         auth.password_form(database, user, forced=True)
 
     # Every address leads to the forced password change first; then to the page that was asked for.
-    st.navigation([st.Page(forced_change, title="修改密码", url_path="password", default=True)] + [
-        st.Page(forced_change, title="修改密码", url_path=url) for *_, url, _ in PAGES], position="hidden").run()
+    navigation = st.navigation([st.Page(forced_change, title="修改密码", url_path="password", default=True)] + [
+        st.Page(forced_change, title="修改密码", url_path=url) for *_, url, _ in PAGES], position="hidden")
+    ui.run_page(navigation)
 else:
     # Every page has its own address for every role (the links people send): a page the role may not open
     # answers in Chinese instead of Streamlit's English "page not found". The menu is drawn by the frame, so
@@ -63,4 +64,4 @@ else:
     st.session_state[auth.PAGES] = {path for _, path, *_ in allowed}
     ui.frame(database, allowed)
     auth.sidebar(database, user)
-    navigation.run()
+    ui.run_page(navigation)

@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from ui import record_autosave
 from core import evidence, indicators, inspections, pdf, record_pdf, reference_tables
+from core.access import Denied
 from core.exports import chinese_date, chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
 from core.labels import AREAS, CONCLUSIONS, FINDINGS, NO, NONE_FOUND, RECTIFY, REMOVE, YES
@@ -112,6 +113,8 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
         except InspectionError as refused:  # locked meanwhile, or a date outside the campaign
             st.session_state["rec_error"] = str(refused)
             state["gen"] += 1  # the fields show again what is stored
+        except Denied as refused:  # the session ended or the user left the team meanwhile: nothing written
+            st.session_state["rec_error"] = str(refused)
 
 
     def autosave(field: str, convert=lambda v: v or "") -> None:

@@ -3,8 +3,10 @@ problem lists and download names. Domain logic stays in ``core/``; this module o
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -335,6 +337,25 @@ def frame(database: Database, pages: list[tuple] = ()) -> None:
         if pages:
             st.divider()
         st.caption(f"{province(database).name} · 绿色矿山实地抽查核查")
+
+
+LOG = logging.getLogger("lvkuang")
+
+
+def run_page(navigation) -> None:
+    """Run the page the user asked for. A refusal core raises (:class:`access.Denied`: no right, or a
+    session that ended meanwhile) reaches the user as its Chinese message; anything unexpected as a polite
+    Chinese message with a reference the administrator finds in the server's log, which alone holds the
+    details (with ``client.showErrorDetails = "none"`` no stack trace reaches a browser)."""
+    try:
+        navigation.run()
+    except access.Denied as refused:
+        st.error(str(refused))
+    except Exception:
+        reference = datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        LOG.exception("page failed, reference %s", reference)
+        st.error(f"系统出错，本页没有完整显示；刚才的操作如没有提示成功，则没有执行。"
+                 f"请把出错编号 {reference} 告诉系统管理员（详情已记入服务器日志）。")
 
 
 def confirmed(label: str, key: str, question: str, confirm_label: str = "确认", disabled: bool = False) -> bool:

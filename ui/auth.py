@@ -50,7 +50,7 @@ def current_user(database: Database) -> User | None:
         user = accounts.resume_session(database, token, session_minutes(database))
     except accounts.SessionEnded as ended:
         if st.session_state.pop(LOGIN, None) or str(ended) != "请登录。":
-            st.session_state["_login_message"] = str(ended)
+            st.session_state.setdefault("_login_message", str(ended))  # a refused write may have said more
         st.session_state[PENDING_COOKIE] = ""
         return None
     st.session_state[LOGIN] = token
@@ -66,6 +66,7 @@ def acting_user(database: Database) -> User:
     try:
         return accounts.resume_session(database, token, session_minutes(database))
     except accounts.SessionEnded as ended:
+        st.session_state.setdefault("_login_message", f"{ended}刚才的操作没有执行。")
         raise Denied(f"{ended}本次操作没有执行。") from None
 
 

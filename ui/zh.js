@@ -28,6 +28,8 @@
     "Close": "关闭",
     "Dismiss": "关闭",
     "Failed to generate file for download": "生成文件失败，请再点一次；仍然失败时请联系系统管理员（详情在服务器日志中）。",
+    "This app has encountered an error. The original error message is redacted to prevent data leaks. Full error details have been recorded in the logs (if you're on Streamlit Cloud, click on 'Manage app' in the lower right of your app).":
+      "系统出错，刚才的操作如没有提示成功，则没有执行。详情已记入服务器日志，请把出错的时间告诉系统管理员。",
     "Download failed": "下载失败，请再点一次；仍然失败时请联系系统管理员。",
     "Suggestions": "可选项",
     "Show suggestions": "显示可选项",

@@ -24,3 +24,27 @@ def test_an_inspector_opens_on_the_records(open_page, database) -> None:
     at = open_page(user=inspector)
     assert at.title[0].value == "现场核查记录"
     assert menu(at) == ["现场核查记录", "我的账号"]
+
+
+def test_an_unexpected_error_shows_a_chinese_message_and_logs_the_details(open_page, database, monkeypatch,
+                                                                         caplog) -> None:
+    from core import overview
+
+    def broken(*_):
+        raise RuntimeError("/srv/lvkuang/data/greenmine.db: disk I/O error")
+
+    monkeypatch.setattr(overview, "basis", broken)
+    at = open_page(user=account(VIEWER))  # the viewer's first page is the overview
+    shown = " ".join(e.value for e in at.error)
+    assert "系统出错" in shown and "出错编号" in shown and "/srv" not in shown
+    assert "disk I/O error" in caplog.text  # the details are in the server's log
+
+
+def test_no_stack_trace_reaches_a_browser() -> None:
+    import tomllib
+    from pathlib import Path
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    zh = (Path(__file__).resolve().parents[2] / "ui" / "zh.js").read_text()
+    from streamlit.elements import exception
+    assert exception._GENERIC_UNCAUGHT_EXCEPTION_TEXT in zh.replace("\\'", "'")  # translated into Chinese
