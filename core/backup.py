@@ -21,6 +21,9 @@ videos are stored as they are (already compressed).
   next to the target, which replaces the target only once complete.
 - :func:`check_backup` re-hashes every member against the manifest and opens the database copy;
   :func:`read_manifest` and :func:`list_backups` only read manifests (cheap).
+- A backup may come from anywhere, so before any member is read its declared size is held against the
+  manifest and the limits below (:func:`_size_problems`): a zip bomb is refused before it inflates, and
+  what is extracted is counted as it streams, in case a declared size lies.
 - :func:`restore_backup` (app stopped: :func:`database_in_use` says when it is not) makes the same
   checks while extracting into the data directory, moves the current data aside into
   ``backups/恢复前-<time>/`` and the restored data into place.
@@ -73,11 +76,28 @@ CHUNK = 1024 * 1024
 STORED_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".mp4", ".mov"}  # compressed already
 SHOWN = 10  # problems of one kind listed before "等共 N 处"
 
+# Limits on what a backup may declare, checked before anything is inflated. Real ones are far below:
+# uploads stop at 200 MB (a video), a province's database is tens of MB.
+MAX_DATABASE_BYTES = 64 * 1024**3
+MAX_FILE_BYTES = 2 * 1024**3      # an evidence file or the boundary
+MAX_MANIFEST_BYTES = 64 * 1024**2  # some 400,000 files listed
+MAX_TOTAL_BYTES = 1024**4          # everything together; and never more than the disk has free
+DISK_RESERVE = 256 * 1024**2       # left free on the disk after extracting, for the database to go on
+# Deflate reaches 1032:1 on zeros. Measured on backups of the demo data: the database deflates 6–9:1
+# (60 to 3000 mines), 17:1 after two thirds of it was deleted (SQLite zeroes freed pages here), the
+# manifest 3–4:1; photos and videos are stored, 1:1. Above the ratio, a member this large is a bomb.
+MAX_RATIO = 100
+RATIO_FROM_BYTES = 10 * 1024**2
+
 Progress = Callable[[float, str], None]
 
 
 class BackupError(Exception):
     """A backup cannot be made, read or restored; the message (Chinese) says why and what to do."""
+
+
+class _Overflow(Exception):
+    """A member inflated to more bytes than it declared."""
 
 
 @dataclass
@@ -347,9 +367,18 @@ def read_manifest(archive: Path) -> dict[str, Any]:
 
 def _manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:
     try:
-        manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
+        info = zf.getinfo(MANIFEST)
     except KeyError:
         raise BackupError(f"{label} 中没有文件清单 {MANIFEST}：不是本程序生成的备份，或已损坏。") from None
+    refused = _declared_problem(info, MAX_MANIFEST_BYTES)
+    if refused:
+        raise BackupError(f"{label} 的文件清单{refused}")
+    try:
+        with zf.open(info) as stream:
+            data = _read_at_most(stream, info.file_size)
+        manifest = json.loads(data.decode("utf-8"))
+    except _Overflow:
+        raise BackupError(f"{label} 的文件清单解压出的数据多于其声明的大小，疑似被篡改，未继续读取。") from None
     except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as error:
         raise BackupError(f"{label} 的文件清单无法读取：{error}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -381,7 +410,8 @@ def check_backup(archive: Path, workdir: Path | None = None) -> list[str]:
     Every file listed in the manifest is present with its size and SHA-256, nothing is missing or
     extra, no path would land outside the data directory, the database copy opens, passes
     ``PRAGMA integrity_check`` and has a schema no newer than this program's. The database copy is
-    extracted for that into a temporary directory (inside ``workdir`` if given).
+    extracted for that into a temporary directory (inside ``workdir`` if given). Sizes and compression ratios are checked first
+    (:func:`_size_problems`): a backup that declares too much is refused without inflating anything.
     """
     with tempfile.TemporaryDirectory(dir=workdir, prefix="greenmine-check-") as scratch:
         return _verify(Path(archive), Path(scratch), extract_all=False, advance=_Throttled(None))[0]
@@ -412,28 +442,70 @@ def _verify(archive: Path, staging: Path, extract_all: bool,
         if config.DB_FILENAME not in expected:
             problems.append(f"备份中没有数据库文件 {config.DB_FILENAME}")
         present = set(names)
-        total = sum(size for _, size in expected.values()) or 1
+        problems += [f"缺少文件：{name}" for name in expected if name not in unsafe and name not in present]
+        problems += [f"清单中没有的文件：{name}" for name in sorted(present - set(expected) - {MANIFEST})]
+        readable = {name: entry for name, entry in expected.items() if name not in unsafe and name in present}
+        extracted = [name for name in readable if extract_all or name == config.DB_FILENAME]
+        refused = _size_problems(zf, readable, extracted, staging)
+        if refused:  # nothing is inflated from a backup that declares too much, or other sizes than its manifest
+            return problems + refused, manifest
+        total = sum(size for _, size in readable.values()) or 1
         done = 0
-        for name, (sha256, size) in expected.items():
-            if name in unsafe:
-                continue
-            if name not in present:
-                problems.append(f"缺少文件：{name}")
-                continue
+        for name, (sha256, size) in readable.items():
             advance(0.9 * done / total, f"正在检查 {name}…")
-            destination = staging / name if extract_all or name == config.DB_FILENAME else None
+            destination = staging / name if name in extracted else None
             try:
-                found_sha, found_size = _hash_member(zf, name, destination)
+                found_sha = _hash_member(zf, name, destination, size)
+            except _Overflow:
+                problems.append(f"文件解压出的数据多于其声明的 {size} 字节，疑似被篡改（压缩炸弹），已停止解压：{name}")
+                continue
             except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
                 problems.append(f"文件已损坏：{name}（{error}）")
                 continue
             done += size
-            if found_sha != sha256 or found_size != size:
+            if found_sha != sha256:
                 problems.append(f"文件内容与清单不符（SHA-256 不同，可能被改动）：{name}")
             elif name == config.DB_FILENAME:
                 problems += _check_database_copy(staging / name, manifest)
-        problems += [f"清单中没有的文件：{name}" for name in sorted(present - set(expected) - {MANIFEST})]
     return problems, manifest
+
+
+def _size_problems(zf: zipfile.ZipFile, expected: dict[str, tuple[str, int]], extracted: list[str],
+                   staging: Path) -> list[str]:
+    """What is wrong with the sizes the zip declares for the members to be read (``expected``: path →
+    (SHA-256, size) from the manifest), before any of them is inflated: a size other than the manifest's,
+    over its limit or compressed beyond :data:`MAX_RATIO`; more in all than :data:`MAX_TOTAL_BYTES`; more
+    to write (the members ``extracted``) than the disk of ``staging`` has free, less :data:`DISK_RESERVE`."""
+    problems = []
+    for name, (_, size) in expected.items():
+        info = zf.getinfo(name)
+        if info.file_size != size:
+            problems.append(f"文件大小与清单不符（清单 {size} 字节，压缩包中声明 {info.file_size} 字节），"
+                            f"可能被改动，未解压：{name}")
+            continue
+        refused = _declared_problem(info, MAX_DATABASE_BYTES if name == config.DB_FILENAME else MAX_FILE_BYTES)
+        if refused:
+            problems.append(f"文件{refused}：{name}")
+    total = sum(size for _, size in expected.values())
+    if total > MAX_TOTAL_BYTES:
+        problems.append(f"备份声明解压后共 {_megabytes(total)}，超过上限 {_megabytes(MAX_TOTAL_BYTES)}，未解压。")
+    to_write = sum(expected[name][1] for name in extracted)
+    room = shutil.disk_usage(staging).free - DISK_RESERVE
+    if to_write > room:
+        problems.append(f"磁盘空间不足：解压需要 {_megabytes(to_write)}，{staging.parent} 所在磁盘可用 "
+                        f"{_megabytes(max(room, 0))}（另须保留 {_megabytes(DISK_RESERVE)}），未解压。请先腾出磁盘空间。")
+    return problems
+
+
+def _declared_problem(info: zipfile.ZipInfo, limit: int) -> str:
+    """Why a member must not be inflated ('' when it may): its declared size over ``limit``, or a
+    compression ratio no real backup has. Worded to follow '文件' or '文件清单'."""
+    if info.file_size > limit:
+        return f"声明解压后有 {_megabytes(info.file_size)}，超过上限 {_megabytes(limit)}，未解压"
+    if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        return (f"压缩比为 {info.file_size // max(info.compress_size, 1)}:1（声明解压后有 {_megabytes(info.file_size)}），"
+                f"超过上限 {MAX_RATIO}:1，疑似压缩炸弹，未解压（本程序生成的备份一般不超过 20:1）")
+    return ""
 
 
 _PART = re.compile(r"^[^\\/:*?\"<>|\x00-\x1f]+$")
@@ -450,8 +522,10 @@ def _allowed(name: str) -> bool:
     return len(path.parts) >= 3 and path.parts[0] == EVIDENCE_DIR and path.parts[1] in EVIDENCE_FOLDERS
 
 
-def _hash_member(zf: zipfile.ZipFile, name: str, destination: Path | None) -> tuple[str, int]:
-    """SHA-256 and size of one member, streamed, written to ``destination`` on the way if given."""
+def _hash_member(zf: zipfile.ZipFile, name: str, destination: Path | None, declared: int) -> str:
+    """SHA-256 of one member of ``declared`` bytes, streamed, written to ``destination`` on the way if
+    given. Raises _Overflow, having written no more than ``declared`` bytes, when more come out;
+    EOFError when fewer do."""
     digest, size = hashlib.sha256(), 0
     out = None
     if destination is not None:
@@ -459,15 +533,28 @@ def _hash_member(zf: zipfile.ZipFile, name: str, destination: Path | None) -> tu
         out = destination.open("wb")
     try:
         with zf.open(name) as stream:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
+            # One byte beyond what was declared is enough to know it lied.
+            while chunk := stream.read(min(CHUNK, declared - size + 1)):
                 size += len(chunk)
+                if size > declared:
+                    raise _Overflow(name)
+                digest.update(chunk)
                 if out is not None:
                     out.write(chunk)
     finally:
         if out is not None:
             out.close()
-    return digest.hexdigest(), size
+    if size < declared:
+        raise EOFError(f"只有 {size} 字节，少于声明的 {declared} 字节")
+    return digest.hexdigest()
+
+
+def _read_at_most(stream: Any, declared: int) -> bytes:
+    """The bytes of a member of ``declared`` bytes, read into memory; _Overflow when more come out."""
+    data = stream.read(declared + 1)
+    if len(data) > declared:
+        raise _Overflow()
+    return data
 
 
 def _check_database_copy(path: Path, manifest: dict[str, Any]) -> list[str]:
