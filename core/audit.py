@@ -4,6 +4,12 @@ The log is append-only (triggers refuse to change or delete an entry) and hash-c
 carries the SHA-256 of the one before it, so an entry changed or deleted behind the app's back (with
 the triggers dropped) breaks the chain, and :func:`verify` says where. Entries are written inside the
 caller's transaction: a write and its entry are kept or lost together.
+
+The chain alone cannot show that its last entries were deleted, nor that someone with the database
+file rewrote it from some entry on with fresh hashes. Its head (:func:`head`: the last sequence number
+and hash) is therefore printed where the database cannot reach it: each backup's manifest, the ministry
+package's manifest, the report's last page, and whatever the operator writes down. :func:`verify` given
+such a kept head (:func:`parse_head`) says when the log no longer reaches it.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from sqlite_utils import Database
@@ -23,6 +30,27 @@ from core.exports import workbook
 GENESIS = "0" * 64
 LOGIN = "登录"
 LOGIN_FAILED = "登录失败"
+PREFIX = 16  # hex digits of a kept hash that suffice: 64 bits, beyond forging a rewritten chain to match
+
+
+class AuditError(ValueError):
+    """A kept head that cannot be read; the message (Chinese) says what to write."""
+
+
+class Head(NamedTuple):
+    """The last entry of the chain: its sequence number and SHA-256 (``0`` and :data:`GENESIS` when empty).
+    ``hash`` may be a prefix of at least :data:`PREFIX` hex digits when it was kept by hand."""
+
+    seq: int
+    hash: str
+
+    def kept(self) -> str:
+        """'1234:9f3a…' with the whole hash: the line to keep, which :func:`parse_head` reads back."""
+        return f"{self.seq}:{self.hash}"
+
+    def short(self) -> str:
+        """'第 1234 条 9f3a1b2c4d5e6f70…' for a page, a report or a terminal."""
+        return f"第 {self.seq} 条 {self.hash[:PREFIX]}…"
 
 
 def _digest(previous: str, seq: int, at: str, actor: str, action: str, target: str, detail: str) -> str:
@@ -53,20 +81,61 @@ def log(db: Database, actor: str, action: str, target: str, old: Any = None, new
     return seq
 
 
+def head(db: Database) -> Head:
+    """The chain's head now: (sequence number, hash) of the last entry."""
+    last = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return Head(int(last[0]), str(last[1])) if last else Head(0, GENESIS)
+
+
+_KEPT = re.compile(r"\s*(?:第\s*)?(\d+)(?:\s*条\s*|\s*[:：]\s*|\s+)([0-9a-fA-F]+)\s*[….]*\s*")
+
+
+def parse_head(text: str) -> Head:
+    """A head as the operator kept it: '1234:9f3a1b2c4d5e6f70' (sequence number, then the hash or its
+    first :data:`PREFIX` or more hex digits), or as printed ('第 1234 条 9f3a1b2c4d5e6f70…').
+    Raises AuditError (Chinese) for anything else."""
+    found = _KEPT.fullmatch(text or "")
+    if not found or len(found[2]) > len(GENESIS):
+        raise AuditError(f"无法识别填写的链头。请按“序号:哈希”填写，如 1234:9f3a1b2c4d5e6f70（哈希至少前 {PREFIX} 位）。")
+    if len(found[2]) < PREFIX:
+        raise AuditError(f"链头的哈希只有 {len(found[2])} 位，至少需要前 {PREFIX} 位才能可靠核对。")
+    return Head(int(found[1]), found[2].lower())
+
+
+def check_head(db: Database, kept: Head) -> list[str]:
+    """What is wrong (Chinese) when the log no longer reaches a head kept elsewhere: its last entries
+    were deleted (the log is shorter than the kept sequence number), or the log was rewritten (the
+    entry at that number has another hash). [] when the kept head is still in the chain."""
+    if kept.seq == 0:
+        return []
+    row = db.execute("SELECT hash FROM audit_log WHERE seq = ?", [kept.seq]).fetchone()
+    if row is None:
+        now_at = head(db).seq
+        if now_at < kept.seq:
+            return [f"日志现只到第 {now_at} 条，而另行保存的链头是第 {kept.seq} 条：末尾的 {kept.seq - now_at} 条日志已被删除"]
+        return [f"另行保存的链头第 {kept.seq} 条日志已不存在（被删除）"]
+    if not str(row[0]).startswith(kept.hash.lower()):
+        return [f"第 {kept.seq} 条日志的哈希（{str(row[0])[:PREFIX]}…）与另行保存的链头（{kept.hash[:PREFIX]}…）不符："
+                "该条及之前的日志被改写（或末尾被删除后又追加了日志）"]
+    return []
+
+
 @dataclass
 class Verification:
     entries: int
     problems: list[str]
     head: str  # the hash of the last entry: write it down elsewhere to detect a cut-off tail
+    seq: int = 0  # the sequence number of the last entry
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(db: Database) -> Verification:
+def verify(db: Database, kept: Head | None = None) -> Verification:
     """Recompute the chain from the first entry: a changed entry, a deleted one (a gap in the sequence
-    or a broken link) and a reordered one are all reported, in Chinese, by sequence number."""
+    or a broken link) and a reordered one are all reported, in Chinese, by sequence number. Given a
+    head ``kept`` elsewhere, also what :func:`check_head` finds: a cut-off tail or a rewritten chain."""
     problems, previous, expected, count = [], GENESIS, 1, 0
     for seq, at, actor, action, target, detail, prev_hash, digest in db.execute(
             "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log ORDER BY seq"):
@@ -78,7 +147,9 @@ def verify(db: Database) -> Verification:
         if _digest(prev_hash, seq, at, actor, action, target, detail) != digest:
             problems.append(f"第 {seq} 条日志的内容与其哈希不符（该条被修改）")
         previous, expected = digest, seq + 1
-    return Verification(count, problems, previous)
+    if kept is not None:
+        problems += check_head(db, kept)
+    return Verification(count, problems, previous, expected - 1)
 
 
 def entries(db: Database, actor: str = "", action: str = "", text: str = "", since: str = "", until: str = "",

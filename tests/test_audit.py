@@ -95,3 +95,76 @@ def test_filters_and_export(demo_db) -> None:
     book = openpyxl.load_workbook(io.BytesIO(audit.export_xlsx(found, "审计日志")))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[1][:4] == ("序号", "时间", "操作人", "操作") and rows[2][4] == "pdf_font"
+
+
+# ── the head kept elsewhere ───────────────────────────────────────────────────────────────────────
+
+
+def rewrite_chain(db, from_seq: int, actor: str) -> None:
+    """What someone with the database file and this program's source could do: change an entry and give it
+    and every later entry fresh, consistent hashes, so that the chain verifies again."""
+    tamper(db, "UPDATE audit_log SET actor = ? WHERE seq = ?", [actor, from_seq])
+    previous = db.execute("SELECT hash FROM audit_log WHERE seq = ?", [from_seq - 1]).fetchone()
+    previous = previous[0] if previous else audit.GENESIS
+    for seq, at, who, action, target, detail in db.execute(
+            "SELECT seq, at, actor, action, target, detail FROM audit_log WHERE seq >= ? ORDER BY seq", [from_seq]).fetchall():
+        digest = audit._digest(previous, seq, at, who, action, target, detail)
+        db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [previous, digest, seq])
+        previous = digest
+    db.conn.commit()
+
+
+def test_the_head_is_the_last_sequence_number_and_hash(db) -> None:
+    assert audit.head(db) == (0, audit.GENESIS)
+    audit.log(db, "管理员", "设置", "a")
+    seq = audit.log(db, "管理员", "设置", "b")
+    head = audit.head(db)
+    assert head == (seq, db.execute("SELECT hash FROM audit_log WHERE seq = ?", [seq]).fetchone()[0])
+    assert (head.seq, head.hash) == (audit.verify(db).seq, audit.verify(db).head)
+    assert head.kept() == f"{seq}:{head.hash}" and head.short() == f"第 {seq} 条 {head.hash[:16]}…"
+
+
+@pytest.mark.parametrize("text", ["7:9F3A1B2C4D5E6F70", "7：9f3a1b2c4d5e6f70", " 7 9f3a1b2c4d5e6f70 ",
+                                  "第 7 条 9f3a1b2c4d5e6f70…", "第7条9f3a1b2c4d5e6f70"])
+def test_a_kept_head_is_read_as_written_or_as_printed(text: str) -> None:
+    assert audit.parse_head(text) == (7, "9f3a1b2c4d5e6f70")
+
+
+@pytest.mark.parametrize("text, expected", [("", "无法识别"), ("9f3a1b2c4d5e6f70", "无法识别"), ("7:xyz", "无法识别"),
+                                            ("7:9f3a1b2c", "至少需要前 16 位"), ("7:" + "a" * 65, "无法识别")])
+def test_an_unreadable_kept_head_is_refused_in_chinese(text: str, expected: str) -> None:
+    with pytest.raises(audit.AuditError, match=expected):
+        audit.parse_head(text)
+
+
+def test_a_kept_head_still_in_the_chain_passes_as_the_log_grows(demo_db) -> None:
+    kept = audit.parse_head(audit.head(demo_db).kept()[:30])  # sequence number and a 16+ digit prefix
+    audit.log(demo_db, "管理员", "设置", "evidence_max_distance_km")
+    result = audit.verify(demo_db, kept)
+    assert result.ok and result.seq == kept.seq + 1
+
+
+def test_deleting_the_last_entries_is_found_against_the_kept_head(demo_db) -> None:
+    kept = audit.head(demo_db)
+    tamper(demo_db, "DELETE FROM audit_log WHERE seq > ?", [kept.seq - 2])
+    assert audit.verify(demo_db).ok  # the chain alone cannot tell
+    assert audit.verify(demo_db, kept).problems == [
+        f"日志现只到第 {kept.seq - 2} 条，而另行保存的链头是第 {kept.seq} 条：末尾的 2 条日志已被删除"]
+
+
+def test_a_consistently_rewritten_chain_is_found_against_the_kept_head(demo_db) -> None:
+    kept = audit.head(demo_db)
+    rewrite_chain(demo_db, 2, "别人")
+    assert audit.verify(demo_db).ok  # the chain alone cannot tell
+    [problem] = audit.verify(demo_db, audit.Head(kept.seq, kept.hash[:16])).problems
+    assert problem.startswith(f"第 {kept.seq} 条日志的哈希") and "与另行保存的链头" in problem and "被改写" in problem
+
+
+def test_a_cut_log_that_grew_again_past_the_kept_head_is_found(demo_db) -> None:
+    kept = audit.head(demo_db)
+    tamper(demo_db, "DELETE FROM audit_log WHERE seq > ?", [kept.seq - 3])
+    for number in range(5):  # the app goes on writing after the cut
+        audit.log(demo_db, "管理员", "设置", f"key {number}")
+    assert audit.verify(demo_db).ok and audit.head(demo_db).seq > kept.seq
+    [problem] = audit.verify(demo_db, kept).problems
+    assert "与另行保存的链头" in problem
