@@ -7,8 +7,8 @@ the data directory itself, so that unzipping it by hand gives a data directory t
     evidence/originals/ab/ab12…ef.jpg   photos and videos, byte for byte
     evidence/thumbnails/ab/ab12…ef.jpg  their display JPEGs (small; restored as they were, not rebuilt)
     boundary.geojson                    the uploaded boundary, when there is one
-    manifest.json                       written last: time, schema version, counts, and every other
-                                        file's path, size and SHA-256
+    manifest.json                       written last: time, schema version, counts, the audit chain's
+                                        head, and every other file's path, size and SHA-256
 
 Why a zip rather than a tar: a zip has a central directory, so checking one member or reading the
 manifest does not mean reading the whole archive; every member also carries a CRC; it opens with a
@@ -213,6 +213,9 @@ def create_backup(db_path: Path, data_dir: Path, target: Path | None = None,
                     "sqlite_version": sqlite3.sqlite_version,
                     "data_dir": str(data_dir),
                     "database": {"path": config.DB_FILENAME, "integrity_check": database["integrity_check"]},
+                    # The chain's head in the copy: a check finds a backup whose log was cut or rewritten,
+                    # and the operator can hold the live log against it later.
+                    "audit_head": database["audit_head"],
                     "counts": {**database["counts"], **_file_counts(entries)},
                     "warnings": warnings,
                     "files": entries,
@@ -235,7 +238,8 @@ def create_backup(db_path: Path, data_dir: Path, target: Path | None = None,
 
 def _copy_database(source_path: Path, copy: Path) -> dict[str, Any]:
     """Copy the live database into ``copy`` (SQLite's backup API, all pages in one step) and describe
-    the copy: its integrity check, schema version, row counts, the evidence files its rows name."""
+    the copy: its integrity check, schema version, row counts, the evidence files its rows name, the
+    head of its audit chain (``{"seq", "hash"}``, None without an audit log)."""
     source = sqlite3.connect(source_path, timeout=15)
     target = sqlite3.connect(copy)
     try:
@@ -251,13 +255,14 @@ def _copy_database(source_path: Path, copy: Path) -> dict[str, Any]:
         evidence = (target.execute("SELECT DISTINCT sha256, ext FROM evidence"
                                    + (" UNION SELECT sha256, ext FROM followup_files" if "followup_files" in tables else "")
                                    ).fetchall() if "evidence" in tables else [])
+        head = audit.head(Database(target))._asdict() if "audit_log" in tables else None
     finally:
         target.close()
         source.close()
     integrity = "ok" if result == ["ok"] else "；".join(result[:SHOWN])
     warnings = [] if integrity == "ok" else [f"数据库未通过完整性检查（PRAGMA integrity_check）：{integrity}"]
     return {"integrity_check": integrity, "schema_version": version, "counts": counts, "evidence": evidence,
-            "warnings": warnings}
+            "audit_head": head, "warnings": warnings}
 
 
 def _backup_pages(source: sqlite3.Connection, target: sqlite3.Connection, source_path: Path) -> None:
@@ -409,8 +414,9 @@ def check_backup(archive: Path, workdir: Path | None = None) -> list[str]:
 
     Every file listed in the manifest is present with its size and SHA-256, nothing is missing or
     extra, no path would land outside the data directory, the database copy opens, passes
-    ``PRAGMA integrity_check`` and has a schema no newer than this program's. The database copy is
-    extracted for that into a temporary directory (inside ``workdir`` if given). Sizes and compression ratios are checked first
+    ``PRAGMA integrity_check``, has a schema no newer than this program's and an audit log that still
+    reaches the head the manifest names. The database copy is extracted for that into a temporary
+    directory (inside ``workdir`` if given). Sizes and compression ratios are checked first
     (:func:`_size_problems`): a backup that declares too much is refused without inflating anything.
     """
     with tempfile.TemporaryDirectory(dir=workdir, prefix="greenmine-check-") as scratch:
@@ -557,18 +563,33 @@ def _read_at_most(stream: Any, declared: int) -> bytes:
     return data
 
 
+def _chain_problems(copy: Database, listed: Any) -> list[str]:
+    """The audit log of a database copy against the head its manifest lists ({"seq", "hash"} or None)."""
+    if listed is None:
+        return []
+    try:
+        kept = audit.parse_head(f"{int(listed['seq'])}:{listed['hash']}")
+    except (audit.AuditError, KeyError, TypeError, ValueError):
+        return [f"文件清单中的审计链头无法读取：{str(listed)[:80]}"]
+    if "audit_log" not in copy.table_names():
+        return [] if kept.seq == 0 else ["备份中的数据库没有审计日志"]
+    return audit.check_head(copy, kept)
+
+
 def _check_database_copy(path: Path, manifest: dict[str, Any]) -> list[str]:
-    """The database copy opens, passes ``PRAGMA integrity_check`` and is not from a newer program."""
+    """The database copy opens, passes ``PRAGMA integrity_check``, is not from a newer program, and its
+    audit log reaches the head the manifest names (backups of older programs name none)."""
     try:
         connection = sqlite3.connect(path)
         try:
             result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             version = connection.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+            chain = _chain_problems(Database(connection), manifest.get("audit_head"))
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
         return [f"备份中的数据库无法打开：{error}"]
-    problems = []
+    problems = [f"备份中的审计日志与文件清单记录的链头不符：{problem}" for problem in chain]
     if result != ["ok"]:
         problems.append(f"备份中的数据库未通过完整性检查：{'；'.join(result[:SHOWN])}")
     if version > app_schema_version():
@@ -847,6 +868,15 @@ def _describe(manifest: dict[str, Any]) -> str:
             f"影像 {counts.get('evidence_rows', '?')} 条（原件 {counts.get('originals', '?')} 个）")
 
 
+def _head_line(manifest: dict[str, Any]) -> str:
+    """'审计日志链头：第 1234 条 9f3a…（…）' for a backup that names one, '' for those of older programs."""
+    listed = manifest.get("audit_head")
+    if not isinstance(listed, dict):
+        return ""
+    head = audit.Head(listed.get("seq", "?"), str(listed.get("hash", "")))
+    return f"审计日志链头：{head.short()}（完整哈希见备份中的 {MANIFEST}，可与另行保存的链头核对）"
+
+
 def _printer() -> Progress:
     shown = [-1]
 
@@ -875,6 +905,8 @@ def _create(args: argparse.Namespace) -> int:
     counts = manifest["counts"]
     print(f"备份完成：{target}")
     print(f"  {_describe(manifest)}")
+    if line := _head_line(manifest):
+        print(f"  {line}")
     print(f"  共 {counts['files']} 个文件，备份文件 {_megabytes(target.stat().st_size)}，"
           f"用时 {time.monotonic() - started:.1f} 秒；数据库副本完整性检查：{manifest['database']['integrity_check']}")
     if manifest["warnings"]:
@@ -892,8 +924,11 @@ def _check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"  - {problem}")
         return 1
+    manifest = read_manifest(args.archive)
     print(f"备份完好：{args.archive}")
-    print(f"  {_describe(read_manifest(args.archive))}")
+    print(f"  {_describe(manifest)}")
+    if line := _head_line(manifest):
+        print(f"  {line}")
     return 0
 
 

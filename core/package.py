@@ -18,8 +18,10 @@ draft, marked 草稿) and the name list with each mine's situation and facts.
 
 The records are numbered as in the summary table (national mines come first there, so 001 is its
 序号 1) and the photos as in the record's photo appendix. Photos and videos are the stored originals,
-byte for byte. ``文件清单.json`` lists every other file with its SHA-256 and size; :func:`verify_package`
-checks a zip against it.
+byte for byte. ``文件清单.json`` lists every other file with its SHA-256 and size, and the head of the
+audit trail when the package was made (:func:`core.audit.head`; the report's last page prints it too), so
+that the ministry's copy can later be held against the province's log; :func:`verify_package` checks a
+zip against it.
 
 The zip is written to disk as it is built (photos are never all in memory) into a temporary file next
 to the target, which replaces the target only once complete.
@@ -44,7 +46,8 @@ from typing import Any, Self
 
 from sqlite_utils import Database
 
-from core import campaigns, evidence, inspections, pdf, record_pdf, removal_proposal, report_pdf, reports, settings, storage
+from core import (audit, campaigns, evidence, inspections, pdf, record_pdf, removal_proposal, report_pdf, reports,
+                  settings, storage)
 from core.db import now
 from core.exports import chinese_time
 from core.labels import DRAFT, LEVELS, SUBMITTED
@@ -194,6 +197,8 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
             "outstanding": [{"licence_no": m["licence_no"], "name": m["name"], "level": m["level"], "status": m["status"]}
                             for m in missing],
             "draw_record_sha256": hashlib.sha256(draw["record"].encode("utf-8")).hexdigest(),
+            # Inside the same snapshot as the report, whose last page prints the same head.
+            "audit_head": audit.head(db)._asdict(),
             "counts": counts,
             "files": [asdict(f) for f in writer.files],
         }

@@ -13,7 +13,7 @@ from typing import Any
 from fpdf.outline import OutlineSection
 from sqlite_utils import Database
 
-from core import campaigns, charts, pdf, reports
+from core import audit, campaigns, charts, pdf, reports
 from core.exports import chinese_date
 from core.labels import AREAS, CONCLUSIONS, LEVELS
 from core.inspections import PROGRESS
@@ -51,6 +51,7 @@ def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, secti
     _section(doc, reports.HEADINGS["suggestions"], text["suggestions"])
     _sign_off(doc, stats, text)
     _annex(doc, stats, table)
+    _audit_head(doc, audit.head(db))
     return bytes(doc.output())
 
 
@@ -201,4 +202,14 @@ def _annex(doc: pdf.Document, stats: reports.Statistics, table: Any) -> None:
     doc.set_font("cjk", size=9)
     for line in reports.NOTES:
         doc.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("cjk", size=10.5)
+
+
+def _audit_head(doc: pdf.Document, head: audit.Head) -> None:
+    """One line at the very end: the audit trail's head when the report was made, so that a printed
+    report can later show whether the log was cut short or rewritten (core.audit.check_head)."""
+    doc.ln(2)
+    doc.set_font("cjk", size=8)
+    doc.multi_cell(0, 5, f"本报告生成时审计日志共 {head.seq} 条，链头哈希 {head.hash[:audit.PREFIX]}…",
+                   new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)

@@ -19,7 +19,7 @@ from typing import Callable
 
 import pytest
 
-from core import backup, config, demo, inspections, registry
+from core import audit, backup, config, demo, inspections, registry
 from core import db as dbmod
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +134,15 @@ def edit_database(data: bytes, *statements: str) -> bytes:
     edited = scratch.read_bytes()
     scratch.unlink()
     return edited
+
+
+def edit_manifest(**changes) -> Callable[[bytes], bytes]:
+    """An edit for ``rewrite``: the manifest with keys changed (None: left out)."""
+    def edit(data: bytes) -> bytes:
+        manifest = {**json.loads(data), **changes}
+        return json.dumps({key: value for key, value in manifest.items() if value is not None}).encode("utf-8")
+
+    return edit
 
 
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -269,6 +278,23 @@ def test_the_backups_are_listed_newest_first(data_dir: Path) -> None:
     assert listed[1]["size"] == (folder / "new.zip").stat().st_size
 
 
+def test_the_manifest_names_the_audit_head_of_the_database_copy(data_dir: Path) -> None:
+    database = dbmod.connect(db_file(data_dir))
+    before = audit.head(database)
+    database.close()
+    manifest = backup.create_backup(db_file(data_dir), data_dir, data_dir / "b.zip")
+    assert manifest["audit_head"] == {"seq": before.seq, "hash": before.hash}  # the backup's own entry comes after
+    assert backup.read_manifest(data_dir / "b.zip")["audit_head"] == manifest["audit_head"]
+
+
+def test_a_backup_of_an_older_program_without_an_audit_head_still_checks(data_dir: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.zip"
+    backup.create_backup(db_file(data_dir), data_dir, good)
+    older = rewrite(good, tmp_path / "older.zip", change={backup.MANIFEST: edit_manifest(audit_head=None)}, reseal=True)
+    assert "audit_head" not in backup.read_manifest(older)
+    assert backup.check_backup(older) == []
+
+
 def test_a_backup_of_a_data_directory_with_a_missing_original_says_so(data_dir: Path) -> None:
     sha256, ext, _ = evidence_rows(data_dir)[0]
     original(data_dir, sha256, ext).unlink()
@@ -316,6 +342,13 @@ TAMPERING = {
     "not a database": (lambda a: {"change": {config.DB_FILENAME: lambda data: b"x" * len(data)}, "reseal": True},
                        "数据库无法打开"),
     "no manifest": (lambda a: {"drop": (backup.MANIFEST,)}, "没有文件清单"),
+    # The database's own audit chain verifies after its last entries are cut; the manifest's head does not.
+    "audit log cut": (lambda a: {"change": {config.DB_FILENAME: lambda data: edit_database(
+        data, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)")},
+        "reseal": True}, "末尾的 2 条日志已被删除"),
+    "audit head changed": (lambda a: {"change": {backup.MANIFEST: edit_manifest(
+        audit_head={"seq": backup.read_manifest(a)["audit_head"]["seq"], "hash": "f" * 64})}, "reseal": True},
+        "与文件清单记录的链头不符"),
 }
 
 
@@ -516,6 +549,8 @@ def test_the_command_line_backs_up_checks_and_restores(data_dir: Path, tmp_path:
 
     checked = run_cli("check", str(tmp_path / "b.zip"))
     assert checked.returncode == 0 and "备份完好" in checked.stdout
+    head = backup.read_manifest(tmp_path / "b.zip")["audit_head"]
+    assert f"审计日志链头：第 {head['seq']} 条 {head['hash'][:16]}…" in checked.stdout
     bad = rewrite(tmp_path / "b.zip", tmp_path / "bad.zip", drop=(config.DB_FILENAME,))
     refused = run_cli("check", str(bad))
     assert refused.returncode == 1 and "缺少文件：greenmine.db" in refused.stdout

@@ -11,7 +11,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from core import campaigns, demo, inspections, package, pdf, record_pdf, reports, sampling, settings
+from core import audit, campaigns, demo, inspections, package, pdf, record_pdf, reports, sampling, settings
 from core.labels import AREAS, LEVELS
 from tests.photos import make_photo, make_video
 from tests.test_inspections import filled, sign_all
@@ -134,6 +134,16 @@ def test_the_manifest_names_the_campaign_the_draw_and_every_file(demo_db, campai
     assert manifest["generated_at_text"].startswith(f"{manifest['generated_at'][:4]}年")
     draw = campaigns.current_draw(demo_db, campaign)
     assert manifest["draw_record_sha256"] == hashlib.sha256(draw["record"].encode("utf-8")).hexdigest()
+
+
+def test_the_manifest_and_the_report_name_the_audit_head(demo_db, campaign, tmp_path) -> None:
+    head = audit.head(demo_db)
+    target, manifest, _ = built(demo_db, campaign, tmp_path)
+    assert manifest["audit_head"] == {"seq": head.seq, "hash": head.hash}
+    report = package.report_name("湖北省", campaign, interim=True)
+    with zipfile.ZipFile(target) as zf:
+        text = "".join(pdf_text(zf.read(report), tmp_path).split())
+    assert f"本报告生成时审计日志共{head.seq}条，链头哈希{head.hash[:16]}…" in text
 
 
 def rewritten(source, target, member: str, data: bytes | None, extra: dict[str, bytes] | None = None) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core import pdf, registry, report_pdf, reports
+import re
+
+from core import audit, pdf, registry, report_pdf, reports
 from tests.test_record_pdf import pdf_text
 from tests.test_reports import campaign  # noqa: F401  (fixture)
 
@@ -64,3 +66,10 @@ def test_a_complete_campaign_gives_a_final_report(demo_db, campaign, tmp_path) -
     assert "阶段性报告" not in text and "尚未提交核查记录的矿山" not in text
     assert f"未能核查的矿山（{len(stats.exempted)}座）" in text and "矿山已关闭" in text
     assert text.count("湖北省自然资源厅2023年11月30日") == 2  # the cover and the sign-off
+
+
+def test_the_last_line_names_the_audit_head_when_the_report_was_made(demo_db, campaign, tmp_path) -> None:  # noqa: F811
+    head = audit.head(demo_db)
+    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
+    line = f"本报告生成时审计日志共{head.seq}条，链头哈希{head.hash[:16]}…"
+    assert head.seq > 0 and re.fullmatch(rf".*{re.escape(line)}第(\d+)页/共\1页", text, re.S), text[-200:]  # last page
