@@ -1,4 +1,5 @@
-"""审计日志: every write of the app, who and when, old and new values; the chain verified on request."""
+"""审计日志: every write of the app, who and when, old and new values; the chain's head to keep elsewhere, and
+the chain verified on request, against a kept head if one is given."""
 
 from datetime import date
 
@@ -34,11 +35,23 @@ else:
                        file_name=ui.download_name(database, "绿矿核查审计日志", "xlsx", dated=True),
                        mime=exports.XLSX_MIME, key="audit_xlsx", export=("审计日志 Excel", f"{len(shown)} 条"))
 
+st.subheader("日志链头")
+st.caption("链头是最新一条日志的序号和哈希。请把下面一行抄写或打印，保存在本系统以外（如纸质台账）；日后填入下面再校验，"
+           "就能发现末尾的日志被删除或整条日志链被改写。备份文件、报部材料的文件清单和核查报告的末页也记有生成时的链头。")
+st.code(audit.head(database).kept(), language=None)
+kept_text = st.text_input("另行保存的链头（可不填）", key="audit_kept_head",
+                          placeholder="序号:哈希，哈希至少前 16 位，如 1234:9f3a1b2c4d5e6f70")
+
 if st.button("校验日志链", type="primary", key="audit_verify"):
-    with st.spinner("正在逐条校验…"):
-        result = audit.verify(database)
-    if result.ok:
-        st.success(f"日志链完整：共 {result.entries} 条，逐条校验一致（{chinese_date(date.today())}）。"
-                   f"最新一条的哈希：{result.head}。可将此哈希另行记录（如写入报告或纸质台账），以便日后发现末尾被删除。")
+    try:
+        kept = audit.parse_head(kept_text) if kept_text.strip() else None
+    except audit.AuditError as unreadable:
+        st.error(str(unreadable))
     else:
-        st.error("日志链校验发现问题：\n" + "\n".join(f"- {p}" for p in result.problems))
+        with st.spinner("正在逐条校验…"):
+            result = audit.verify(database, kept)
+        if result.ok:
+            reached = f"，另行保存的链头（第 {kept.seq} 条）仍在链中" if kept else ""
+            st.success(f"日志链完整：共 {result.entries} 条，逐条校验一致{reached}（{chinese_date(date.today())}）。")
+        else:
+            st.error("日志链校验发现问题：\n" + "\n".join(f"- {p}" for p in result.problems))

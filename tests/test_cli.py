@@ -1,4 +1,5 @@
-"""``python -m core.cli documents``: every document of a campaign written to a folder, read back."""
+"""``python -m core.cli``: ``documents`` writes every document of a campaign to a folder, read back;
+``audit-head`` and ``audit-verify`` show the audit chain's head and check the log against a kept one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
-from core import campaigns, demo, sampling
+from core import audit, campaigns, cli, config, demo, sampling
 from core import db as dbmod
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +60,52 @@ def test_an_unknown_campaign_is_refused_in_chinese(tmp_path) -> None:
     assert done.returncode == 1 and "该核查任务不存在" in done.stderr
     assert not (tmp_path / "x").exists()
     assert campaigns  # the module the message comes from
+
+
+def audit_log_of_the_app(rows: int = 6):
+    """The app's database (in this test's data directory) with ``rows`` audit entries."""
+    database = dbmod.connect(config.db_path())
+    for number in range(rows):
+        audit.log(database, "管理员", "设置", f"key {number}")
+    return database
+
+
+def test_audit_head_prints_the_line_to_keep(capsys) -> None:
+    database = audit_log_of_the_app()
+    head = audit.head(database)
+    database.close()
+    assert cli.main(["audit-head"]) == 0
+    out = capsys.readouterr().out
+    assert f"审计日志链头：{head.short()}" in out and f"\n{head.seq}:{head.hash}\n" in out
+    assert f"audit-verify --head {head.seq}:{head.hash[:16]}" in out
+
+
+def test_audit_verify_finds_a_cut_and_a_rewrite_only_against_a_kept_head(capsys) -> None:
+    database = audit_log_of_the_app()
+    kept = audit.head(database).kept()
+    fourth = database.execute("SELECT hash FROM audit_log WHERE seq = 4").fetchone()[0]
+    assert cli.main(["audit-verify", "--head", kept[:30]]) == 0
+    assert "审计日志链完整" in capsys.readouterr().out
+
+    database.execute("DROP TRIGGER audit_log_no_delete")
+    database.execute("DELETE FROM audit_log WHERE seq > 4")
+    database.conn.commit()
+    assert cli.main(["audit-verify"]) == 0  # the chain alone cannot tell
+    assert "无法发现末尾被删除" in capsys.readouterr().out
+    assert cli.main(["audit-verify", "--head", kept]) == 1
+    assert "末尾的 2 条日志已被删除" in capsys.readouterr().out
+
+    database.execute("DROP TRIGGER audit_log_no_update")
+    database.execute("UPDATE audit_log SET hash = ? WHERE seq = 4", ["0" * 64])  # a rewrite, however done
+    database.conn.commit()
+    database.close()
+    assert cli.main(["audit-verify", "--head", f"4:{fourth}"]) == 1
+    assert "与另行保存的链头" in capsys.readouterr().out
+
+
+def test_audit_verify_refuses_an_unreadable_head_and_a_missing_database(capsys) -> None:
+    assert cli.main(["audit-verify", "--head", "12:abc"]) == 1
+    assert "至少需要前 16 位" in capsys.readouterr().err
+    assert cli.main(["audit-verify"]) == 1 and cli.main(["audit-head"]) == 1
+    assert "没有找到数据库文件" in capsys.readouterr().err
+    assert not config.db_path().exists()  # not created by asking
