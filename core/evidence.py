@@ -1,7 +1,7 @@
 """Inspection evidence (核查影像): checking, describing and storing photos and videos. Files only, no database.
 
-- :func:`inspect` checks an upload (type, size, that the bytes really are a photo or an MP4/MOV video) and
-  describes it: SHA-256, EXIF time, GPS position and device, perceptual hash. Refusals are
+- :func:`inspect` checks an upload (type, size, that the bytes really are a photo or a playable MP4/MOV video)
+  and describes it: SHA-256, EXIF time, GPS position and device, perceptual hash. Refusals are
   :class:`EvidenceError` with a Chinese message naming the file and what to do.
 - :func:`ingest` does the same and stores the file under a root directory, content-addressed so the
   same bytes are kept once whoever uploads them and however often::
@@ -10,7 +10,8 @@
       root/thumbnails/ab/ab12…ef.jpg   a JPEG for display, upright, longest side THUMBNAIL_SIZE
 
   Originals are written atomically and never overwritten, so a stored file always matches its name.
-  Videos get no thumbnail: nothing here decodes video.
+  Videos get no thumbnail: nothing here decodes video. Their container is read with mutagen (boxes only,
+  never the picture) to check that it holds a video track with a duration and frames.
 - :func:`hamming` tells how alike two photos look (distance of their perceptual hashes; at or below
   NEAR_DUPLICATE_BITS they are the same picture re-saved or resized) and :func:`distance_km` how far
   apart two GPS positions are.
@@ -32,6 +33,7 @@ from datetime import datetime
 from pathlib import Path, PureWindowsPath
 
 import pillow_heif
+from mutagen.mp4 import Atom, AtomError, Atoms
 from PIL import Image, ImageOps
 
 from core import storage
@@ -42,6 +44,10 @@ PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".heic", ".heif")
 VIDEO_EXTENSIONS = (".mp4", ".mov")
 MAX_PHOTO_BYTES = 30 * 1024 * 1024
 MAX_VIDEO_BYTES = 200 * 1024 * 1024
+# A phone video has a few dozen boxes (a fragmented one a few per second); mutagen makes a Python object of
+# each, and 200 MB of empty 8-byte boxes would be 25 million of them (measured: 1 million take 3 s and 240 MB).
+MAX_VIDEO_BOXES = 10_000
+MAX_VIDEO_SECONDS = 24 * 3600  # longer, in at most 200 MB, is a damaged or forged header
 THUMBNAIL_SIZE = 640  # longest side, px
 THUMBNAIL_QUALITY = 85
 PHOTO = "照片"
@@ -197,6 +203,7 @@ def _examine(data: bytes, filename: str) -> tuple[Inspected, Image.Image | None]
     sha256 = hashlib.sha256(data).hexdigest()
     if kind == VIDEO:
         ext, mime = _video_type(data, name)
+        _check_playable(data, name)
         return Inspected(sha256, VIDEO, ext, mime, len(data), None, None, "", None, None, "", ""), None
     image, (ext, mime), stored_size = _decode(data, name)
     taken_at, lat, lon, device, orientation = _metadata(image)
@@ -212,6 +219,9 @@ def _megabytes(size: int) -> str:
     return f"{math.ceil(size / _MB * 10) / 10:g}"
 
 
+# ── videos ────────────────────────────────────────────────────────────────────────────────────────
+
+
 def _video_type(data: bytes, name: str) -> tuple[str, str]:
     """Extension and MIME type of an MP4/MOV container, from its first box; EvidenceError if it is not one."""
     box_size = int.from_bytes(data[:4], "big") if len(data) >= 8 else -1
@@ -223,6 +233,77 @@ def _video_type(data: bytes, name: str) -> tuple[str, str]:
     raise EvidenceError(
         f"文件“{name}”不是有效的 MP4/MOV 视频（可能已损坏，或只是改了扩展名）。请上传手机或相机拍摄的原始视频文件。"
     )
+
+
+class _BoxReader(io.BytesIO):
+    """The upload as a file for mutagen, failing once it has read MAX_VIDEO_BOXES box headers."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads += 1
+        if self.reads > MAX_VIDEO_BOXES:
+            raise OSError("too many boxes")  # mutagen turns it into AtomError
+        return super().read(size)
+
+
+def _check_playable(data: bytes, name: str) -> None:
+    """EvidenceError unless the MP4/MOV container holds a video track with a duration and frames.
+
+    Only the boxes are read (mutagen), never the picture, so what plays is up to the browser's decoder;
+    this refuses what no player could show: junk behind a header, a cut-off file, sound alone.
+    """
+    reader = _BoxReader(data)
+    try:
+        problem = _video_problem(Atoms(reader), reader, len(data))
+    except (AtomError, KeyError, IndexError, struct.error, RecursionError):
+        problem = "文件结构异常（数据块过多）" if reader.reads > MAX_VIDEO_BOXES else "文件结构已损坏或不完整（可能没有传完整）"
+    if problem:
+        raise EvidenceError(f"文件“{name}”不是可以播放的视频：{problem}。请上传手机或相机拍摄的原始视频文件。")
+
+
+def _video_problem(boxes: Atoms, reader: _BoxReader, size: int) -> str:
+    """What keeps the container from playing, in Chinese, or '' if nothing does."""
+    top = {box.name for box in boxes.atoms}
+    if any(box.offset + box.length > size for box in boxes.atoms):
+        return "文件不完整（可能没有传完整，或已损坏）"
+    if b"moov" not in top:
+        return "缺少影片信息（可能录制时中断，或文件不完整）"
+    moov = boxes[b"moov"]
+    videos = [trak for trak in moov.findall(b"trak") if _payload(trak, reader, b"mdia", b"hdlr")[8:12] == b"vide"]
+    if not videos:
+        return "里面没有视频画面（可能只有声音）"
+    if b"moof" in top and any(box.name == b"mvex" for box in moov.children):
+        return ""  # fragmented: durations and frames are in the fragments that follow
+    seconds = _seconds(_payload(videos[0], reader, b"mdia", b"mdhd"))
+    if not 0 < seconds <= MAX_VIDEO_SECONDS:
+        return "视频时长为 0" if seconds <= 0 else f"视频时长不合理（{seconds / 3600:.0f} 小时）"
+    tables = videos[0][b"mdia", b"minf", b"stbl"]
+    descriptions = int.from_bytes(_payload(tables, reader, b"stsd")[4:8], "big")
+    sizes = next((box for box in tables.children if box.name in (b"stsz", b"stz2")), None)
+    frames = int.from_bytes(_payload(sizes, reader)[8:12], "big") if sizes else 0
+    if not descriptions or not frames or b"mdat" not in top:
+        return "视频轨道里没有画面"
+    return ""
+
+
+def _payload(box: Atom, reader: _BoxReader, *path: bytes) -> bytes:
+    """The bytes inside the box at ``path`` below ``box``; KeyError if it is missing, AtomError if cut off."""
+    complete, payload = box[path].read(reader)
+    if not complete:
+        raise AtomError(f"{box.name!r} {path} cut off")
+    return payload
+
+
+def _seconds(mdhd: bytes) -> float:
+    """The duration in a media header's payload, in seconds (version 1 has 64-bit times, version 0 32-bit)."""
+    timescale, duration = struct.unpack_from(">IQ", mdhd, 20) if mdhd[0] == 1 else struct.unpack_from(">II", mdhd, 12)
+    return duration / timescale if timescale else 0.0
+
+
+# ── photos ────────────────────────────────────────────────────────────────────────────────────────
 
 
 def _decode(data: bytes, name: str) -> tuple[Image.Image, tuple[str, str], tuple[int, int]]:

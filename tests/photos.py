@@ -6,7 +6,9 @@
 - ``make_exif(taken_at=…, gps=…, device=…, orientation=…)``: EXIF as a phone writes it (time in the Exif
   IFD, GPS as degrees/minutes/seconds rationals with N/S/E/W references, Make and Model as UTF-8);
 - ``encode(image, fmt, exif=…)``: the file's bytes, as JPEG, PNG or HEIC;
-- ``make_photo(…)``: all three at once; ``make_video()``: the bytes of a tiny MP4 or QuickTime container.
+- ``make_photo(…)``: all three at once;
+- ``make_video(…)``: the bytes of a tiny MP4 or QuickTime file with the boxes a player reads (one video track
+  with its duration, sample description and frame table) and placeholder bytes for its frames.
 """
 
 from __future__ import annotations
@@ -127,8 +129,42 @@ def make_photo(width: int = 800, height: int = 600, *, seed: int = 0, fmt: str =
     return encode(make_image(width, height, seed=seed), fmt, exif=exif, quality=quality)
 
 
-def make_video(brand: bytes = b"isom", payload: int = 64) -> bytes:
-    """A tiny container: an 'ftyp' box (major ``brand``; b"qt  " for QuickTime) and an 'mdat' box of ``payload`` bytes."""
-    ftyp = struct.pack(">I4s4sI4s4s", 24, b"ftyp", brand, 0x200, brand, b"mp42")
-    mdat = struct.pack(">I4s", 8 + payload, b"mdat") + bytes(range(256)) * (payload // 256) + bytes(payload % 256)
-    return ftyp + mdat
+def make_video(brand: bytes | None = b"isom", payload: int = 64, *, handler: bytes = b"vide",
+               seconds: float = 2.0, frames: int = 1) -> bytes:
+    """An 'ftyp' box (major ``brand``; b"qt  " for QuickTime, None for none, as before QuickTime had it), an 'mdat'
+    box of ``payload`` bytes and a 'moov' box describing one track of ``handler`` type ("vide", "soun") lasting
+    ``seconds``, whose ``frames`` frames share the payload. Phones write 'moov' last, as here."""
+    ftyp = _box(b"ftyp", brand, struct.pack(">I", 0x200), brand, b"mp42") if brand else b""
+    mdat = _box(b"mdat", bytes(range(256)) * (payload // 256) + bytes(payload % 256))
+    timescale, duration = 1000, round(seconds * 1000)
+    unity = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)  # identity transformation matrix
+    sample_entry = _box(b"avc1", bytes(6), struct.pack(">H", 1), bytes(16), struct.pack(">HH", 320, 240),
+                        struct.pack(">II", 0x480000, 0x480000), bytes(4), struct.pack(">H", 1), bytes(32),
+                        struct.pack(">Hh", 24, -1))
+    tables = _box(b"stbl",
+                  _box(b"stsd", struct.pack(">II", 0, 1), sample_entry),
+                  _box(b"stts", struct.pack(">IIII", 0, 1, frames, duration // max(frames, 1))),
+                  _box(b"stsc", struct.pack(">IIIII", 0, 1, 1, frames, 1)),
+                  _box(b"stsz", struct.pack(">III", 0, payload // max(frames, 1), frames)),
+                  _box(b"stco", struct.pack(">III", 0, 1, len(ftyp) + 8)))
+    media = _box(b"mdia",
+                 _box(b"mdhd", struct.pack(">IIIIIHH", 0, 0, 0, timescale, duration, 0x55C4, 0)),
+                 _box(b"hdlr", struct.pack(">II4s", 0, 0, handler), bytes(12), b"Handler\x00"),
+                 _box(b"minf", _box(b"vmhd", struct.pack(">IHHHH", 1, 0, 0, 0, 0)),
+                      _box(b"dinf", _box(b"dref", struct.pack(">II", 0, 1), _box(b"url ", struct.pack(">I", 1)))),
+                      tables))
+    track = _box(b"trak",
+                 _box(b"tkhd", struct.pack(">IIIIII", 3, 0, 0, 1, 0, duration), bytes(8), struct.pack(">hhHH", 0, 0, 0, 0),
+                      unity, struct.pack(">II", 320 << 16, 240 << 16)),
+                 media)
+    movie = _box(b"moov",
+                 _box(b"mvhd", struct.pack(">IIIII", 0, 0, 0, timescale, duration), struct.pack(">IH", 0x10000, 0x100),
+                      bytes(10), unity, bytes(24), struct.pack(">I", 2)),
+                 track)
+    return ftyp + mdat + movie
+
+
+def _box(kind: bytes, *parts: bytes) -> bytes:
+    """An ISO base media box: its size, its four-letter type, then ``parts``."""
+    payload = b"".join(parts)
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
