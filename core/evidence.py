@@ -3,6 +3,10 @@
 - :func:`inspect` checks an upload (type, size, that the bytes really are a photo or a playable MP4/MOV video)
   and describes it: SHA-256, EXIF time, GPS position and device, perceptual hash. Refusals are
   :class:`EvidenceError` with a Chinese message naming the file and what to do.
+- Photos are measured by their header before any pixel is decoded. A JPEG as cameras write it (baseline) is
+  decoded at 1/2–1/8 scale, which costs little whatever its size, up to MAX_PHOTO_PIXELS; every other photo
+  (PNG, HEIC, progressive JPEG) can only be decoded whole and is refused above MAX_WHOLE_DECODE_PIXELS.
+  Thumbnail and hash are made from a copy reduced to at most twice the thumbnail size.
 - :func:`ingest` does the same and stores the file under a root directory, content-addressed so the
   same bytes are kept once whoever uploads them and however often::
 
@@ -44,6 +48,13 @@ PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".heic", ".heif")
 VIDEO_EXTENSIONS = (".mp4", ".mov")
 MAX_PHOTO_BYTES = 30 * 1024 * 1024
 MAX_VIDEO_BYTES = 200 * 1024 * 1024
+# The largest photos decoded, in pixels, checked on the header. Measured on a 2-core machine (bench/photo_bench.py):
+# a baseline JPEG, what phone cameras write up to 200 MP (16320×12240), is decoded at 1/8 scale: a 200 MP one of
+# 27 MB takes 0.7 s and 45 MB with its own bytes; 250 MP leaves room above the largest phone sensors. A photo
+# decoded whole costs 4 bytes a pixel (PNG) to 7 (HEIC), a progressive JPEG 3–6 (libjpeg keeps every coefficient
+# at any scale): 200 MP would take 0.6–1.4 GB. 60 MP (420 MB at worst) admits the 48–50 MP HEIC photos of phones.
+MAX_PHOTO_PIXELS = 250_000_000
+MAX_WHOLE_DECODE_PIXELS = 60_000_000
 # A phone video has a few dozen boxes (a fragmented one a few per second); mutagen makes a Python object of
 # each, and 200 MB of empty 8-byte boxes would be 25 million of them (measured: 1 million take 3 s and 240 MB).
 MAX_VIDEO_BOXES = 10_000
@@ -68,6 +79,16 @@ _PHOTO_FORMATS = {
     "HEIF": (".heic", "image/heic"),
 }
 _OPENERS = ["JPEG", "PNG", "HEIF"]  # Pillow's JPEG opener also returns the MPO ones
+# Pillow refuses, on opening, pictures of over twice this many pixels (its own default would refuse 200 MP
+# phone photos); between the two, :func:`_decode` refuses them itself with the file's size in the message.
+# Nothing else in the app decodes uploaded pictures.
+Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
+# JPEG frames that libjpeg decodes scan line by scan line (sequential DCT, Huffman or arithmetic coded) when
+# their first scan holds every colour component. Others keep the whole image's coefficients in memory.
+_STREAMED_JPEG_FRAMES = (0xC0, 0xC1, 0xC9)
+_LOSSLESS_JPEG_FRAMES = (0xC3, 0xC7, 0xCB, 0xCF)  # no DCT, so no reduced decode
+_JPEG_MARKER = re.compile(rb"\xff([\x01-\xfe])")
+_REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F")  # Image.reduce averages these correctly
 _MP4 = (".mp4", "video/mp4")
 _MOV = (".mov", "video/quicktime")
 # Files from before QuickTime had an 'ftyp' box start with one of these.
@@ -183,7 +204,7 @@ def parse_exif_datetime(value: str) -> str:
 
 
 def _examine(data: bytes, filename: str) -> tuple[Inspected, Image.Image | None]:
-    """The description of an upload and, for a photo, the upright picture (decoded once, reduced for JPEG)."""
+    """The description of an upload and, for a photo, the upright picture (decoded once, reduced)."""
     name = PureWindowsPath(filename).name or filename  # also strips a "C:\…\" path some browsers send
     suffix = PureWindowsPath(name).suffix.lower()
     if not data:
@@ -207,6 +228,7 @@ def _examine(data: bytes, filename: str) -> tuple[Inspected, Image.Image | None]
         return Inspected(sha256, VIDEO, ext, mime, len(data), None, None, "", None, None, "", ""), None
     image, (ext, mime), stored_size = _decode(data, name)
     taken_at, lat, lon, device, orientation = _metadata(image)
+    image = _reduced(image)  # the full-size picture is let go before any copy of it is made
     upright = ImageOps.exif_transpose(image)
     width, height = stored_size[::-1] if orientation in (5, 6, 7, 8) else stored_size
     inspected = Inspected(sha256, PHOTO, ext, mime, len(data), width, height, taken_at, lat, lon, device,
@@ -306,31 +328,90 @@ def _seconds(mdhd: bytes) -> float:
 # ── photos ────────────────────────────────────────────────────────────────────────────────────────
 
 
-def _decode(data: bytes, name: str) -> tuple[Image.Image, tuple[str, str], tuple[int, int]]:
-    """The decoded photo, its (extension, MIME type) and its stored pixel size; EvidenceError if not a photo.
+_UNREADABLE = (OSError, SyntaxError, ValueError, RuntimeError, EOFError, struct.error)  # Pillow's and libheif's
 
-    A JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) to no less than THUMBNAIL_SIZE,
-    which is all the thumbnail and the hash need and ~10× faster than a full 12-megapixel decode.
+
+def _decode(data: bytes, name: str) -> tuple[Image.Image, tuple[str, str], tuple[int, int]]:
+    """The decoded photo, its (extension, MIME type) and its stored pixel size; EvidenceError if it is not a
+    photo or has more pixels than it may.
+
+    The size is read from the header first. A JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling)
+    to no less than THUMBNAIL_SIZE, which is all the thumbnail and the hash need: ~10× faster than a full
+    12-megapixel decode, and a 200-megapixel one takes no more memory than a 3-megapixel picture.
     """
     try:
         image = Image.open(io.BytesIO(data), formats=_OPENERS)
-        stored_size = image.size
-        kind = _PHOTO_FORMATS[image.format or ""]
-        if image.format in ("JPEG", "MPO"):
+    except Image.DecompressionBombError as exc:
+        raise EvidenceError(_too_many_pixels(name, None, MAX_PHOTO_PIXELS, "")) from exc
+    except _UNREADABLE as exc:
+        raise EvidenceError(_not_a_photo(name)) from exc
+    stored_size, kind = image.size, _PHOTO_FORMATS[image.format or ""]
+    frame = _jpeg_frame(data) if image.format in ("JPEG", "MPO") else None
+    streamed = frame is not None and frame[0] in _STREAMED_JPEG_FRAMES and frame[1]
+    limit = MAX_PHOTO_PIXELS if streamed else MAX_WHOLE_DECODE_PIXELS
+    if stored_size[0] * stored_size[1] > limit:
+        label = {"PNG": "PNG 照片", "HEIF": "HEIC 照片"}.get(image.format or "", "渐进式等特殊编码的 JPEG 照片")
+        raise EvidenceError(_too_many_pixels(name, stored_size, limit, "" if streamed else label))
+    try:
+        if image.format in ("JPEG", "MPO") and not (frame and frame[0] in _LOSSLESS_JPEG_FRAMES):
             image.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         image.load()
-    except Image.DecompressionBombError as exc:
-        raise EvidenceError(
-            f"文件“{name}”的像素过多（超过 {Image.MAX_IMAGE_PIXELS * 2 // 10_000} 万像素），无法作为照片处理。"
-            "请用相机或手机的常规分辨率重新拍摄，或缩小后再上传。"
-        ) from exc
-    except (OSError, SyntaxError, ValueError, RuntimeError, EOFError, struct.error) as exc:
-        # Pillow and libheif report damaged or foreign bytes with any of these.
-        raise EvidenceError(
-            f"文件“{name}”不是能打开的照片（可能已损坏、没有传完整，或只是改了扩展名）。"
-            "请上传相机或手机拍摄的原始照片（JPG、PNG 或 HEIC）。"
-        ) from exc
+    except _UNREADABLE as exc:
+        raise EvidenceError(_not_a_photo(name)) from exc
     return image, kind, stored_size
+
+
+def _jpeg_frame(data: bytes) -> tuple[int, bool] | None:
+    """The start-of-frame marker of a JPEG (0xC0 baseline, 0xC2 progressive …) and whether its first scan
+    holds every colour component, read from the marker segments before the first scan; None if not found.
+
+    libjpeg decodes line by line only a sequential frame whose first scan is interleaved; for any other it
+    keeps the whole image's DCT coefficients (2 bytes a sample) in memory, however much it scales down.
+    """
+    position, frame = 2, None
+    while (found := _JPEG_MARKER.search(data, position)) is not None:  # skips fill bytes and junk, as libjpeg does
+        marker, start = found[1][0], found.end()
+        length = int.from_bytes(data[start:start + 2], "big")
+        segment = data[start + 2:start + length]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and len(segment) >= 6:
+            frame = marker, segment[5]  # SOFn: precision, height, width, number of components
+        elif marker == 0xDA:  # SOS: number of components in this scan first
+            return (frame[0], segment[:1] == bytes([frame[1]])) if frame and segment else None
+        position = start + length
+    return None
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """``image`` shrunk by a whole factor (each block of pixels averaged) until its shorter side is less than
+    twice THUMBNAIL_SIZE, the most the thumbnail and the hash need; as it is when already that small."""
+    factor = min(image.size) // THUMBNAIL_SIZE
+    if factor < 2:
+        return image
+    if image.mode in ("1", "P", "PA"):  # bits and palette indices cannot be averaged
+        image = image.convert("RGBA" if image.has_transparency_data else "L" if image.mode == "1" else "RGB")
+    return image.reduce(factor) if image.mode in _REDUCIBLE_MODES else image
+
+
+def _not_a_photo(name: str) -> str:
+    return (f"文件“{name}”不是能打开的照片（可能已损坏、没有传完整，或只是改了扩展名）。"
+            "请上传相机或手机拍摄的原始照片（JPG、PNG 或 HEIC）。")
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None, limit: int, decoded_whole: str) -> str:
+    """The refusal of a photo over ``limit`` pixels; ``decoded_whole`` names its kind when it has the lower limit."""
+    found = f"有 {size[0]}×{size[1]} 像素（{_pixels(size[0] * size[1])}）" if size else f"超过 {_pixels(2 * limit)}"
+    if decoded_whole:
+        return (f"文件“{name}”{found}。{decoded_whole}要整张读入内存才能处理，最多 {_pixels(limit)}。"
+                f"请上传手机相机拍摄的 JPEG 原图（最多 {_pixels(MAX_PHOTO_PIXELS)}），或缩小到 {_pixels(limit)}以内后再上传。")
+    return (f"文件“{name}”{found}，超过照片上限 {_pixels(limit)}（手机相机最高约 2 亿像素）。"
+            "请缩小后再上传。")
+
+
+def _pixels(count: int) -> str:
+    """A pixel count as phones advertise it: "2 亿像素", "1.69 亿像素", "6000 万像素"."""
+    if count >= 100_000_000:
+        return f"{count / 100_000_000:.3g} 亿像素"
+    return f"{round(count / 10_000)} 万像素"
 
 
 # ── EXIF ──────────────────────────────────────────────────────────────────────────────────────────
