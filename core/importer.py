@@ -7,18 +7,32 @@ Two steps, so that nothing is written until the user has seen what will happen:
    (row, column, value, what is wrong, how to fix it) and every change (new mines, changed fields).
 2. :func:`apply_import` writes the plan in one transaction — all rows or none — and refuses if the plan
    has errors or if a mine it updates was changed by someone else after the preview.
+
+Every import (register, inspectors, reference tables) reads its file through :func:`read_table`, which
+refuses a sheet larger than a register can be before anything is allocated for it (see "Reading a
+workbook within bounds" below).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import hashlib
 import io
+import json
+import posixpath
 import re
+import subprocess
+import sys
+import zipfile
+import zlib
+from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Callable, Iterable, Iterator
+from xml.parsers import expat
 
 import pandas as pd
 import python_calamine
@@ -33,6 +47,16 @@ from core.validation import ERROR, WARNING, Problem, validate_mine
 MAX_IMPORT_MB = 10
 HEADER_SEARCH_ROWS = 15
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# The largest table any import accepts. A province's register has a few thousand rows and some thirty
+# columns; these bounds keep the memory a sheet takes when read under about 300 MB.
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_COLUMNS = 200
+MAX_SHEET_CELLS = 5_000_000  # rows × columns from A1 to the last cell holding something
+MAX_BOOK_CELLS = 10_000_000  # the same, all sheets of a workbook together
+MAX_BOOK_TEXT = 50_000_000  # characters of shared text copied into the cells of all sheets
+MAX_UNPACKED_MB = 200  # an .xlsx is a zip: its parts together, unpacked
+MAX_PARTS = 1_000
+MAX_CELL_CHARS = 2_000  # a mine's name or address takes a few hundred at most
 
 _REQUIRED = [f for f in FIELDS if f.required]
 _ANCHORS = frozenset({"licence_no", "name"})
@@ -262,7 +286,11 @@ def _normalised(original: dict[str, Any], values: dict[str, Any]) -> dict[str, t
 
 def read_table(content: bytes, filename: str, headings: Headings = REGISTER_HEADINGS,
                anchors: frozenset[str] = _ANCHORS) -> list[list[Any]]:
-    """The cells of the sheet whose header matches (or the CSV) as rows of Python values."""
+    """The cells of the sheet whose header matches (or the CSV) as rows of Python values.
+
+    Raises :class:`ImportFileError` for a file that cannot be read, or whose table is larger than a
+    register can be (:data:`MAX_SHEET_ROWS` rows, :data:`MAX_SHEET_COLUMNS` columns …), before it is read.
+    """
     size_mb = len(content) / 1024 / 1024
     if size_mb > MAX_IMPORT_MB:
         raise ImportFileError(
@@ -275,7 +303,7 @@ def read_table(content: bytes, filename: str, headings: Headings = REGISTER_HEAD
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(content, filename, headings, anchors)
     if suffix in (".csv", ".txt"):
-        return _read_csv(content)
+        return _read_csv(content, filename)
     raise ImportFileError(f"不支持的文件类型“{suffix or '无扩展名'}”。请上传 Excel（.xlsx、.xls）或 CSV 文件。")
 
 
@@ -287,24 +315,16 @@ def _read_excel(content: bytes, filename: str, headings: Headings, anchors: froz
             f"“{filename}”的扩展名是 Excel，但内容不是 Excel 工作簿（可能是其他文件改了扩展名）。"
             "请在 Excel 或 WPS 中打开原表，“另存为” .xlsx 后再上传。"
         )
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheets = [workbook.get_sheet_by_index(i).to_python(skip_empty_area=False)
-                  for i in range(len(workbook.sheet_names))]
-    except python_calamine.PasswordError as exc:
-        raise ImportFileError("该 Excel 文件设置了密码，请取消密码保护后再上传。") from exc
-    except Exception as exc:  # calamine raises several kinds for damaged files
-        raise ImportFileError(
-            f"无法读取“{filename}”：文件已损坏或不是有效的 Excel 工作簿。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
-        ) from exc
+    first = None
     # The register is on the first sheet that has a recognisable header (a 填表说明 sheet may come first).
-    for rows in sheets:
+    for rows in (_xlsx_sheets(content, filename) if is_zip else _xls_sheets(content, filename)):
         if find_header(rows, headings, anchors) is not None:
             return rows
-    return sheets[0] if sheets else []
+        first = rows if first is None else first
+    return first or []
 
 
-def _read_csv(content: bytes) -> list[list[Any]]:
+def _read_csv(content: bytes, filename: str) -> list[list[Any]]:
     if b"\x00" in content[:4096]:
         raise ImportFileError("CSV 文件中含有二进制内容（可能是 UTF-16 编码或其他文件）。请在 Excel 中“另存为” CSV（逗号分隔）。")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -320,7 +340,476 @@ def _read_csv(content: bytes) -> list[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows: list[list[Any]] = []
+    count = width = 0
+    try:
+        for row in reader:
+            while row and row[-1] == "":  # the empty cells Excel writes up to the widest row
+                row.pop()
+            count, width = count + 1, max(width, len(row))
+            if count <= MAX_SHEET_ROWS and width <= MAX_SHEET_COLUMNS:
+                rows.append(row)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportFileError(
+                f"文件“{filename}”第 {reader.line_num} 行附近有一个单元格超过 {csv.field_size_limit()} 字"
+                f"（名录的单元格最多 {MAX_CELL_CHARS} 字），未导入。常见原因是某个单元格的引号没有配对，"
+                "把后面的内容都读进了同一格。请在 Excel 或 WPS 中打开检查后，“另存为” CSV 再上传。"
+            ) from exc
+        raise ImportFileError(
+            f"无法读取 CSV 文件“{filename}”第 {reader.line_num} 行：格式有误。请在 Excel 中“另存为” CSV（逗号分隔）后再上传。"
+        ) from exc
+    if count > MAX_SHEET_ROWS or width > MAX_SHEET_COLUMNS or count * width > MAX_SHEET_CELLS:
+        raise _too_large(filename, None, count, width)
+    return rows
+
+
+# --- Reading a workbook within bounds ---------------------------------------------------------------
+#
+# python-calamine lays a sheet out as one dense array from its first to its last cell that holds
+# something (one cell at A1 and one at XFD1048576: 17 billion cells), copies a shared string into every
+# cell that refers to it, and reserves what some counts written in the file ask for. When such an
+# allocation fails the process aborts, with no Python exception to catch, taking every user's session
+# with it. So an .xlsx is measured first, its XML streamed part by part (:class:`_PartScan`), and given
+# to calamine only if every sheet fits; an .xls, whose binary format calamine walks by the sector numbers
+# and sizes written in it, is read in a child process with a memory and time limit (:func:`_xls_sheets`).
+
+_CELL_LIMITS = (f"最多 {MAX_SHEET_ROWS} 行、{MAX_SHEET_COLUMNS} 列，每张表不超过 {MAX_SHEET_CELLS // 10_000} 万个单元格，"
+                f"整个文件不超过 {MAX_BOOK_CELLS // 10_000} 万个单元格、{MAX_BOOK_TEXT // 10_000} 万字")
+_U32 = 0xFFFFFFFF  # calamine's row and column numbers are 32-bit and wrap around
+_CHUNK = 1 << 20
+
+
+def _where(filename: str, sheet: str | None) -> str:
+    return f"文件“{filename}”的工作表“{sheet}”" if sheet else f"文件“{filename}”"
+
+
+def _too_large(filename: str, sheet: str | None, rows: int, columns: int) -> ImportFileError:
+    return ImportFileError(
+        f"{_where(filename, sheet)}范围为 {rows} 行 × {columns} 列，超过名录可能的大小（{_CELL_LIMITS}），未导入。"
+        "请删除多余的空行空列（选中后“删除”，不是“清除内容”）后重新保存。"
+    )
+
+
+def _too_much(filename: str, sheet: str | None, what: str) -> ImportFileError:
+    return ImportFileError(
+        f"{_where(filename, sheet)}{what}，超过名录可能的大小（{_CELL_LIMITS}），未导入。"
+        "请只保留名录本身，另存为新的 .xlsx 后再上传。"
+    )
+
+
+def _damaged(filename: str) -> ImportFileError:
+    return ImportFileError(
+        f"无法读取“{filename}”：文件已损坏或不是有效的 Excel 工作簿。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
+    )
+
+
+_PASSWORD = "该 Excel 文件设置了密码，请取消密码保护后再上传。"
+_TOO_MUCH_TEXT = f"各单元格引用的文字共超过 {MAX_BOOK_TEXT // 10_000} 万字（可能有大量单元格引用同一段长文字）"
+
+
+def _xlsx_sheets(content: bytes, filename: str) -> Iterator[list[list[Any]]]:
+    """The sheets of an .xlsx, one at a time, each as rows of Python values, once all have been measured."""
+    _check_xlsx(content, filename)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        for index in range(len(workbook.sheet_names)):
+            yield workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    except python_calamine.PasswordError as exc:
+        raise ImportFileError(_PASSWORD) from exc
+    except BaseException as exc:  # several kinds for damaged files, and a Rust panic is no Exception
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise _damaged(filename) from exc
+
+
+class _Unreadable(Exception):
+    """A part of an .xlsx that calamine may read differently from how it was measured: refused."""
+
+
+class _Overflow(Exception):
+    """A part of an .xlsx holds more than any register: ``what`` says what, in Chinese."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def _check_xlsx(content: bytes, filename: str) -> None:
+    """Refuse, with a message naming the sheet, an .xlsx that calamine could not read within bounds:
+    a sheet beyond :data:`MAX_SHEET_ROWS` × :data:`MAX_SHEET_COLUMNS` (or :data:`MAX_SHEET_CELLS` cells),
+    sheets together beyond :data:`MAX_BOOK_CELLS` cells or :data:`MAX_BOOK_TEXT` characters of shared
+    text copied into them, parts unpacking to more than :data:`MAX_UNPACKED_MB`, or a zip that calamine
+    would read as another format (.ods, .xlsb)."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except Exception as exc:  # zipfile raises several kinds for a damaged archive
+        raise _damaged(filename) from exc
+    names = [_part_name(part) for part in parts]
+    if "mimetype" in names or any(name.endswith("workbook.bin") for name in names):
+        raise ImportFileError(f"“{filename}”不是 .xlsx 格式的工作簿（可能是 .ods 或 .xlsb 文件改了扩展名）。"
+                              "请在 Excel 或 WPS 中“另存为” .xlsx 后再上传。")
+    unpacked_too_much = _too_much(filename, None, f"解压后超过 {MAX_UNPACKED_MB} MB")
+    if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_MB * 2**20:
+        raise unpacked_too_much
+    # The shared strings first (a cell's text is the string it refers to), then what names the sheets.
+    parts.sort(key=lambda part: (not _part_name(part).endswith("sharedstrings.xml"),
+                                 not _part_name(part).endswith((".rels", "workbook.xml"))))
+    strings = array("I")  # length of each shared string, by index
+    scans: dict[str, _PartScan] = {}
+    left = MAX_UNPACKED_MB * 2**20
+    cells = text = 0
+    for part in parts:
+        scan = scans[_part_name(part)] = _PartScan(_part_name(part), strings)
+        try:
+            for chunk in _inflate(content, part):
+                left -= len(chunk)
+                if left < 0:
+                    raise unpacked_too_much
+                scan.feed(chunk)
+            scan.close()
+        except _Overflow as exc:
+            raise _too_much(filename, _sheet_name(scans, scan.name), exc.what) from exc
+        except (_Unreadable, zlib.error) as exc:
+            raise _damaged(filename) from exc
+        if scan.rows > MAX_SHEET_ROWS or scan.columns > MAX_SHEET_COLUMNS or scan.rows * scan.columns > MAX_SHEET_CELLS:
+            raise _too_large(filename, _sheet_name(scans, scan.name), scan.rows, scan.columns)
+        cells, text = cells + scan.rows * scan.columns, text + scan.text
+        if cells > MAX_BOOK_CELLS:
+            raise _too_much(filename, None, f"各工作表合计超过 {MAX_BOOK_CELLS // 10_000} 万个单元格")
+        if text > MAX_BOOK_TEXT:
+            raise _too_much(filename, None, _TOO_MUCH_TEXT)
+
+
+def _part_name(part: zipfile.ZipInfo) -> str:
+    # As calamine looks parts up: case and the slash's direction do not matter.
+    return part.filename.replace("\\", "/").lower()
+
+
+def _inflate(content: bytes, part: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The bytes of one part of a zip, a megabyte at a time, inflated here from its compressed data: the
+    size the zip declares for a part is not what calamine's reader goes by."""
+    header = content[part.header_offset: part.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or part.flag_bits & 0x1:  # 0x1: encrypted
+        raise _Unreadable(part.filename)
+    start = part.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    data = memoryview(content)[start: start + part.compress_size]
+    if part.compress_type == zipfile.ZIP_STORED:
+        for at in range(0, len(data), _CHUNK):
+            yield bytes(data[at: at + _CHUNK])
+        return
+    if part.compress_type != zipfile.ZIP_DEFLATED:
+        raise _Unreadable(part.filename)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for at in range(0, len(data), 1 << 16):
+        pending = data[at: at + (1 << 16)]
+        while pending and not inflater.eof:
+            out = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+    while not inflater.eof:  # what the last input still holds
+        out = inflater.decompress(b"", _CHUNK)
+        if not out:
+            break
+        yield out
+
+
+_REFERENCE = re.compile(r"([A-Za-z]{0,8})([0-9]{1,10})")
+
+
+@lru_cache(maxsize=4096)
+def _column_number(letters: str) -> int:
+    """1 for A, 26 for Z, 27 for AA …, wrapping at 32 bits as in calamine (0: no letters)."""
+    number = 0
+    for letter in letters.upper():
+        number = (number * 26 + ord(letter) - ord("A") + 1) & _U32
+    return number
+
+
+def _cell_position(reference: str) -> tuple[int, int | None]:
+    """(row, column) of a reference like 'XFD1048576', 0-based, as calamine computes it (column None for
+    a reference without letters). Raises _Unreadable for what calamine refuses, and for any reference
+    longer than a real one (calamine's numbers would wrap around)."""
+    match = _REFERENCE.fullmatch(reference)
+    row = int(match[2]) & _U32 if match else 0
+    if row == 0:
+        raise _Unreadable(reference)
+    column = _column_number(match[1])
+    return row - 1, (column - 1 if column else None)
+
+
+class _PartScan:
+    """One XML part of an .xlsx, streamed through expat, measured as calamine will read it.
+
+    - a sheet (a part with ``sheetData``): ``rows`` × ``columns`` from A1 to the last cell with content,
+      ``cells`` with content, ``text``: characters of the shared strings its cells refer to. As in
+      calamine, a cell is where its ``r`` says, else right of the cell before it; a row's ``r`` moves
+      later cells without a reference to that row, its end to the next row.
+    - the shared strings: the length of each string is kept in ``strings`` (by index), and the count
+      the file declares (which calamine reserves room for) is checked.
+    - the workbook and its relationships: ``sheets`` (name, relationship id) and ``relationships``
+      (id → target), only to name a sheet in a message.
+
+    XML that expat refuses is refused (:class:`_Unreadable`) if it may hold cells or shared strings:
+    calamine's reader is lenient and might see cells in it. A DTD is refused: none belongs in an .xlsx.
+    """
+
+    # What calamine looks for, in ASCII-compatible encodings and in UTF-16 (either byte order: 's\0h…a').
+    _MARKERS = tuple(marker for text in ("sheetData", "<sst", ":sst")
+                     for marker in (text.encode(), text.encode("utf-16-le")[:-1]))
+
+    def __init__(self, name: str, strings: array):
+        self.name = name
+        self.strings = strings
+        self.keeps_strings = name.endswith("sharedstrings.xml")
+        self.rows = self.columns = self.cells = self.text = 0
+        self.row = self.column = 0  # where the next cell without a reference goes
+        self.in_data = self.in_sst = self.in_cell = False
+        self.row_of_cell = 0  # the open cell is at (row_of_cell, column)
+        self.counted = self.shared = False
+        self._locals: dict[str, str] = {}  # element name → local name (without its prefix)
+        self.value: list[str] | None = None  # the text of a shared-string cell's <v>
+        self.string: int | None = None  # characters of the open <si>
+        self.string_index = 0
+        self.sheets: list[tuple[str, str]] = []
+        self.relationships: dict[str, str] = {}
+        self.broken = self.marked = False
+        self.tail = b""
+        self.parser = expat.ParserCreate()
+        self.parser.buffer_text = True
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+        self.parser.StartDoctypeDeclHandler = self._doctype
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.broken:
+            try:
+                self.parser.Parse(chunk, False)
+            except expat.ExpatError:
+                self.broken = True
+        # What expat read before it stopped was measured; the rest is looked at as bytes.
+        if self.broken and not self.marked:
+            window = self.tail + chunk
+            self.marked = b"s" in window and any(marker in window for marker in self._MARKERS)  # each has an s
+        self.tail = chunk[-24:]
+        if self.broken and self.marked:
+            raise _Unreadable(self.name)
+
+    def close(self) -> None:
+        if not self.broken:
+            try:
+                self.parser.Parse(b"", True)
+            except expat.ExpatError:
+                self.broken = True
+        if self.broken and self.marked:
+            raise _Unreadable(self.name)
+
+    def _doctype(self, *_: Any) -> None:
+        raise _Unreadable(self.name)
+
+    def _local(self, name: str) -> str:
+        local = self._locals.get(name)
+        if local is None:
+            local = name.rpartition(":")[2]
+            if len(self._locals) < MAX_PARTS:
+                self._locals[name] = local
+        return local
+
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        local = self._locals.get(name) or self._local(name)
+        if self.in_cell:  # anything inside a cell gives it content (calamine reads it as a value)
+            if not self.counted:
+                self._count()
+            if local == "v" and self.shared:
+                self.value = []
+        elif self.in_data:
+            if local == "c":
+                self._open(attrs)
+            elif local == "row" and "r" in attrs:
+                self.row = _cell_position(attrs["r"])[0]
+        elif local == "sheetData":
+            self.in_data = self.marked = True
+        elif local == "sst":
+            self.marked = True
+            declared = re.fullmatch(r"\s*\+?0*([0-9]+)\s*", attrs.get("uniqueCount", ""))
+            if declared and (len(declared[1]) > 10 or int(declared[1]) > MAX_SHEET_CELLS):
+                raise _Overflow(f"声明有 {excerpt(declared[1], 20)} 段文字")
+            self.in_sst = True
+        elif local == "si" and self.in_sst and self.string is None:
+            self.string = 0
+        elif local == "sheet" and "name" in attrs and len(self.sheets) < MAX_PARTS:
+            self.sheets.append((attrs["name"], next((v for k, v in attrs.items() if self._local(k) == "id"), "")))
+        elif local == "Relationship" and len(self.relationships) < MAX_PARTS:
+            self.relationships[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    def _open(self, attrs: dict[str, str]) -> None:
+        reference = attrs.get("r")
+        if reference is not None:
+            self.row_of_cell, self.column = _cell_position(reference)
+            if self.column is None:
+                raise _Unreadable(reference)
+        else:
+            self.row_of_cell = self.row
+        self.in_cell, self.counted, self.shared = True, False, attrs.get("t") == "s"
+
+    def _count(self) -> None:
+        self.counted = True
+        self.cells += 1
+        if self.row_of_cell >= self.rows:
+            self.rows = self.row_of_cell + 1
+        if self.column >= self.columns:
+            self.columns = self.column + 1
+        if self.cells > MAX_SHEET_CELLS:
+            raise _Overflow(f"有超过 {MAX_SHEET_CELLS // 10_000} 万个单元格")
+
+    def _end(self, name: str) -> None:
+        local = self._locals.get(name) or self._local(name)
+        if self.in_cell:
+            if local == "c":
+                self.in_cell, self.column = False, (self.column + 1) & _U32
+            elif local == "v" and self.value is not None:
+                index = "".join(self.value).strip()
+                self.value = None
+                if index.isascii() and index.isdigit() and len(index) <= 10 and int(index) < len(self.strings):
+                    self.text += self.strings[int(index)]
+                    if self.text > MAX_BOOK_TEXT:
+                        raise _Overflow(_TOO_MUCH_TEXT)
+        elif self.in_data:
+            if local == "row":
+                self.row, self.column = (self.row + 1) & _U32, 0
+            elif local == "sheetData":
+                self.in_data = False
+        elif local == "si" and self.string is not None:
+            if self.keeps_strings:
+                self._keep_string(self.string)
+            self.string = None
+        elif local == "sst":
+            self.in_sst = False
+
+    def _keep_string(self, length: int) -> None:
+        # Two parts named like the shared strings: each index costs its longer string.
+        index, self.string_index = self.string_index, self.string_index + 1
+        length = min(length, _U32)
+        if index < len(self.strings):
+            self.strings[index] = max(self.strings[index], length)
+        elif index < MAX_SHEET_CELLS:
+            self.strings.append(length)
+        else:
+            raise _Overflow(f"有超过 {MAX_SHEET_CELLS // 10_000} 万段文字")
+
+    def _text(self, data: str) -> None:
+        if self.value is not None:
+            self.value.append(data)
+        elif self.string is not None:
+            self.string += len(data)
+
+
+def _sheet_name(scans: dict[str, _PartScan], part: str) -> str | None:
+    """The name the workbook gives the sheet stored in ``part``, None if it gives none."""
+    for workbook in scans.values():
+        folder, _, file = workbook.name.rpartition("/")
+        links = scans.get(posixpath.join(folder, "_rels", f"{file}.rels"))
+        for sheet, link in workbook.sheets if links else ():
+            target = links.relationships.get(link, "").replace("\\", "/").lower()
+            if target and posixpath.normpath(target[1:] if target.startswith("/") else posixpath.join(folder, target)) == part:
+                return sheet
+    return None
+
+
+# The program of the child process that reads an .xls: argv holds its memory (MB) and CPU-time (s)
+# limits, then the limits of a table; the workbook comes on stdin, its sheets go to stdout as JSON
+# (dates and times tagged with their type), or what stopped it.
+_XLS_READER = """
+import datetime, io, json, resource, sys
+memory, seconds, max_rows, max_columns, max_cells, max_book_cells, max_text = map(int, sys.argv[1:8])
+resource.setrlimit(resource.RLIMIT_AS, (memory * 2 ** 20, memory * 2 ** 20))
+resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+import python_calamine
+
+def tagged(value):
+    if isinstance(value, datetime.timedelta):
+        return {"timedelta": value.total_seconds()}
+    return {type(value).__name__: value.isoformat()}
+
+def answer(**what):
+    sys.stdout.buffer.write(json.dumps(what, ensure_ascii=False, default=tagged).encode())
+    sys.exit(0)
+
+try:
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+except python_calamine.PasswordError:
+    answer(error="password")
+except Exception:
+    answer(error="damaged")
+sheets, cells, text = [], 0, 0
+for index, name in enumerate(book.sheet_names):
+    try:
+        sheet = book.get_sheet_by_index(index)
+    except Exception:
+        answer(error="damaged")
+    rows, columns = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+    if rows > max_rows or columns > max_columns or rows * columns > max_cells:
+        answer(too_large=[name, rows, columns])
+    cells += rows * columns
+    if cells > max_book_cells:
+        answer(too_many_cells=True)
+    values = sheet.to_python(skip_empty_area=False)
+    text += sum(len(value) for row in values for value in row if isinstance(value, str))
+    if text > max_text:
+        answer(too_much_text=True)
+    sheets.append(values)
+answer(sheets=sheets)
+"""
+XLS_MEMORY_MB = 1_024
+XLS_SECONDS = 30
+_TAGS = {"date": datetime.date, "datetime": datetime.datetime, "time": datetime.time}
+
+
+def _untagged(obj: dict[str, Any]) -> Any:
+    kind = next(iter(obj)) if len(obj) == 1 else None
+    if kind == "timedelta":
+        return datetime.timedelta(seconds=obj[kind])
+    return _TAGS[kind].fromisoformat(obj[kind]) if kind in _TAGS else obj
+
+
+def _xls_sheets(content: bytes, filename: str) -> list[list[list[Any]]]:
+    """The sheets of an .xls (or of any compound file calamine reads as one), read by :data:`_XLS_READER`
+    in a child process that may take :data:`XLS_MEMORY_MB` and :data:`XLS_SECONDS` of processor time."""
+    command = [sys.executable, "-c", _XLS_READER, str(XLS_MEMORY_MB), str(XLS_SECONDS),
+               str(MAX_SHEET_ROWS), str(MAX_SHEET_COLUMNS), str(MAX_SHEET_CELLS), str(MAX_BOOK_CELLS), str(MAX_BOOK_TEXT)]
+    beyond = ImportFileError(
+        f"无法读取“{filename}”：读取这个 .xls 文件超出了允许的内存或时间（文件可能已损坏，或含有大量空行空列）。"
+        "请在 Excel 或 WPS 中“另存为” .xlsx 后再上传，系统会指出具体是哪张工作表、哪里过大。"
+    )
+    try:
+        done = subprocess.run(command, input=content, capture_output=True, timeout=2 * XLS_SECONDS)
+    except subprocess.TimeoutExpired as exc:
+        raise beyond from exc
+    try:
+        answer = json.loads(done.stdout, object_hook=_untagged) if done.returncode == 0 else {}
+    except ValueError:
+        answer = {}
+    if answer.get("error") == "password":
+        raise ImportFileError(_PASSWORD)
+    if "error" in answer:
+        raise _damaged(filename)
+    if "too_large" in answer:
+        raise _too_large(filename, *answer["too_large"])
+    if "too_many_cells" in answer:
+        raise _too_much(filename, None, f"各工作表合计超过 {MAX_BOOK_CELLS // 10_000} 万个单元格")
+    if "too_much_text" in answer:
+        raise _too_much(filename, None, f"各工作表的文字合计超过 {MAX_BOOK_TEXT // 10_000} 万字")
+    if "sheets" not in answer:
+        raise beyond
+    return answer["sheets"]
+
+
+def excerpt(text: str, limit: int = 50) -> str:
+    """``text``, or its beginning and '…' when longer than ``limit`` characters (to show, never to store)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _cell(row: list[Any], col: int) -> str:
