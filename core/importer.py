@@ -10,7 +10,8 @@ Two steps, so that nothing is written until the user has seen what will happen:
 
 Every import (register, inspectors, reference tables) reads its file through :func:`read_table`, which
 refuses a sheet larger than a register can be before anything is allocated for it (see "Reading a
-workbook within bounds" below).
+workbook within bounds" below), and reports a cell longer than :data:`MAX_CELL_CHARS` on its row
+(:func:`overlong_cells`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ MAX_PARTS = 1_000
 MAX_CELL_CHARS = 2_000  # a mine's name or address takes a few hundred at most
 
 _REQUIRED = [f for f in FIELDS if f.required]
+_LABELS = {f.key: f.label for f in FIELDS}
 _ANCHORS = frozenset({"licence_no", "name"})
 
 
@@ -158,7 +160,7 @@ class SkippedRow:
 
     @classmethod
     def of(cls, row: int, cells: list[Any], reason: str) -> "SkippedRow":
-        return cls(row, "　".join(t for t in map(normalize.text, cells) if t), reason)
+        return cls(row, excerpt("　".join(t for t in map(normalize.text, cells) if t), 200), reason)
 
 
 def skipped_frame(skipped: list[SkippedRow]) -> pd.DataFrame:
@@ -812,8 +814,24 @@ def excerpt(text: str, limit: int = 50) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def overlong_cells(row: int, raw: dict[str, Any], labels: dict[str, str]) -> list[Problem]:
+    """An error for each cell of ``raw`` (field key → cell as read) longer than :data:`MAX_CELL_CHARS`,
+    in column ``labels[key]``. Every import reports such a row instead of checking it further: its
+    cells are neither stored nor cut short."""
+    return [
+        Problem(row, labels[key], excerpt(value), f"“{labels[key]}”过长（共 {len(value)} 字，最多 {MAX_CELL_CHARS} 字）",
+                f"删减到 {MAX_CELL_CHARS} 字以内；较长的说明请另附材料")
+        for key, value in raw.items() if isinstance(value, str) and len(value) > MAX_CELL_CHARS
+    ]
+
+
 def _cell(row: list[Any], col: int) -> str:
     return normalize.text(row[col]) if col < len(row) else ""
+
+
+def _heading(row: list[Any], col: int) -> str:
+    # A heading is shown to users (and named in messages): a cell of a thousand words is no heading.
+    return excerpt(_cell(row, col), 200)
 
 
 def _match_row(row: list[Any], headings: Headings) -> dict[str, int]:
@@ -833,7 +851,7 @@ def _two_row_headings(upper: list[Any], lower: list[Any]) -> list[tuple[str, str
     pairs = []
     carried = ""
     for col in range(width):
-        up, low = _cell(upper, col), _cell(lower, col)
+        up, low = _heading(upper, col), _heading(lower, col)
         if up:
             carried = up if low else ""
         elif low and carried:
@@ -853,7 +871,7 @@ def find_header(rows: list[list[Any]], headings: Headings = REGISTER_HEADINGS,
         single = _match_row(row, headings)
         if not anchors <= single.keys():
             continue
-        candidate = Header(index, index, single, [_cell(row, col) for col in range(len(row))])
+        candidate = Header(index, index, single, [_heading(row, col) for col in range(len(row))])
         below = rows[index + 1] if index + 1 < len(rows) else []
         if not any(_cell(below, single[key]) for key in anchors) and any(_cell(below, c) for c in range(len(below))):
             combined = _combine(row, below, headings)
@@ -955,7 +973,7 @@ def _suggest(missing: list[str], header: Header, unused: list[int], rows: list[l
         for col in unused:
             if col in taken:
                 continue
-            values = [_cell(r, col) for r in sample if _cell(r, col)]
+            values = [v for v in (_cell(r, col) for r in sample) if v and len(v) <= MAX_CELL_CHARS]
             check = checks.get(key)
             if check and values and sum(map(check, values)) / len(values) >= 0.6:
                 score = 2.0 + sum(map(check, values)) / len(values)
@@ -1039,6 +1057,10 @@ def plan_import(db: Database, content: bytes, filename: str, progress: Progress 
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
         if heading_unit:
             raw["scale_unit"] = heading_unit
+        overlong = overlong_cells(excel_row, raw, _LABELS)
+        if overlong:
+            plan.problems.extend(overlong)
+            continue
         values, problems = validate_mine(raw, province, row=excel_row)
         plan.problems.extend(problems)
         licence = values["licence_no"]

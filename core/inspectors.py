@@ -39,6 +39,7 @@ FIELDS = {
     "active": ("是否可抽取", ("是否可抽取", "在库", "状态", "可用")),
 }
 HEADINGS = importer.Headings({key: aliases for key, (_, aliases) in FIELDS.items()})
+_LABELS = {key: label for key, (label, _) in FIELDS.items()}
 _TITLE_WORDS = {"正高": "正高级", "正高级": "正高级", "教授级高工": "正高级", "研究员": "正高级",
                 "副高": "副高级", "副高级": "副高级", "高级工程师": "副高级", "高工": "副高级", "高级": "副高级",
                 "中级": "中级", "工程师": "中级", "初级": "初级", "助理工程师": "初级", "无": "无", "": "无"}
@@ -153,6 +154,10 @@ def plan_import(db: Database, content: bytes, filename: str) -> InspectorImport:
             plan.skipped.append(importer.SkippedRow.of(line, cells, reason))
             continue
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
+        overlong = importer.overlong_cells(line, raw, _LABELS)
+        if overlong:
+            plan.problems.extend(overlong)
+            continue
         values, problems = validate(raw, province, line)
         plan.problems.extend(problems)
         key = (values["name"], values["unit"])

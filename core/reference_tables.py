@@ -126,6 +126,7 @@ ITEM_FIELDS = {
     "source": ("来源文件", ("来源文件", "来源", "出处", "依据文件")),
 }
 ITEM_HEADINGS = importer.Headings({key: aliases for key, (_, aliases) in ITEM_FIELDS.items()})
+_ITEM_LABELS = {key: label for key, (label, _) in ITEM_FIELDS.items()}
 _ITEM_ANCHORS = frozenset({"group", "item"})
 
 
@@ -174,6 +175,10 @@ def plan_indicator_items(indicator_set: IndicatorSet, content: bytes, filename: 
         if footer:
             continue
         raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
+        overlong = importer.overlong_cells(line, raw, _ITEM_LABELS)
+        if overlong:
+            plan.problems.extend(overlong)
+            continue
         text = {key: normalize.text(raw.get(key)) for key in ITEM_FIELDS}
         group = text["group"] or previous["group"]
         # A blank 二级指标 under the same 一级指标 continues the one above (a merged cell).
@@ -214,6 +219,8 @@ def plan_indicator_items(indicator_set: IndicatorSet, content: bytes, filename: 
         plan.rows.append({"_row": line, "id": item_id, "kind": kind, "group": "" if kind == PRECONDITION else group,
                           "subgroup": "" if kind == PRECONDITION else subgroup, "text": text["item"],
                           "points": points, "source": source})
+    if not plan.rows and plan.problems:  # every row was too long to check
+        return plan
     if not plan.rows:
         raise importer.ImportFileError("表头下面没有任何条目。请按模板逐项填写后重新上传。")
     _number_items(plan)
@@ -309,6 +316,7 @@ REMOVAL_FIELDS = {
     "source": ("来源文件", ("来源文件", "来源", "出处", "依据文件")),
 }
 REMOVAL_HEADINGS = importer.Headings({key: aliases for key, (_, aliases) in REMOVAL_FIELDS.items()})
+_REMOVAL_LABELS = {key: label for key, (label, _) in REMOVAL_FIELDS.items()}
 
 
 def removal_template() -> bytes:
@@ -331,9 +339,14 @@ def plan_removal_situations(content: bytes, filename: str) -> TablePlan:
     source = ""
     seen: dict[str, int] = {}
     for line, cells, footer in importer.table_rows(rows, header.last + 1, columns["reason"]):
-        texts = {key: normalize.text(cells[col]) if col < len(cells) else "" for key, col in columns.items()}
+        raw = {key: (cells[col] if col < len(cells) else None) for key, col in columns.items()}
+        texts = {key: normalize.text(value) for key, value in raw.items()}
         if footer or (not texts.get("reason") and not texts.get("source")):
             continue  # a footer, or one of the template's numbered rows left empty
+        overlong = importer.overlong_cells(line, raw, _REMOVAL_LABELS)
+        if overlong:
+            plan.problems.extend(overlong)
+            continue
         source = texts.get("source") or source
         reason = re.sub(r"\s+", "", texts.get("reason", ""))
 
@@ -349,6 +362,8 @@ def plan_removal_situations(content: bytes, filename: str) -> TablePlan:
             problem("source", "", "来源文件为必填项", f"填写“{REMOVAL_DOCUMENT}”或本省所据的正式文件")
         plan.rows.append({"_row": line, "no": texts.get("no", "") or str(len(plan.rows) + 1), "reason": reason,
                           "source": source})
+    if not plan.rows and plan.problems:  # every row was too long to check
+        return plan
     if not plan.rows:
         raise importer.ImportFileError("表中没有任何移出情形。请按正式文本逐条填写后重新上传。")
     if len(plan.rows) != REMOVAL_COUNT:

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from core import importer, inspectors, reference_tables
-from core.importer import ImportFileError, plan_import
+from core.importer import MAX_CELL_CHARS, ImportFileError, apply_import, plan_import
 from core.labels import FIELDS
+from core.registry import RegistryError
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -318,3 +319,37 @@ def test_the_empty_cells_a_spreadsheet_writes_to_the_widest_row_do_not_count(db,
     rows = [row + [""] * 500 for row in register_rows(valid_mine)]
     plan = plan_import(db, make_csv(rows), "名录.csv")
     assert plan.ok and len(plan.new) == 1
+
+
+# --- cells longer than any register's ---------------------------------------------------------------
+
+def test_an_overlong_register_cell_is_an_error_on_its_row_and_nothing_is_written(db, valid_mine, make_xlsx) -> None:
+    name = "甲" * (MAX_CELL_CHARS + 1)
+    rows = register_rows(valid_mine, name=name)
+    rows.append(register_rows(valid_mine, licence_no="C4202812010011234567899", name="甲" * MAX_CELL_CHARS)[1])
+    plan = plan_import(db, make_xlsx(rows), "名录.xlsx")
+    [problem] = plan.errors
+    assert (problem.row, problem.column) == (2, "矿山名称")
+    assert problem.message == f"“矿山名称”过长（共 {MAX_CELL_CHARS + 1} 字，最多 {MAX_CELL_CHARS} 字）"
+    assert problem.value == "甲" * 50 + "…"
+    assert [mine["_row"] for mine in plan.rows] == [3]  # the row at the bound is read as usual
+    with pytest.raises(RegistryError):
+        apply_import(db, plan, "组织者")
+    assert db.execute("SELECT COUNT(*) FROM mines").fetchone()[0] == 0
+
+
+def test_an_overlong_cell_of_a_csv_register_names_its_column(db, valid_mine, make_csv) -> None:
+    plan = plan_import(db, make_csv(register_rows(valid_mine, rectify_demand="整改" * 5_000)), "名录.csv")
+    assert [(p.row, p.column, p.message) for p in plan.errors] == [
+        (2, "整改要求内容", f"“整改要求内容”过长（共 10000 字，最多 {MAX_CELL_CHARS} 字）")]
+
+
+def test_overlong_cells_of_the_inspector_and_reference_imports(db) -> None:
+    unit = "宜昌市自然资源和规划局" * 200
+    plan = inspectors.plan_import(db, f"姓名,工作单位\n王某华,{unit}\n".encode("utf-8"), "人员.csv")
+    assert [(p.row, p.column, p.message) for p in plan.problems] == [
+        (2, "工作单位", f"“工作单位”过长（共 {len(unit)} 字，最多 {MAX_CELL_CHARS} 字）")]
+    assert plan.rows == [] and not plan.ok
+    reason = "矿山" * 1_500
+    removal = reference_tables.plan_removal_situations(f"移出情形,来源文件\n{reason},附件2\n".encode("utf-8"), "移出情形.csv")
+    assert [(p.row, p.column) for p in removal.problems] == [(2, "移出情形")] and not removal.ok
