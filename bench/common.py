@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import access, accounts, config
 from core import db as dbmod
+from core.access import System
 from ui import auth
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -36,7 +37,7 @@ def logged_in_app(username: str = "bench") -> AppTest:
     database = dbmod.connect(config.db_path())
     try:
         user = accounts.get(database, accounts.create_user(database, username, "基准测试", access.ORGANIZER, "lvkuang-2023",
-                                                           "bench", must_change=False))
+                                                           System("bench"), must_change=False))
         at = AppTest.from_file(APP, default_timeout=120)
         at.session_state[auth.LOGIN] = auth.session_for(database, user)
     finally:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import campaigns, demo, draw_record, inspectors, pdf, sampling, teams  # noqa: E402
+from core.access import System
 from bench.common import data_dir  # noqa: E402
 
 
@@ -32,22 +33,22 @@ def main() -> None:
         demo.load_demo(database, mines=args.mines)
         for person in demo.generate_inspectors(count=args.inspectors, seed=7):
             try:
-                inspectors.save(database, person, actor="基准测试")
+                inspectors.save(database, person, actor=System("基准测试"))
             except ValueError:
                 pass  # a demo name drawn twice for the same unit
         pool = len(inspectors.list_inspectors(database, active_only=True))
         # The notice's priority categories, with open-pit mines (most of them) drawn at 30 %.
         rules = sampling.Rules(ratio=0.2, policy={"问题线索": sampling.ALL, "回头看整改要求": sampling.ALL, "露天开采": 0.3})
-        campaign_id = campaigns.create(database, 2023, "基准测试任务", date(2023, 11, 30), rules, [], "bench")
+        campaign_id = campaigns.create(database, 2023, "基准测试任务", date(2023, 11, 30), rules, [], System("bench"))
 
         started = time.perf_counter()
-        frozen = campaigns.freeze(database, campaign_id, "bench")
+        frozen = campaigns.freeze(database, campaign_id, System("bench"))
         froze = time.perf_counter()
-        record = campaigns.confirm(database, frozen["id"], "见证 83721 45129", "bench", "湖北省")
+        record = campaigns.confirm(database, frozen["id"], "见证 83721 45129", System("bench"), "湖北省")
         drew = time.perf_counter()
         campaign = campaigns.get(database, campaign_id)
         team_count = max(1, len(record["selections"]) // 25)
-        teams.save_team_draw(database, campaign, teams.TeamRules(team_count, 3), "bench")
+        teams.save_team_draw(database, campaign, teams.TeamRules(team_count, 3), System("bench"))
         teamed = time.perf_counter()
         mines = {m["licence_no"]: m for m in database.query("SELECT licence_no, name, city, county FROM mines")}
         document = draw_record.record_pdf(record, mines, pdf.find_font())

@@ -51,6 +51,7 @@ from bench.st_session import Run, Session, StreamlitError  # noqa: E402
 from core import db as dbmod  # noqa: E402
 from core import accounts, inspections, teams  # noqa: E402
 from core.labels import DRAFT  # noqa: E402
+from core.access import System
 from tests.e2e.conftest import free_port, stop  # noqa: E402
 from tests.photos import make_photo  # noqa: E402
 
@@ -138,7 +139,7 @@ def create_inspector_account(database, user: User, member: dict) -> None:
     """An account for ``user``, as an inspector linked to ``member`` of the mine's team (several users
     may share one inspector), needing no password change at the first login."""
     user.username, user.password = f"bench{user.number:02d}", f"Load-{user.number:02d}-pw"
-    accounts.create_user(database, user.username, member["name"], accounts.INSPECTOR, user.password, "load_bench",
+    accounts.create_user(database, user.username, member["name"], accounts.INSPECTOR, user.password, System("load_bench"),
                          inspector_id=member["inspector_id"], must_change=False)
 
 

@@ -45,6 +45,7 @@ from streamlit_folium import st_folium
 
 from core import db, registry
 from core.map_assets import localize_folium
+from core.access import System
 
 localize_folium()
 st.set_page_config(layout="wide")
@@ -161,7 +162,7 @@ def main() -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 session = auth.session_for(database, accounts.get(database, accounts.create_user(
-                    database, "bench", "基准测试", access.VIEWER, "lvkuang-2023", "bench", must_change=False)))
+                    database, "bench", "基准测试", access.VIEWER, "lvkuang-2023", System("bench"), must_change=False)))
                 ours_time, ours_drawn = time_to_points(browser, f"{ours_url}/map", len(mines), args.visits, session)
                 naive_time, naive_drawn = time_to_points(browser, naive_url, len(mines), args.visits)
                 browser.close()

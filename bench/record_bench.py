@@ -25,6 +25,7 @@ from bench.common import data_dir, logged_in_app  # noqa: E402
 from core import demo, evidence, inspections, pdf, record_pdf  # noqa: E402
 from core.db import now, transaction  # noqa: E402
 from core.labels import AREAS, CONCLUSIONS, DRAFT, SUBMITTED  # noqa: E402
+from core.access import System
 from tests.photos import make_photo  # noqa: E402
 from tests.test_inspections import complete_content  # noqa: E402
 
@@ -83,8 +84,8 @@ def main() -> None:
         drawn = inspections.campaign_records(database, campaign)
         mine = drawn[drawn["record_id"].isna()].iloc[0]
         lat, lon = database.execute("SELECT lat, lon FROM mines WHERE id = ?", [int(mine["id"])]).fetchone()
-        record = inspections.open_record(database, campaign, int(mine["id"]), "bench")
-        inspections.save_draft(database, record.id, complete_content(), record.version, "bench")
+        record = inspections.open_record(database, campaign, int(mine["id"]), System("bench"))
+        inspections.save_draft(database, record.id, complete_content(), record.version, System("bench"))
 
         timings = []
         for seed in range(8):
@@ -94,7 +95,7 @@ def main() -> None:
             evidence.ingest(data, f"IMG_{seed}.jpg", inspections.evidence_root())
             timings.append(time.perf_counter() - started)
             inspections.add_evidence(database, record.id, data, f"IMG_{seed}.jpg", AREAS[seed % len(AREAS)],
-                                     f"现场照片 {seed + 1}", "bench")
+                                     f"现场照片 {seed + 1}", System("bench"))
         print(f"ingest 12 MP JPEG ({len(data) / 1e6:.1f} MB): {statistics.median(timings) * 1000:6.0f} ms median of 8 "
               f"(max {max(timings) * 1000:.0f} ms; target < 1 s)")
         total = database.execute("SELECT COUNT(*) FROM records").fetchone()[0]

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import data_dir, logged_in_app  # noqa: E402
 from core import demo, importer  # noqa: E402
+from core.access import System
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
         started = time.perf_counter()
         plan = importer.plan_import(database, content, xlsx.name)
         planned = time.perf_counter()
-        created, updated = importer.apply_import(database, plan, "bench")
+        created, updated = importer.apply_import(database, plan, System("bench"))
         done = time.perf_counter()
         assert plan.ok and created == args.mines, (len(plan.errors), created)
         print(f"import parse+validate: {planned - started:6.2f} s")

@@ -5,9 +5,10 @@ Every function in ``core/`` that writes takes the acting person as ``actor`` and
 still cannot change what its user may not.
 
 ``actor`` is either a :class:`User` — a logged-in account: a ``str`` (the name written into the
-histories and the audit trail) that also carries its role and inspector link — or a plain ``str``:
-the server's own command line (backups, the demo loader, scripts), run by whoever already holds the
-database file, and therefore trusted with everything. The pages only ever act as a :class:`User`.
+histories and the audit trail) that also carries its role and inspector link — or a :class:`System`:
+the server's own command line (backups, the demo loader, start-up jobs), run by whoever already holds
+the database file, and therefore trusted with everything. Anything else (a plain ``str``) is refused
+everything: access fails closed. The pages only ever act as a :class:`User`.
 """
 
 from __future__ import annotations
@@ -70,17 +71,30 @@ class User(str):
         return (User, (self.id, self.username, self.name, self.role, self.inspector_id))
 
 
+class System(str):
+    """The server's own command line acting (``python -m core.cli``, the demo loader, start-up jobs):
+    whoever runs it already holds the database file. Its string value is the name the histories and the
+    audit trail show: System("演示数据"), :data:`SYSTEM`."""
+
+
+SYSTEM = System("系统")
+
+
 def may(actor: str, permission: str) -> bool:
-    """Whether ``actor`` holds ``permission`` (the command line, a plain ``str``, holds all)."""
-    if not isinstance(actor, User):
+    """Whether ``actor`` holds ``permission``: a :class:`System` holds all, a :class:`User` what their
+    role grants, anything else nothing."""
+    if isinstance(actor, System):
         return True
-    return permission in GRANTS.get(actor.role, frozenset())
+    return isinstance(actor, User) and permission in GRANTS.get(actor.role, frozenset())
 
 
 def require(actor: str, permission: str) -> None:
     """Refuse (raise :class:`Denied`) unless ``actor`` holds ``permission``."""
-    if not may(actor, permission):
+    if may(actor, permission):
+        return
+    if isinstance(actor, User):
         raise Denied(f"当前账号“{actor}”（{actor.role}）无权{permission}。")
+    raise Denied(f"操作人“{actor}”既不是登录的账号也不是服务器命令行，无权{permission}。")
 
 
 def require_member(actor: str, permission: str, members: Callable[[], Iterable[int]]) -> None:
@@ -93,5 +107,5 @@ def require_member(actor: str, permission: str, members: Callable[[], Iterable[i
 
 
 def sees_all_teams(actor: str) -> bool:
-    """Whether ``actor`` sees every team's records (else only the teams they belong to)."""
-    return not (isinstance(actor, User) and actor.role == INSPECTOR)
+    """Whether ``actor`` sees every team's records (else only the teams they belong to, if any)."""
+    return isinstance(actor, System) or (isinstance(actor, User) and actor.role != INSPECTOR)

@@ -30,7 +30,7 @@ MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 HASHER = PasswordHasher()  # Argon2id with the library's current defaults
 LOGOUT = "退出登录"
-FIRST_START = "首次启动"
+FIRST_START = access.System("首次启动")  # who creates the first administrator
 
 
 class AccountError(ValueError):

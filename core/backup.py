@@ -160,7 +160,7 @@ class _Throttled:
 
 
 def create_backup(db_path: Path, data_dir: Path, target: Path | None = None,
-                  progress: Progress | None = None, actor: str = "系统") -> dict[str, Any]:
+                  progress: Progress | None = None, actor: str = access.SYSTEM) -> dict[str, Any]:
     """Write a backup of the database ``db_path`` and the evidence files under ``data_dir`` to ``target``
     (a .zip; default :func:`default_target`) and return its manifest.
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from core import access, config, regions, settings
+from core import access, audit, config, regions, settings
+from core.db import transaction
 
 KINDS = {"none": "无底图（地市驻地标注）", "tiles": "内网瓦片服务", "local": "本地瓦片文件夹"}
 BOUNDARY_FILE = "boundary.geojson"
@@ -138,22 +139,28 @@ def _points(coordinates: Any):
             yield from _points(part)
 
 
-def save_boundary(content: bytes, actor: str) -> list[str]:
+def save_boundary(db: Database, content: bytes, actor: str) -> list[str]:
     """Check and store the province's boundary file; returns warnings."""
     access.require(actor, access.SETTINGS)
     data, warnings = check_boundary(content)
     # Only the lines are kept: the map draws outlines, and the file's attributes are text nobody reads.
+    geometries = list(_geometries(data))
     outlines = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": geometry} for geometry in _geometries(data)]}
+        {"type": "Feature", "properties": {}, "geometry": geometry} for geometry in geometries]}
     target = boundary_path()
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(outlines), encoding="utf-8")
-    os.replace(temporary, target)  # a half-written boundary never replaces the old one
+    with transaction(db):
+        audit.log(db, actor, "行政区边界：保存", BOUNDARY_FILE, new={"要素": len(geometries), "大小": len(content)})
+        os.replace(temporary, target)  # a half-written boundary never replaces the old one
     return warnings
 
 
-def remove_boundary() -> None:
-    boundary_path().unlink(missing_ok=True)
+def remove_boundary(db: Database, actor: str) -> None:
+    access.require(actor, access.SETTINGS)
+    with transaction(db):
+        audit.log(db, actor, "行政区边界：删除", BOUNDARY_FILE)
+        boundary_path().unlink(missing_ok=True)
 
 
 # --- local tiles ------------------------------------------------------------------------------
@@ -162,13 +169,22 @@ def tiles_source() -> Path:
     return config.data_dir() / TILES_DIR
 
 
-def publish_local_tiles(source: Path | None = None, target: Path = PUBLISHED_TILES) -> int:
+def publish_local_tiles(db: Database, actor: str, source: Path | None = None, target: Path = PUBLISHED_TILES) -> int:
     """Mirror ``<data dir>/tiles/{z}/{x}/{y}.png`` into ``static/tiles`` so that the app can serve them.
 
     Streamlit serves only files inside ``static/`` (it refuses links that lead outside), so tiles are
     hard-linked there (copied when the data directory is on another disk). Returns the tile count.
     """
-    source = source or tiles_source()
+    access.require(actor, access.SETTINGS)
+    published_before = target.exists()
+    count = _mirror_tiles(source or tiles_source(), target)
+    if count or published_before:  # the start-up job logs nothing where there are no tiles
+        with transaction(db):
+            audit.log(db, actor, "本地瓦片：发布", target.name, new={"瓦片数": count})
+    return count
+
+
+def _mirror_tiles(source: Path, target: Path) -> int:
     if target.exists():
         shutil.rmtree(target)
     if not source.is_dir():

@@ -220,12 +220,12 @@ def _check_title(db: Database, year: int, title: str, campaign_id: int | None = 
 
 def _check_deadline(year: int, deadline: date, actor: str) -> None:
     """The deadline lies in the campaign's year or later and, when a person sets it, not in the past.
-    The command line (a plain ``str`` actor: the demo, scripts) may record a campaign of earlier years
-    with the deadline it had."""
+    The command line (a :class:`access.System` actor: the demo, scripts) may record a campaign of earlier
+    years with the deadline it had."""
     today = date.today()
     if deadline.year < year:
         raise CampaignError(f"完成时限（{chinese_date(deadline)}）早于任务年度 {year} 年，请检查年度和完成时限")
-    if isinstance(actor, access.User) and deadline < today:
+    if not isinstance(actor, access.System) and deadline < today:
         raise CampaignError(f"完成时限（{chinese_date(deadline)}）已经过去，请选择今天（{chinese_date(today)}）或以后的日期")
 
 

@@ -34,7 +34,7 @@ from core.labels import (AREAS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND
 DEFAULT_SEED = 20231017
 DEFAULT_PROVINCE = "420000"
 DEFAULT_MINES = 400
-DEMO_ACTOR = "演示数据"
+DEMO_ACTOR = access.System("演示数据")
 
 
 @dataclass(frozen=True)
@@ -627,7 +627,7 @@ def _write(db: Database, campaign: campaigns.Campaign, rng: random.Random, plan:
     team = inspections.team_of(db, inspections.get(db, record.id))
     for minute, member in enumerate(sorted(team, key=lambda m: m["role"] == teams.LEADER)):
         with dbmod.stamped_at(_at(plan.last, 16, 10 + 3 * minute)):
-            inspections.sign(db, record.id, member["inspector_id"], member["name"])  # each member, not 代签
+            inspections.sign(db, record.id, member["inspector_id"], access.System(member["name"]))  # each member, not 代签
     with dbmod.stamped_at(_at(plan.last, 17, 0)):
         inspections.submit(db, record.id, inspections.get(db, record.id).version, DEMO_ACTOR)
     return number

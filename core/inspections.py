@@ -510,7 +510,7 @@ def sign(db: Database, record_id: int, inspector_id: int, actor: str, proxy_reas
 
 def _proxy(team: dict[int, dict[str, Any]], member: dict[str, Any], actor: str, reason: str) -> str:
     """Who gives this confirmation on ``member``'s behalf ('' when it is their own); refuses what is neither."""
-    if not isinstance(actor, access.User):
+    if isinstance(actor, access.System):
         return ""  # the command line confirms as the member it names
     own = team.get(actor.inspector_id) if actor.inspector_id is not None else None
     if own is None:  # an organizer may write the record, not confirm it

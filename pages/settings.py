@@ -82,7 +82,7 @@ elif kind == "local":
     chosen_base.attribution = c2.text_input("底图来源说明", current_base.attribution or "本地瓦片")
     if st.button("发布本地瓦片"):
         with st.spinner("正在发布本地瓦片…"):
-            count = basemap.publish_local_tiles()
+            count = basemap.publish_local_tiles(database, ui.actor())
         (st.success if count else st.warning)(f"已发布 {count} 张瓦片。" if count else "瓦片文件夹中没有找到瓦片文件。")
 if st.button("保存底图设置", type="primary"):
     try:
@@ -97,7 +97,7 @@ st.markdown("**行政区边界**（可选）：上传本省审定的行政区边
 if basemap.load_boundary() is not None:
     st.caption("已上传行政区边界，地图上显示省界和市界。")
     if ui.confirmed("删除边界", "remove_boundary", "确认删除已上传的行政区边界？", confirm_label="确认删除"):
-        basemap.remove_boundary()
+        basemap.remove_boundary(database, ui.actor())
         ui.flash("已删除行政区边界。")
         st.rerun()
 st.caption("如需在无底图时显示本省轮廓，请从本省审定的标准地图（带审图号）导出省界，在 GIS 软件中另存为 GeoJSON"
@@ -107,7 +107,7 @@ boundary_file = st.file_uploader("上传边界文件", type=["geojson", "json"],
                                  max_upload_size=basemap.MAX_BOUNDARY_MB)
 if boundary_file is not None and st.button("保存边界"):
     try:
-        warnings = basemap.save_boundary(boundary_file.getvalue(), ui.actor())
+        warnings = basemap.save_boundary(database, boundary_file.getvalue(), ui.actor())
     except basemap.BasemapError as exc:
         st.error(str(exc))
     else:

@@ -16,11 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    from core import config
+    from core import access, config
+    from core import db as dbmod
     from core.basemap import publish_local_tiles
 
     config.keep_files_private()  # the database, evidence, backups and exports: the service user's alone
     PagesManager.uses_pages_directory = False
-    publish_local_tiles()  # local map tiles from the data directory, if there are any
+    database = dbmod.connect()
+    publish_local_tiles(database, access.System("系统（启动）"))  # local map tiles from the data directory, if any
+    database.close()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -12,14 +12,15 @@ import pytest
 
 from core import (access, accounts, backup, basemap, campaigns, config, demo, followup, inspections, inspectors,
                   reference_tables, registry, removal_proposal, reports, sampling, settings, teams)
-from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER, Denied
+from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER, Denied, System
 from core.importer import apply_import, plan_import
 from tests.photos import make_photo
 from tests.test_inspections import complete_content, sign_all
 
-SYSTEM = "测试"  # the command line: a plain name, trusted with everything
+SYSTEM = System("测试")  # the command line, trusted with everything
 OTHER_TEAM = "核查员（他组）"
-ROLES = (ADMIN, ORGANIZER, INSPECTOR, OTHER_TEAM, VIEWER)
+PLAIN = "普通字符串"  # a plain str naming an organizer: neither a User nor the System, so refused everything
+ROLES = (ADMIN, ORGANIZER, INSPECTOR, OTHER_TEAM, VIEWER, PLAIN)
 
 
 class World:
@@ -43,6 +44,7 @@ class World:
             user_id = accounts.create_user(db, name, name, INSPECTOR if role == OTHER_TEAM else role, "mima12345",
                                            SYSTEM, inspector_id=inspector_id, must_change=False)
             self.users[role] = accounts.get(db, user_id)
+        self.users[PLAIN] = str(self.users[ORGANIZER])
         self.mine = registry.get_by_licence(db, drawn.iloc[0]["licence_no"])
         self.removed = db.execute("SELECT id, version FROM mines WHERE status = '已移出' LIMIT 1").fetchone()
 
@@ -236,7 +238,10 @@ ACTIONS: dict[str, Action] = {
     "settings.set_province": (ADMINS, NOTHING, lambda w, _, a: settings.set_province(w.db, "430000", a)),
     "basemap.save": (ADMINS, NOTHING, lambda w, _, a: basemap.save(w.db, basemap.Basemap(kind="none"), a)),
     "basemap.save_boundary": (ADMINS, NOTHING, lambda w, _, a: basemap.save_boundary(
-        b'{"type": "Polygon", "coordinates": [[[110, 30], [112, 30], [112, 32], [110, 30]]]}', a)),
+        w.db, b'{"type": "Polygon", "coordinates": [[[110, 30], [112, 30], [112, 32], [110, 30]]]}', a)),
+    "basemap.remove_boundary": (ADMINS, NOTHING, lambda w, _, a: basemap.remove_boundary(w.db, a)),
+    "basemap.publish_local_tiles": (ADMINS, NOTHING, lambda w, _, a: basemap.publish_local_tiles(
+        w.db, a, config.data_dir() / "tiles", config.data_dir() / "published")),
     "backup.create_backup": (ADMINS, NOTHING, lambda w, _, a: backup.create_backup(
         config.db_path(), config.data_dir(), config.data_dir() / "b.zip", None, a)),
     "demo.load_demo": (ADMINS, NOTHING, lambda w, _, a: demo.load_demo(w.db, mines=20, actor=a)),
@@ -274,6 +279,46 @@ def test_every_writing_function_is_in_the_matrix() -> None:
               "followup.open_missing",  # once at start-up after an upgrade, by the system
               "registry.flag_for_rectification"}
     assert writers - exempt == set(ACTIONS)
+
+
+# Public functions of core/ that change files or the database without taking an ``actor``, and why.
+UNCHECKED_WRITES = {
+    "accounts.authenticate": "a login: who acts is what it finds out",
+    "accounts.sso_login": "a login through the identity provider",
+    "accounts.resume_session": "ends an idle session",
+    "backup.restore_backup": "the command line only (python -m core.backup restore), run by who holds the files",
+    "cli.documents": "the command line's export of documents into a folder",
+    "config.data_dir": "creates the data directory",
+    "db.migrate": "the schema, when the database is opened",
+    "db.erase_all_data": "inside demo.load_demo, after its check",
+    "demo.write_xlsx": "the command line's demo register file",
+    "storage.replacing": "the atomic file replacement the writes above use",
+}
+WRITES = {"write_text", "write_bytes", "unlink", "rmtree", "link", "copy2", "copyfile", "touch", "rmdir", "mkdir"}
+SQL_WRITE = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def test_every_function_that_writes_checks_who_acts() -> None:
+    """A write path that takes no ``actor`` (as removing the boundary once did) is found here: a public
+    function of core/ that changes files or runs SQL that writes must take ``actor`` or be listed above."""
+    import ast
+    from pathlib import Path
+    unchecked = set()
+    for path in sorted((Path(__file__).resolve().parents[1] / "core").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            if {"actor", "user"} & {a.arg for a in node.args.args + node.args.kwonlyargs}:
+                continue
+            for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+                name = getattr(call.func, "attr", getattr(call.func, "id", ""))
+                sql = call.args[0] if call.args and name in ("execute", "executemany") else None
+                if isinstance(sql, ast.JoinedStr):  # an f-string: its first literal part
+                    sql = sql.values[0] if sql.values else None
+                if name in WRITES or (isinstance(sql, ast.Constant) and isinstance(sql.value, str)
+                                      and sql.value.lstrip().upper().startswith(SQL_WRITE)):
+                    unchecked.add(f"{path.stem}.{node.name}")
+    assert unchecked == set(UNCHECKED_WRITES)
 
 
 def _fingerprint(db) -> str:

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from core import accounts, audit, demo, inspectors
-from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER
+from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER, System
 from core.accounts import AccountError, LoginFailed
 
-SYSTEM = "测试"
+SYSTEM = System("测试")
 PASSWORD = "mima12345"
 
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from core import audit, demo, inspections, registry, settings
+from core.access import System
 from tests.photos import make_photo
 from tests.test_inspections import filled, sign_all
 
@@ -33,17 +34,17 @@ def test_a_fresh_log_verifies(db) -> None:
 
 def test_every_kind_of_write_leaves_an_entry(demo_db) -> None:
     mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
-    registry.update_mine(demo_db, mine["id"], {**mine, "owner": "改名后的示例公司"}, mine["version"], "组织者")
-    settings.put(demo_db, "evidence_max_distance_km", 5.0, "管理员")
+    registry.update_mine(demo_db, mine["id"], {**mine, "owner": "改名后的示例公司"}, mine["version"], System("组织者"))
+    settings.put(demo_db, "evidence_max_distance_km", 5.0, System("管理员"))
     campaign = demo.start_campaign(demo_db)
     record = inspections.open_record(demo_db, campaign, int(inspections.campaign_records(demo_db, campaign).iloc[0]["id"]),
-                                     "李某明")
+                                     System("李某明"))
     current = filled(demo_db, record)
-    inspections.add_evidence(demo_db, record.id, make_photo(seed=1), "a.jpg", "矿区环境", "", "李某明")
+    inspections.add_evidence(demo_db, record.id, make_photo(seed=1), "a.jpg", "矿区环境", "", System("李某明"))
     sign_all(demo_db, inspections.get(demo_db, record.id))
-    inspections.submit(demo_db, record.id, inspections.get(demo_db, record.id).version, "王某军")
+    inspections.submit(demo_db, record.id, inspections.get(demo_db, record.id).version, System("王某军"))
     inspections.amend(demo_db, record.id, {"remarks": "名称变更"}, "企业提供证明", inspections.get(demo_db, record.id).version,
-                      "王某军")
+                      System("王某军"))
     done = actions(demo_db)
     for expected in ("重置为演示数据", "名录：导入", "核查人员：新增", "名录：编辑", "设置", "任务：创建核查任务",
                      "任务：冻结名录", "任务：抽取矿山", "任务：抽取核查组", "核查记录：建立草稿", "核查记录：保存草稿",
@@ -89,7 +90,7 @@ def test_a_rewritten_entry_with_a_fresh_hash_still_breaks_the_next_link(demo_db)
 
 
 def test_filters_and_export(demo_db) -> None:
-    settings.put(demo_db, "pdf_font", "/fonts/simhei.ttf", "管理员")
+    settings.put(demo_db, "pdf_font", "/fonts/simhei.ttf", System("管理员"))
     found = audit.entries(demo_db, actor="管理员", action="设置", text="pdf_font")
     assert len(found) == 1 and found.iloc[0]["对象"] == "pdf_font"
     book = openpyxl.load_workbook(io.BytesIO(audit.export_xlsx(found, "审计日志")))

@@ -21,6 +21,7 @@ import pytest
 
 from core import audit, backup, config, demo, inspections, registry
 from core import db as dbmod
+from core.access import System
 
 ROOT = Path(__file__).resolve().parent.parent
 BOUNDARY = '{"type": "FeatureCollection", "features": []}'
@@ -247,7 +248,7 @@ def test_a_restore_moves_the_current_data_aside_so_that_it_can_be_undone(data_di
     archive = tmp_path / "backup.zip"
     backup.create_backup(db_file(data_dir), data_dir, archive)
     database = dbmod.connect(db_file(data_dir))
-    registry.upsert_mines(database, demo.generate(5, seed=99), "测试", "备份之后新增")
+    registry.upsert_mines(database, demo.generate(5, seed=99), System("测试"), "备份之后新增")
     database.close()
     stray = original(data_dir, "f" * 64, ".jpg")
     stray.parent.mkdir(parents=True, exist_ok=True)
@@ -393,11 +394,12 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
 WRITER = r"""
 import sys
 from core import db as dbmod, demo, registry
+from core.access import System
 database = dbmod.connect(sys.argv[1])
 database.execute("PRAGMA wal_autocheckpoint = 0")  # committed batches stay in the WAL, not in the database file
 rows = demo.generate(20000, seed=11)
 for batch, start in enumerate(range(0, len(rows), 50), start=1):
-    registry.upsert_mines(database, rows[start:start + 50], "并发写入", "并发写入")
+    registry.upsert_mines(database, rows[start:start + 50], System("并发写入"), "并发写入")
     print(batch, flush=True)
 """
 
@@ -556,7 +558,7 @@ def test_the_command_line_backs_up_checks_and_restores(data_dir: Path, tmp_path:
     assert refused.returncode == 1 and "缺少文件：greenmine.db" in refused.stdout
 
     database = dbmod.connect(db_file(data_dir))
-    registry.upsert_mines(database, demo.generate(3, seed=99), "测试", "备份之后新增")
+    registry.upsert_mines(database, demo.generate(3, seed=99), System("测试"), "备份之后新增")
     database.close()
     cancelled = run_cli("restore", str(tmp_path / "b.zip"), stdin="no\n")
     assert cancelled.returncode == 1 and "已取消" in cancelled.stdout and "输入 yes 继续" in cancelled.stdout
@@ -591,6 +593,7 @@ def test_the_command_line_without_data() -> None:
 IMPORT_MINES = r"""
 import sys
 from core import db as dbmod, demo, registry
+from core.access import System
 path, stop_at = sys.argv[1], sys.argv[2]
 database = dbmod.connect(path)
 database.execute("PRAGMA cache_size = -256")  # small cache: pages spill into the WAL before the commit
@@ -602,7 +605,7 @@ def progress(share):
         print("inside", flush=True)
         sys.stdin.read()  # wait here, in the middle of the transaction, until killed
 
-registry.upsert_mines(database, rows, "崩溃测试", "崩溃测试", progress)
+registry.upsert_mines(database, rows, System("崩溃测试"), "崩溃测试", progress)
 print("committed", flush=True)
 sys.stdin.read()
 """
@@ -644,7 +647,7 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_half_written(data_dir: P
 
     # The app carries on: the database opens, migrates, takes writes, and checks clean.
     database = dbmod.connect(path)
-    registry.upsert_mines(database, demo.generate(2, seed=123), "测试", "崩溃之后")
+    registry.upsert_mines(database, demo.generate(2, seed=123), System("测试"), "崩溃之后")
     database.close()
     assert count(path, "SELECT COUNT(*) FROM mines") == mines + 2
     assert backup.check_data(path, data_dir).ok

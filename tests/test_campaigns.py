@@ -10,38 +10,38 @@ import pytest
 
 from core import access, audit, campaigns, demo, inspections, registry, sampling, teams
 from core import db as dbmod
-from core.access import User
+from core.access import System, User
 from core.campaigns import CampaignError
 from core.sampling import Rules
 
 
 @pytest.fixture
 def campaign_id(demo_db) -> int:
-    return campaigns.create(demo_db, 2023, "湖北省2023年度绿色矿山实地抽查核查", date(2023, 11, 30), Rules(), [], "组织者")
+    return campaigns.create(demo_db, 2023, "湖北省2023年度绿色矿山实地抽查核查", date(2023, 11, 30), Rules(), [], System("组织者"))
 
 
 def draw_now(db, campaign_id: int, witness: str = "83721 45129") -> dict:
-    frozen = campaigns.freeze(db, campaign_id, "组织者")
-    return campaigns.confirm(db, frozen["id"], witness, "组织者", "湖北省")
+    frozen = campaigns.freeze(db, campaign_id, System("组织者"))
+    return campaigns.confirm(db, frozen["id"], witness, System("组织者"), "湖北省")
 
 
 def test_rules_are_checked(demo_db) -> None:
     with pytest.raises(CampaignError, match="抽查比例"):
-        campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(ratio=0.05), [], "组织者")
+        campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(ratio=0.05), [], System("组织者"))
     with pytest.raises(CampaignError, match="1% 到 100%"):
         campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30),
-                         Rules(ratio=0.3, policy={"露天开采": 1.5}), [], "组织者")
+                         Rules(ratio=0.3, policy={"露天开采": 1.5}), [], System("组织者"))
     with pytest.raises(CampaignError, match="计为“露天开采”"):
-        campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(open_pit_methods=()), [], "组织者")
+        campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(open_pit_methods=()), [], System("组织者"))
     # A category's ratio below the overall one is a rule (露天开采 at 10 %, the rest of 30 % at random).
-    campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(ratio=0.3, policy={"露天开采": 0.1}), [], "组织者")
+    campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(ratio=0.3, policy={"露天开采": 0.1}), [], System("组织者"))
 
 
 def test_freeze_commits_then_the_draw_is_recorded_and_verifies(demo_db, campaign_id) -> None:
-    frozen = campaigns.freeze(demo_db, campaign_id, "组织者")
+    frozen = campaigns.freeze(demo_db, campaign_id, System("组织者"))
     assert frozen["commitment"] == sampling.commitment(frozen["nonce"])
     assert frozen["snapshot_sha256"] == sampling.snapshot_hash(json.loads(frozen["snapshot"]))
-    data = campaigns.confirm(demo_db, frozen["id"], "福彩3D 第2023298期 5 6 1", "组织者", "湖北省")
+    data = campaigns.confirm(demo_db, frozen["id"], "福彩3D 第2023298期 5 6 1", System("组织者"), "湖北省")
     assert sampling.verify(data) == []
     campaign = campaigns.get(demo_db, campaign_id)
     assert campaign.current_draw_id == frozen["id"]
@@ -64,9 +64,9 @@ def test_a_confirmed_draw_cannot_be_changed_or_deleted(demo_db, campaign_id) -> 
 def test_a_redraw_needs_a_reason_and_keeps_the_first(demo_db, campaign_id) -> None:
     first = draw_now(demo_db, campaign_id)
     with pytest.raises(CampaignError, match="书面理由"):
-        campaigns.freeze(demo_db, campaign_id, "组织者")
-    frozen = campaigns.freeze(demo_db, campaign_id, "组织者", redraw_reason="名录中 3 座矿山级别填错，已更正")
-    second = campaigns.confirm(demo_db, frozen["id"], "另一组见证数字 55 66", "组织者", "湖北省")
+        campaigns.freeze(demo_db, campaign_id, System("组织者"))
+    frozen = campaigns.freeze(demo_db, campaign_id, System("组织者"), redraw_reason="名录中 3 座矿山级别填错，已更正")
+    second = campaigns.confirm(demo_db, frozen["id"], "另一组见证数字 55 66", System("组织者"), "湖北省")
     rows = campaigns.draws(demo_db, campaign_id)
     assert [r["status"] for r in rows] == ["已确认", "已确认"]
     assert json.loads(rows[0]["record"]) == first and json.loads(rows[1]["record"]) == second
@@ -75,20 +75,20 @@ def test_a_redraw_needs_a_reason_and_keeps_the_first(demo_db, campaign_id) -> No
 
 
 def test_rules_cannot_change_while_frozen_and_a_freeze_can_be_discarded(demo_db, campaign_id) -> None:
-    frozen = campaigns.freeze(demo_db, campaign_id, "组织者")
+    frozen = campaigns.freeze(demo_db, campaign_id, System("组织者"))
     campaign = campaigns.get(demo_db, campaign_id)
     with pytest.raises(CampaignError, match="已冻结"):
         campaigns.update_rules(demo_db, campaign_id, campaign.title, campaign.deadline, Rules(ratio=0.3), [],
-                               campaign.version, "组织者")
-    campaigns.discard(demo_db, frozen["id"], "名录需更正后再冻结", "组织者")
+                               campaign.version, System("组织者"))
+    campaigns.discard(demo_db, frozen["id"], "名录需更正后再冻结", System("组织者"))
     campaigns.update_rules(demo_db, campaign_id, campaign.title, campaign.deadline, Rules(ratio=0.3), [],
-                           campaign.version, "组织者")
+                           campaign.version, System("组织者"))
     assert campaigns.get(demo_db, campaign_id).rules.ratio == 0.3
 
 
 def test_ministry_direct_mines_are_out_of_scope(demo_db) -> None:
     national = [m["licence_no"] for m in campaigns.national_mines(demo_db)][:2]
-    campaign_id = campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(), national, "组织者")
+    campaign_id = campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(), national, System("组织者"))
     data = draw_now(demo_db, campaign_id)
     assert not set(national) & {row["licence_no"] for row in data["snapshot"]}
     assert data["meta"]["ministry_direct"] == sorted(national)
@@ -115,7 +115,7 @@ def test_reset_to_demo_data_clears_final_draws_too(demo_db, campaign_id) -> None
     assert campaigns.list_campaigns(demo_db) == []
     assert registry.count_mines(demo_db) == 30
     with pytest.raises(sqlite3.IntegrityError):  # the guards are back
-        campaign = campaigns.create(demo_db, 2024, "任务", date(2024, 11, 30), Rules(), [], "组织者")
+        campaign = campaigns.create(demo_db, 2024, "任务", date(2024, 11, 30), Rules(), [], System("组织者"))
         draw_now(demo_db, campaign)
         demo_db.execute("DELETE FROM draws")
 
@@ -165,13 +165,13 @@ def test_a_campaign_past_its_deadline_keeps_it_when_its_rules_change(demo_db, ca
 def test_titles_are_unique_in_a_year(demo_db, campaign_id) -> None:
     title = campaigns.get(demo_db, campaign_id).title
     with pytest.raises(CampaignError, match="2023年度已有名为“湖北省2023年度绿色矿山实地抽查核查”的核查任务"):
-        campaigns.create(demo_db, 2023, f" {title} ", date(2023, 11, 30), Rules(), [], "组织者")
-    other = campaigns.create(demo_db, 2023, "第二批", date(2023, 11, 30), Rules(), [], "组织者")
+        campaigns.create(demo_db, 2023, f" {title} ", date(2023, 11, 30), Rules(), [], System("组织者"))
+    other = campaigns.create(demo_db, 2023, "第二批", date(2023, 11, 30), Rules(), [], System("组织者"))
     with pytest.raises(CampaignError, match="已有名为"):
-        campaigns.update_rules(demo_db, other, title, date(2023, 11, 30), Rules(), [], 1, "组织者")
+        campaigns.update_rules(demo_db, other, title, date(2023, 11, 30), Rules(), [], 1, System("组织者"))
     with pytest.raises(CampaignError, match="请填写任务名称"):
-        campaigns.update_rules(demo_db, other, " ", date(2023, 11, 30), Rules(), [], 1, "组织者")
-    campaigns.create(demo_db, 2024, title, date(2024, 11, 30), Rules(), [], "组织者")  # another year: allowed
+        campaigns.update_rules(demo_db, other, " ", date(2023, 11, 30), Rules(), [], 1, System("组织者"))
+    campaigns.create(demo_db, 2024, title, date(2024, 11, 30), Rules(), [], System("组织者"))  # another year: allowed
     assert len(campaigns.list_campaigns(demo_db)) == 3
 
 
@@ -185,14 +185,14 @@ def test_duplicate_titles_of_an_older_database_are_told_apart(demo_db, campaign_
     assert labels[campaign_id] == f"{campaign.title}（编号 {campaign_id}，核查中，已过完成时限）"
     assert labels[twin] == f"{campaign.title}（编号 {twin}，未抽取）"
     # the twin's rules can be saved without renaming it; renaming it makes the titles unique again
-    campaigns.update_rules(demo_db, twin, campaign.title, campaign.deadline, Rules(ratio=0.3), [], 1, "组织者")
-    campaigns.update_rules(demo_db, twin, "第二批", campaign.deadline, Rules(ratio=0.3), [], 2, "组织者")
+    campaigns.update_rules(demo_db, twin, campaign.title, campaign.deadline, Rules(ratio=0.3), [], 1, System("组织者"))
+    campaigns.update_rules(demo_db, twin, "第二批", campaign.deadline, Rules(ratio=0.3), [], 2, System("组织者"))
     assert campaigns.choice_labels(demo_db, [campaigns.get(demo_db, campaign_id)])[campaign_id] == f"{campaign.title}（核查中，已过完成时限）"
 
 
 def test_the_year_can_change_before_the_draw(demo_db, campaign_id) -> None:
     campaigns.update_rules(demo_db, campaign_id, campaigns.default_title("湖北省", THIS_YEAR),
-                           campaigns.default_deadline(THIS_YEAR), Rules(), [], 1, "组织者", year=THIS_YEAR)
+                           campaigns.default_deadline(THIS_YEAR), Rules(), [], 1, System("组织者"), year=THIS_YEAR)
     campaign = campaigns.get(demo_db, campaign_id)
     assert (campaign.year, campaign.title) == (THIS_YEAR, f"湖北省{THIS_YEAR}年度绿色矿山实地抽查核查")
     assert "年度 2023→" in campaigns.history(demo_db, campaign_id)["说明"].iloc[0]
@@ -202,12 +202,12 @@ def test_the_year_can_change_before_the_draw(demo_db, campaign_id) -> None:
 
 def test_an_undrawn_campaign_is_deleted_with_its_reason_in_the_audit_trail(demo_db, campaign_id) -> None:
     with pytest.raises(CampaignError, match="删除理由"):
-        campaigns.delete(demo_db, campaign_id, " ", "组织者")
-    frozen = campaigns.freeze(demo_db, campaign_id, "组织者")
+        campaigns.delete(demo_db, campaign_id, " ", System("组织者"))
+    frozen = campaigns.freeze(demo_db, campaign_id, System("组织者"))
     with pytest.raises(CampaignError, match="请先作废冻结"):
-        campaigns.delete(demo_db, campaign_id, "重复建立", "组织者")
-    campaigns.discard(demo_db, frozen["id"], "名录有误", "组织者")
-    campaigns.delete(demo_db, campaign_id, "与另一任务重复建立", "组织者")
+        campaigns.delete(demo_db, campaign_id, "重复建立", System("组织者"))
+    campaigns.discard(demo_db, frozen["id"], "名录有误", System("组织者"))
+    campaigns.delete(demo_db, campaign_id, "与另一任务重复建立", System("组织者"))
     assert campaigns.list_campaigns(demo_db) == []
     assert demo_db.execute("SELECT COUNT(*) FROM draws").fetchone()[0] == 0
     entry = audit.entries(demo_db).iloc[0]
@@ -219,7 +219,7 @@ def test_an_undrawn_campaign_is_deleted_with_its_reason_in_the_audit_trail(demo_
 def test_a_drawn_campaign_cannot_be_deleted(demo_db, campaign_id) -> None:
     draw_now(demo_db, campaign_id)
     with pytest.raises(CampaignError, match="已完成抽取.*不能删除"):
-        campaigns.delete(demo_db, campaign_id, "不要了", "组织者")
+        campaigns.delete(demo_db, campaign_id, "不要了", System("组织者"))
     assert campaigns.get(demo_db, campaign_id).current_draw_id is not None
 
 
@@ -238,10 +238,10 @@ def test_the_campaign_in_progress_for_each_user(tmp_path) -> None:
     this year's, due on its default deadline, without teams. Then a third, not drawn yet."""
     db = dbmod.connect(tmp_path / "greenmine.db")
     demo.load_demo(db, mines=60)
-    older = campaigns.create(db, THIS_YEAR - 1, "去年的任务", date(THIS_YEAR + 1, 6, 30), Rules(), [], "组织者")
+    older = campaigns.create(db, THIS_YEAR - 1, "去年的任务", date(THIS_YEAR + 1, 6, 30), Rules(), [], System("组织者"))
     draw_now(db, older)
-    team_draw = teams.save_team_draw(db, campaigns.get(db, older), teams.TeamRules(teams=3), "组织者")
-    newer = campaigns.create(db, THIS_YEAR, "今年的任务", campaigns.default_deadline(THIS_YEAR), Rules(), [], "组织者")
+    team_draw = teams.save_team_draw(db, campaigns.get(db, older), teams.TeamRules(teams=3), System("组织者"))
+    newer = campaigns.create(db, THIS_YEAR, "今年的任务", campaigns.default_deadline(THIS_YEAR), Rules(), [], System("组织者"))
     draw_now(db, newer, "另一组见证")
     organizer = ORGANIZER
     member = teams.members(db, team_draw)[0]
@@ -258,12 +258,12 @@ def test_the_campaign_in_progress_for_each_user(tmp_path) -> None:
     # both past: the latest drawn
     assert campaigns.in_progress(db, organizer, today=date(THIS_YEAR + 2, 1, 1)).id == newer
 
-    third = campaigns.create(db, THIS_YEAR, "今年第二批", campaigns.default_deadline(THIS_YEAR), Rules(), [], "组织者")
+    third = campaigns.create(db, THIS_YEAR, "今年第二批", campaigns.default_deadline(THIS_YEAR), Rules(), [], System("组织者"))
     assert campaigns.in_progress(db, organizer).id == newer  # not drawn: nothing to inspect yet
     assert campaigns.to_open_for_the_draw(db, organizer).id == third  # but its draw is the next step
     db.close()
 
 
 def test_no_campaign_in_progress_without_a_draw(demo_db, campaign_id) -> None:
-    assert campaigns.in_progress(demo_db, "组织者") is None
-    assert campaigns.to_open_for_the_draw(demo_db, "组织者").id == campaign_id
+    assert campaigns.in_progress(demo_db, System("组织者")) is None
+    assert campaigns.to_open_for_the_draw(demo_db, System("组织者")).id == campaign_id

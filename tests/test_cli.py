@@ -14,6 +14,7 @@ import openpyxl
 
 from core import audit, campaigns, cli, config, demo, sampling
 from core import db as dbmod
+from core.access import System
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ def audit_log_of_the_app(rows: int = 6):
     """The app's database (in this test's data directory) with ``rows`` audit entries."""
     database = dbmod.connect(config.db_path())
     for number in range(rows):
-        audit.log(database, "管理员", "设置", f"key {number}")
+        audit.log(database, System("管理员"), "设置", f"key {number}")
     return database
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from core import config, settings
 from core import db as dbmod
+from core.access import System
 
 
 def _tables(database) -> set[str]:
@@ -155,12 +156,12 @@ def test_settings_default_province_is_hubei(db):
 
 
 def test_settings_put_get_and_set_province(db):
-    settings.put(db, "sample_ratio", 0.2, "测试")
-    settings.put(db, "sample_ratio", 0.25, "测试")
+    settings.put(db, "sample_ratio", 0.2, System("测试"))
+    settings.put(db, "sample_ratio", 0.25, System("测试"))
     assert settings.get(db, "sample_ratio") == 0.25
     assert settings.get(db, "missing") is None
-    assert settings.set_province(db, "430000", "测试").name == "湖南省"
+    assert settings.set_province(db, "430000", System("测试")).name == "湖南省"
     assert settings.province(db).code == "430000"
     with pytest.raises(ValueError, match="未知的省级行政区划代码"):
-        settings.set_province(db, "420100", "测试")  # a prefecture, not a province
+        settings.set_province(db, "420100", System("测试"))  # a prefecture, not a province
     assert settings.province(db).code == "430000"

@@ -11,6 +11,7 @@ import pytest
 from core import demo, exports, reference, registry, regions, settings
 from core.importer import plan_import
 from core.labels import LEVELS, METHODS, STATUS_REMOVED
+from core.access import System
 
 LICENCE = re.compile(r"^C\d{22}$")
 
@@ -139,11 +140,11 @@ def test_load_demo_replaces_the_register(demo_db, valid_mine):
     from core.validation import validate_mine
 
     values, _ = validate_mine(valid_mine(), regions.region_by_code("420000"))
-    own = registry.create_mine(demo_db, values, "张三")
-    registry.update_mine(demo_db, own, {**values, "level": "国家级"}, 1, "张三")
+    own = registry.create_mine(demo_db, values, System("张三"))
+    registry.update_mine(demo_db, own, {**values, "level": "国家级"}, 1, System("张三"))
     demo_db.execute("INSERT INTO imports (at, actor, filename, sha256, rows, created, updated) "
                     "VALUES ('2024-01-01T00:00:00', '张三', 'a.xlsx', 'x', 1, 1, 0)")
-    settings.set_province(demo_db, "430000", "测试")
+    settings.set_province(demo_db, "430000", System("测试"))
 
     assert demo.load_demo(demo_db, mines=40, province_code="420000", seed=5) == 40
     assert registry.count_mines(demo_db) == 40
@@ -205,7 +206,7 @@ def test_only_demo_data_until_a_real_mine_is_added(db):
     assert demo.only_demo_data(db)  # empty: nothing real to lose
     demo.load_demo(db, mines=20)
     mine = next(db.query("SELECT * FROM mines WHERE status = '在册' LIMIT 1"))
-    registry.update_mine(db, mine["id"], dict(mine, owner="培训时修改"), mine["version"], "组织者")
+    registry.update_mine(db, mine["id"], dict(mine, owner="培训时修改"), mine["version"], System("组织者"))
     assert demo.only_demo_data(db)  # a demo mine edited in a training is still demo data
-    registry.create_mine(db, dict(mine, licence_no="C4200002023017110199999", name="某县某矿业公司某矿"), "组织者")
+    registry.create_mine(db, dict(mine, licence_no="C4200002023017110199999", name="某县某矿业公司某矿"), System("组织者"))
     assert not demo.only_demo_data(db)

@@ -15,6 +15,7 @@ from core import exports, reference, registry, regions, settings
 from core.importer import apply_import, plan_import
 from core.labels import FIELDS, LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS
 from core.validation import validate_mine
+from core.access import System
 
 HUBEI = regions.region_by_code("420000")
 
@@ -127,7 +128,7 @@ def test_register_xlsx_round_trip(demo_db):
     assert plan.errors == []
     assert (len(plan.new), len(plan.changed), plan.unchanged) == (0, 0, 60)
     assert sorted(plan.ignored_columns) == sorted(label for _, label in exports.EXTRA_EXPORT)
-    assert apply_import(demo_db, plan, "导入员") == (0, 0)
+    assert apply_import(demo_db, plan, System("导入员")) == (0, 0)
     assert demo_db.execute("SELECT * FROM mines ORDER BY id").fetchall() == before
 
 
@@ -159,7 +160,7 @@ def test_register_export_round_trips_into_an_empty_register(demo_db):
     db = dbmod.connect(":memory:")
     plan = plan_import(db, exports.register_xlsx(mines), "迁移.xlsx")
     assert plan.errors == [] and len(plan.new) == 60
-    apply_import(db, plan, "迁移")
+    apply_import(db, plan, System("迁移"))
     editable = ", ".join(c for c in registry.EDITABLE if c not in ("province", "province_code"))
     query = f"SELECT {editable} FROM mines ORDER BY licence_no"
     assert db.execute(query).fetchall() == demo_db.execute(query).fetchall()
@@ -187,7 +188,7 @@ def test_chinese_date(day, text):
 def test_a_mine_without_scale_year_or_coordinates_exports(db) -> None:
     values, _ = validate_mine({"licence_no": "C4205002020019999999999", "name": "只有必填项的示例矿", "level": "省级",
                                "city": "宜昌市", "mineral": "磷矿", "method": "地下开采"}, settings.province(db))
-    registry.create_mine(db, values, "测试")
+    registry.create_mine(db, values, System("测试"))
     rows = registry.list_mines(db).to_dict("records")
     assert plan_import(db, exports.register_xlsx(rows), "导出.xlsx").unchanged == 1
     assert plan_import(db, exports.register_csv(rows), "导出.csv").unchanged == 1

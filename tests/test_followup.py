@@ -10,10 +10,11 @@ from core import campaigns, demo, followup, inspections, registry, removal_propo
 from core.followup import FollowUpError, Upload
 from core.inspections import area_key
 from core.labels import FOUND, STATUS_LISTED, STATUS_REMOVED
+from core.access import System
 from tests.photos import make_photo
 from tests.test_inspections import complete_content, sign_all
 
-ACTOR = "组织者"
+ACTOR = System("组织者")
 
 
 def submit(db, campaign, mine_id: int, **content) -> inspections.Record:
@@ -222,8 +223,8 @@ def test_records_submitted_before_the_follow_up_get_their_cases_once(demo_db, ca
     submit(demo_db, campaign, drawn(demo_db, campaign, "省级")[0], conclusion="移出", removal_reason="存在重大安全事故")
     for table in ("rectification_items", "rectifications", "removals"):
         demo_db.execute(f"DELETE FROM {table}")  # as in a database from before the follow-up
-    assert followup.open_missing(demo_db, "系统") == 2
-    assert followup.open_missing(demo_db, "系统") == 0
+    assert followup.open_missing(demo_db, System("系统")) == 2
+    assert followup.open_missing(demo_db, System("系统")) == 0
     assert len(followup.cases(demo_db, date(2024, 1, 1))) == 1 and len(followup.removals(demo_db)) == 1
 
 

@@ -13,6 +13,7 @@ import pytest
 from core import audit, campaigns, demo, draw_record, exports, registry, reports
 from core.importer import apply_import, plan_import
 from core.validation import WARNING
+from core.access import System
 
 FORMULAS = ('=HYPERLINK("http://10.1.2.3/login","点我")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)")
 
@@ -39,7 +40,7 @@ def hostile(demo_db):
     plan = plan_import(demo_db, exports.register_xlsx(mines), "名录.xlsx")
     warned = {p.value for p in plan.problems if p.severity == WARNING and "公式" in p.message}
     assert warned == set(FORMULAS)  # imported with a warning, not silently
-    apply_import(demo_db, plan, "组织者")
+    apply_import(demo_db, plan, System("组织者"))
     return demo_db
 
 
@@ -110,10 +111,10 @@ def test_a_flood_of_huge_login_names_is_refused_short_and_logged_short(db) -> No
 def test_unknown_wrong_and_stopped_accounts_get_one_message_after_the_same_work(db, monkeypatch) -> None:
     """Account enumeration: the same words, and exactly one Argon2 verification, whatever was wrong."""
     from core import accounts
-    accounts.create_user(db, "tingyong", "停用者", "组织者", "mima12345", "测试", must_change=False)
+    accounts.create_user(db, "tingyong", "停用者", "组织者", "mima12345", System("测试"), must_change=False)
     stopped = accounts.get(db, db.execute("SELECT id FROM users WHERE username = 'tingyong'").fetchone()[0])
-    accounts.update_user(db, stopped.id, "测试", name="停用者", role="组织者", inspector_id=None, active=False)
-    accounts.create_user(db, "zhengchang", "正常者", "组织者", "mima12345", "测试", must_change=False)
+    accounts.update_user(db, stopped.id, System("测试"), name="停用者", role="组织者", inspector_id=None, active=False)
+    accounts.create_user(db, "zhengchang", "正常者", "组织者", "mima12345", System("测试"), must_change=False)
     verifications = []
     real = accounts._verify
     monkeypatch.setattr(accounts, "_verify", lambda *a: verifications.append(1) or real(*a))
@@ -134,7 +135,7 @@ def test_password_verification_holds_no_write_lock(db, tmp_path, monkeypatch) ->
     from core.db import connect, transaction
     path = tmp_path / "shared.db"
     first = connect(path)
-    accounts.create_user(first, "zhangsan", "张三", "组织者", "mima12345", "测试", must_change=False)
+    accounts.create_user(first, "zhangsan", "张三", "组织者", "mima12345", System("测试"), must_change=False)
     other = connect(path)
     other.conn.execute("PRAGMA busy_timeout = 0")  # a held write lock would fail at once, not wait
     wrote = []

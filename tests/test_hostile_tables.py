@@ -23,6 +23,7 @@ from core import importer, inspectors, reference_tables
 from core.importer import MAX_CELL_CHARS, ImportFileError, apply_import, plan_import
 from core.labels import FIELDS
 from core.registry import RegistryError
+from core.access import System
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -334,7 +335,7 @@ def test_an_overlong_register_cell_is_an_error_on_its_row_and_nothing_is_written
     assert problem.value == "甲" * 50 + "…"
     assert [mine["_row"] for mine in plan.rows] == [3]  # the row at the bound is read as usual
     with pytest.raises(RegistryError):
-        apply_import(db, plan, "组织者")
+        apply_import(db, plan, System("组织者"))
     assert db.execute("SELECT COUNT(*) FROM mines").fetchone()[0] == 0
 
 

@@ -16,6 +16,7 @@ from core.importer import ImportFileError, apply_import, plan_import
 from core.exports import register_xlsx
 from core.labels import FIELDS
 from core.registry import ConflictError, RegistryError
+from core.access import System
 
 DATA = Path(__file__).parent / "data"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -185,7 +186,7 @@ def test_warnings_do_not_block_an_import(db, make_xlsx, rows, valid_mine):
     odd = valid_mine(licence_no="C42000-OLD-123", mineral="独居石", lon="", lat="")
     plan = plan_import(db, make_xlsx(table([odd])), "提醒.xlsx")
     assert plan.ok and len(plan.warnings) == 3
-    assert apply_import(db, plan, "导入员") == (1, 0)
+    assert apply_import(db, plan, System("导入员")) == (1, 0)
     assert registry.get_by_licence(db, "C42000-OLD-123")["mineral"] == "独居石"
 
 
@@ -201,7 +202,7 @@ def test_unsupported_extension(db):
 def test_apply_writes_every_row_and_records_the_import(db, make_xlsx, rows):
     content = make_xlsx(table(rows))
     plan = plan_import(db, content, "名录.xlsx")
-    assert apply_import(db, plan, "导入员") == (3, 0)
+    assert apply_import(db, plan, System("导入员")) == (3, 0)
     assert registry.count_mines(db) == 3
     mine = registry.get_by_licence(db, LICENCES[1])
     assert (mine["level"], mine["city_code"], mine["standard"], mine["scale_class"]) == (
@@ -229,14 +230,14 @@ def test_one_bad_row_among_good_ones_writes_nothing(demo_db, make_xlsx, rows, va
     assert [(p.row, p.column) for p in plan.errors] == [(6, "经度")]
     assert len(plan.new) == 3 and len(plan.changed) == 1
     with pytest.raises(RegistryError, match="导入文件还有 1 处错误"):
-        apply_import(demo_db, plan, "导入员")
+        apply_import(demo_db, plan, System("导入员"))
     assert snapshot(demo_db) == before
     assert registry.count_mines(demo_db) == 60
     assert registry.get_by_licence(demo_db, LICENCES[0]) is None
 
 
 def test_reimport_with_one_changed_field_updates_one_mine(db, make_xlsx, rows):
-    apply_import(db, plan_import(db, make_xlsx(table(rows)), "第一次.xlsx"), "张三")
+    apply_import(db, plan_import(db, make_xlsx(table(rows)), "第一次.xlsx"), System("张三"))
     first = registry.get_by_licence(db, LICENCES[1])
 
     rows[1]["owner"] = "恩施市乙丑示例新能矿业有限公司"
@@ -252,7 +253,7 @@ def test_reimport_with_one_changed_field_updates_one_mine(db, make_xlsx, rows):
         "原值": "恩施市乙丑示例矿业有限公司", "新值": "恩施市乙丑示例新能矿业有限公司",
     }]
 
-    assert apply_import(db, plan, "李四") == (0, 1)
+    assert apply_import(db, plan, System("李四")) == (0, 1)
     after = registry.get_by_licence(db, LICENCES[1])
     assert after["owner"] == "恩施市乙丑示例新能矿业有限公司"
     assert after["version"] == first["version"] + 1
@@ -267,17 +268,17 @@ def test_reimport_with_one_changed_field_updates_one_mine(db, make_xlsx, rows):
 
 
 def test_reimport_identical_is_all_unchanged(db, make_xlsx, make_csv, rows):
-    apply_import(db, plan_import(db, make_xlsx(table(rows)), "第一次.xlsx"), "张三")
+    apply_import(db, plan_import(db, make_xlsx(table(rows)), "第一次.xlsx"), System("张三"))
     before = snapshot(db)["mines"]
     for content, name in ((make_xlsx(table(rows)), "again.xlsx"), (make_csv(table(rows), encoding="gb18030"), "again.csv")):
         plan = plan_import(db, content, name)
         assert (plan.new, plan.changed, plan.unchanged) == ([], [], 3)
-        assert apply_import(db, plan, "张三") == (0, 0)
+        assert apply_import(db, plan, System("张三")) == (0, 0)
     assert snapshot(db)["mines"] == before
 
 
 def test_columns_missing_from_the_file_are_left_alone(db, make_xlsx, rows):
-    apply_import(db, plan_import(db, make_xlsx(table(rows)), "全.xlsx"), "张三")
+    apply_import(db, plan_import(db, make_xlsx(table(rows)), "全.xlsx"), System("张三"))
     keys = ("licence_no", "name", "level", "city", "mineral", "method")
     slim = [[f.label for f in FIELDS if f.key in keys]] + [[raw[f.key] for f in FIELDS if f.key in keys] for raw in rows]
     plan = plan_import(db, make_xlsx(slim), "只有必填列.xlsx")
@@ -287,17 +288,17 @@ def test_columns_missing_from_the_file_are_left_alone(db, make_xlsx, rows):
 
 
 def test_conflict_after_preview_writes_nothing(db, make_xlsx, rows, valid_mine):
-    apply_import(db, plan_import(db, make_xlsx(table(rows)), "第一次.xlsx"), "张三")
+    apply_import(db, plan_import(db, make_xlsx(table(rows)), "第一次.xlsx"), System("张三"))
     rows[0]["level"] = "国家级"
     newcomer = valid_mine(licence_no="C4202812010011234567899", name="新矿山")
     plan = plan_import(db, make_xlsx(table(rows + [newcomer])), "第二次.xlsx")
     assert len(plan.changed) == 1 and len(plan.new) == 1
 
     mine = registry.get_by_licence(db, LICENCES[0])
-    registry.update_mine(db, mine["id"], {**mine, "owner": "他人改过的采矿权人"}, mine["version"], "王五")
+    registry.update_mine(db, mine["id"], {**mine, "owner": "他人改过的采矿权人"}, mine["version"], System("王五"))
     before = snapshot(db)
     with pytest.raises(ConflictError):
-        apply_import(db, plan, "李四")
+        apply_import(db, plan, System("李四"))
     assert snapshot(db) == before
     assert registry.get_by_licence(db, "C4202812010011234567899") is None
     assert registry.get_by_licence(db, LICENCES[0])["level"] == "省级"
@@ -305,19 +306,19 @@ def test_conflict_after_preview_writes_nothing(db, make_xlsx, rows, valid_mine):
 
 def test_new_mine_created_by_someone_else_after_preview_is_a_conflict(db, make_xlsx, rows):
     plan = plan_import(db, make_xlsx(table(rows)), "名录.xlsx")
-    apply_import(db, plan_import(db, make_xlsx(table(rows[:1])), "别人先导入.xlsx"), "王五")
+    apply_import(db, plan_import(db, make_xlsx(table(rows[:1])), "别人先导入.xlsx"), System("王五"))
     before = snapshot(db)
     with pytest.raises(ConflictError):
-        apply_import(db, plan, "李四")
+        apply_import(db, plan, System("李四"))
     assert snapshot(db) == before
 
 
 def test_applying_the_same_plan_twice_is_refused(db, make_xlsx, rows):
     plan = plan_import(db, make_xlsx(table(rows)), "名录.xlsx")
-    apply_import(db, plan, "李四")
+    apply_import(db, plan, System("李四"))
     before = snapshot(db)
     with pytest.raises(ConflictError):
-        apply_import(db, plan, "李四")
+        apply_import(db, plan, System("李四"))
     assert snapshot(db) == before
 
 
@@ -382,7 +383,7 @@ def test_bad_rows_are_reported_and_nothing_is_written(demo_db, name):
     assert [(p.row, p.column, p.value, p.message) for p in plan.errors] == PLAN_ERRORS[name]
     assert all(is_chinese(p.fix) for p in plan.errors)
     with pytest.raises(RegistryError) as caught:
-        apply_import(demo_db, plan, "导入员")
+        apply_import(demo_db, plan, System("导入员"))
     assert f"导入文件还有 {len(PLAN_ERRORS[name])} 处错误" in str(caught.value)
     assert snapshot(demo_db) == before
 
@@ -426,7 +427,7 @@ def test_a_removed_mine_in_the_file_is_updated_but_stays_removed_with_a_warning(
     assert plan.ok
     warning = next(p for p in plan.warnings if p.column == "采矿许可证号")
     assert "已于" in warning.message and "不会恢复在册" in warning.message
-    apply_import(demo_db, plan, "测试")
+    apply_import(demo_db, plan, System("测试"))
     after = registry.get_mine(demo_db, mine["id"])
     assert (after["owner"], after["status"]) == ("移出后更名的示例矿业有限公司", "已移出")
 
@@ -550,7 +551,7 @@ def test_a_real_provincial_register_imports(db, name):
         "新增", "露采 → 露天开采", "114°18′30″ → 114.308333", "武汉市")
     assert preview[preview["行号"] == 9].iloc[0]["生产规模"] == "60万吨/年"
 
-    assert apply_import(db, plan, "导入员") == (5, 0)
+    assert apply_import(db, plan, System("导入员")) == (5, 0)
     stored = registry.get_by_licence(db, "C4203232018011234567804")
     assert (stored["city"], stored["county"], stored["method"], stored["scale_value"], stored["lon"]) == (
         "十堰市", "竹山县", "地下开采", 20.0, 110.23)

@@ -8,8 +8,9 @@ import openpyxl
 import pytest
 
 from core import importer, inspectors, settings
+from core.access import System
 
-ACTOR = "测试"
+ACTOR = System("测试")
 
 
 def plan_csv(db, *rows: list[str]) -> inspectors.InspectorImport:

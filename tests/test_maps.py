@@ -11,6 +11,7 @@ from core.maps import MineLayer
 
 from core import basemap, maps, registry, regions
 from core.map_assets import internet_addresses, local_addresses, localize_folium
+from core.access import System
 from scripts import vendor_assets
 
 HUBEI = regions.region_by_code("420000")
@@ -53,7 +54,7 @@ def _walk(element):
 
 def test_points_carry_escaped_text_and_the_legend_counts(demo_db) -> None:
     mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
-    registry.update_mine(demo_db, mine["id"], dict(mine, name=XSS), mine["version"], "测试")
+    registry.update_mine(demo_db, mine["id"], dict(mine, name=XSS), mine["version"], System("测试"))
     mines = registry.list_mines(demo_db)
     points = maps.point_rows(mines, "入库级别")
     assert points.missing == 0 and len(points.rows) == len(mines)
@@ -68,7 +69,7 @@ def test_points_carry_escaped_text_and_the_legend_counts(demo_db) -> None:
 
 def test_mines_without_coordinates_are_counted_not_drawn(demo_db) -> None:
     mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
-    registry.update_mine(demo_db, mine["id"], dict(mine, lon=None, lat=None), mine["version"], "测试")
+    registry.update_mine(demo_db, mine["id"], dict(mine, lon=None, lat=None), mine["version"], System("测试"))
     points = maps.point_rows(registry.list_mines(demo_db), "入库级别")
     assert points.missing == 1 and mine["licence_no"] not in {r[5] for r in points.rows}
 
@@ -108,7 +109,7 @@ def test_tiles_from_an_intranet_server_and_no_seats(demo_db) -> None:
 
 def test_a_mine_named_like_template_code_stays_text(demo_db) -> None:
     mine = next(demo_db.query("SELECT * FROM mines LIMIT 1"))
-    registry.update_mine(demo_db, mine["id"], dict(mine, name="{{ 7*7 }}示例矿{% if 1 %}"), mine["version"], "测试")
+    registry.update_mine(demo_db, mine["id"], dict(mine, name="{{ 7*7 }}示例矿{% if 1 %}"), mine["version"], System("测试"))
     fmap = maps.build_map(maps.point_rows(registry.list_mines(demo_db), "入库级别"), "入库级别", basemap.Basemap(), HUBEI)
     page = rendered(fmap)
     data = re.search(r"var data = (\[.*?\]);\n", page, re.S).group(1)

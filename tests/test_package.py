@@ -13,6 +13,7 @@ import pytest
 
 from core import audit, campaigns, demo, inspections, package, pdf, record_pdf, reports, sampling, settings
 from core.labels import AREAS, LEVELS
+from core.access import System
 from tests.photos import make_photo, make_video
 from tests.test_inspections import filled, sign_all
 from tests.test_record_pdf import pdf_text
@@ -36,17 +37,17 @@ def campaign(demo_db):
     provincial = drawn[drawn["level"] == LEVELS[1]].head(1)
     assert len(national) == 3 and len(provincial) == 1, "the demo draw holds fewer national mines"
     for number, mine_id in enumerate([*national["id"], *provincial["id"]]):
-        record = inspections.open_record(demo_db, campaign, int(mine_id), "张某华")
+        record = inspections.open_record(demo_db, campaign, int(mine_id), System("张某华"))
         current = filled(demo_db, record, opinions="堃喆犇赟：加强边坡治理")
         for area in (AREAS[0], AREAS[3]) if number != 2 else (AREAS[1],):
             photo = make_photo(seed=10 * number + AREAS.index(area), taken_at="2023-11-02T10:30:00")
-            inspections.add_evidence(demo_db, record.id, photo, f"IMG_{number}{area}.jpg", area, "现场照片", "李某明")
+            inspections.add_evidence(demo_db, record.id, photo, f"IMG_{number}{area}.jpg", area, "现场照片", System("李某明"))
         if number == 2:
-            inspections.add_evidence(demo_db, record.id, make_video(), "VID_0001.mp4", AREAS[1], "边坡", "李某明")
+            inspections.add_evidence(demo_db, record.id, make_video(), "VID_0001.mp4", AREAS[1], "边坡", System("李某明"))
         else:
             current = inspections.get(demo_db, record.id)
             sign_all(demo_db, current)
-            inspections.submit(demo_db, record.id, current.version, "王某军")
+            inspections.submit(demo_db, record.id, current.version, System("王某军"))
     return campaign
 
 
@@ -196,7 +197,7 @@ def test_an_altered_original_stops_the_build_and_leaves_no_partial_zip(demo_db, 
 
 def test_a_campaign_without_a_confirmed_draw_has_no_package(demo_db, tmp_path) -> None:
     campaign_id = campaigns.create(demo_db, 2023, "湖北省2023年度绿色矿山实地抽查核查", date(2023, 11, 30),
-                                   sampling.Rules(), [], "组织者")
+                                   sampling.Rules(), [], System("组织者"))
     with pytest.raises(package.PackageError, match="尚未确认抽取结果"):
         built(demo_db, campaigns.get(demo_db, campaign_id), tmp_path)
 
@@ -243,7 +244,7 @@ def test_without_proposals_the_package_has_no_proposal_folder(demo_db, campaign,
 def test_a_complete_campaign_gives_the_final_package(demo_db, campaign, tmp_path) -> None:
     from core import campaigns
     for mine in package.outstanding(demo_db, campaign):
-        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "停产", "组织者")
+        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "停产", System("组织者"))
     target, manifest, _ = built(demo_db, campaign, tmp_path)
     assert target.name == "湖北省2023年度绿色矿山核查报部材料.zip"
     assert manifest["final"] is True and manifest["outstanding"] == []

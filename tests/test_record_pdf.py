@@ -8,6 +8,7 @@ import pytest
 
 from core import demo, inspections, pdf, record_pdf
 from core.labels import AREAS
+from core.access import System
 from tests.photos import make_photo
 from tests.test_inspections import filled, sign_all
 
@@ -23,7 +24,7 @@ def pdf_text(data: bytes, tmp_path) -> str:
 def submitted(demo_db):
     campaign = demo.start_campaign(demo_db)
     first = inspections.campaign_records(demo_db, campaign).iloc[0]
-    record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), System("张某华"))
     current = filled(demo_db, record, conclusion="整改", rectify_measures="补种复绿，修复边坡",
                      rectify_deadline="2024-05-03", opinions="堃喆犇赟：加强边坡治理", compliant="否",
                      legal_penalty="否", legal_penalty_note="2022年超层越界处罚整改未完成")
@@ -31,11 +32,11 @@ def submitted(demo_db):
     for seed in range(3):
         inspections.add_evidence(demo_db, record.id, make_photo(seed=seed, taken_at="2023-11-02T10:30:00",
                                                                 gps=(lat, lon)), f"IMG_{seed}.jpg", AREAS[seed],
-                                 f"现场照片{seed}", "李某明")
+                                 f"现场照片{seed}", System("李某明"))
     sign_all(demo_db, current)
-    inspections.submit(demo_db, record.id, current.version, "王某军")
+    inspections.submit(demo_db, record.id, current.version, System("王某军"))
     record = inspections.get(demo_db, record.id)
-    inspections.amend(demo_db, record.id, {"remarks": "采矿权人名称已变更"}, "企业提供变更证明", record.version, "王某军")
+    inspections.amend(demo_db, record.id, {"remarks": "采矿权人名称已变更"}, "企业提供变更证明", record.version, System("王某军"))
     return inspections.get(demo_db, record.id)
 
 
@@ -64,7 +65,7 @@ def test_the_pdf_reproduces_the_form(demo_db, submitted, tmp_path) -> None:
 def test_a_draft_says_so(demo_db, tmp_path) -> None:
     campaign = demo.start_campaign(demo_db)
     first = inspections.campaign_records(demo_db, campaign).iloc[0]
-    record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), System("张某华"))
     data = record_pdf.record_pdf(demo_db, record, pdf.find_font())
     assert data.startswith(b"%PDF")
     assert "（草稿，未提交）" in "".join(pdf_text(data, tmp_path).split())
@@ -109,10 +110,10 @@ def test_a_proxy_confirmation_is_said_as_such(demo_db, tmp_path) -> None:
     from tests.test_inspections import key_photos
     campaign = demo.start_campaign(demo_db)
     first = inspections.campaign_records(demo_db, campaign).iloc[0]
-    record = filled(demo_db, inspections.open_record(demo_db, campaign, int(first["id"]), "张某华"))
+    record = filled(demo_db, inspections.open_record(demo_db, campaign, int(first["id"]), System("张某华")))
     key_photos(demo_db, record)
     giver, absent = [m for m in inspections.team_of(demo_db, record) if m["role"] != "组长"][:2]
-    user = accounts.get(demo_db, accounts.create_user(demo_db, "hecha1", giver["name"], "核查员", "mima12345", "测试",
+    user = accounts.get(demo_db, accounts.create_user(demo_db, "hecha1", giver["name"], "核查员", "mima12345", System("测试"),
                                                       inspector_id=giver["inspector_id"], must_change=False))
     inspections.sign(demo_db, record.id, absent["inspector_id"], user, proxy_reason="现场共用一台平板")
     form, after, *_ = pages(record_pdf.record_pdf(demo_db, record, pdf.find_font()), tmp_path)
@@ -124,7 +125,7 @@ def test_an_unconfirmed_indicator_set_prints_no_points_and_says_so(demo_db, tmp_
     from core import indicators
     campaign = demo.start_campaign(demo_db)
     first = inspections.campaign_records(demo_db, campaign).iloc[0]
-    record = inspections.open_record(demo_db, campaign, int(first["id"]), "张某华")
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), System("张某华"))
     chosen = indicators.indicator_sets()["2020"]
     assert not chosen.items_confirmed
     item = chosen.items[0]

@@ -10,6 +10,7 @@ from core import registry, regions
 from core.labels import FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, STATUS_LISTED, STATUS_REMOVED
 from core.registry import ConflictError, Filters, RegistryError
 from core.validation import validate_mine
+from core.access import System
 
 HUBEI = regions.region_by_code("420000")
 
@@ -39,7 +40,7 @@ def snapshot(db):
 
 
 def test_create_mine_stores_values_and_records_creation(db, values):
-    mine_id = registry.create_mine(db, values(), "张三", note="手工录入")
+    mine_id = registry.create_mine(db, values(), System("张三"), note="手工录入")
     mine = registry.get_mine(db, mine_id)
     assert mine["licence_no"] == "C4202812010011234567890"
     assert (mine["status"], mine["version"]) == (STATUS_LISTED, 1)
@@ -51,17 +52,17 @@ def test_create_mine_stores_values_and_records_creation(db, values):
 
 
 def test_duplicate_licence_is_refused_on_create(db, values):
-    registry.create_mine(db, values(), "张三")
+    registry.create_mine(db, values(), System("张三"))
     before = snapshot(db)
     with pytest.raises(RegistryError, match="采矿许可证号 C4202812010011234567890 已在名录库中"):
-        registry.create_mine(db, values(name="另一座矿山"), "李四")
+        registry.create_mine(db, values(name="另一座矿山"), System("李四"))
     assert snapshot(db) == before
 
 
 def test_update_mine_writes_one_history_row_per_changed_field(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
+    mine_id = registry.create_mine(db, values(), System("张三"))
     diff = registry.update_mine(
-        db, mine_id, values(level="国家级", scale=8, owner="新采矿权人"), expected_version=1, actor="李四",
+        db, mine_id, values(level="国家级", scale=8, owner="新采矿权人"), expected_version=1, actor=System("李四"),
         note="按复核结果修改",
     )
     assert diff == {
@@ -83,8 +84,8 @@ def test_update_mine_writes_one_history_row_per_changed_field(db, values):
 
 
 def test_history_frame_has_chinese_headings_and_labels(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
-    registry.update_mine(db, mine_id, values(level="国家级"), 1, "李四")
+    mine_id = registry.create_mine(db, values(), System("张三"))
+    registry.update_mine(db, mine_id, values(level="国家级"), 1, System("李四"))
     frame = registry.history(db, mine_id)
     assert list(frame.columns) == ["时间", "操作人", "操作", "字段", "原值", "新值", "说明"]
     newest = frame.iloc[0]
@@ -94,49 +95,49 @@ def test_history_frame_has_chinese_headings_and_labels(db, values):
 
 
 def test_update_without_changes_writes_nothing(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
+    mine_id = registry.create_mine(db, values(), System("张三"))
     before = snapshot(db)
-    assert registry.update_mine(db, mine_id, values(), 1, "李四") == {}
+    assert registry.update_mine(db, mine_id, values(), 1, System("李四")) == {}
     assert snapshot(db) == before
 
 
 def test_stale_version_raises_conflict_and_writes_nothing(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
-    registry.update_mine(db, mine_id, values(level="国家级"), 1, "李四")  # now version 2
+    mine_id = registry.create_mine(db, values(), System("张三"))
+    registry.update_mine(db, mine_id, values(level="国家级"), 1, System("李四"))  # now version 2
     before = snapshot(db)
     with pytest.raises(ConflictError, match="已被他人修改"):
-        registry.update_mine(db, mine_id, values(level="县级", owner="王五公司"), 1, "王五")
+        registry.update_mine(db, mine_id, values(level="县级", owner="王五公司"), 1, System("王五"))
     assert snapshot(db) == before
     assert registry.get_mine(db, mine_id)["level"] == "国家级"
 
 
 def test_update_of_unknown_mine_is_refused(db, values):
     with pytest.raises(RegistryError, match="已不在名录库中"):
-        registry.update_mine(db, 42, values(), 1, "李四")
+        registry.update_mine(db, 42, values(), 1, System("李四"))
 
 
 def test_changing_to_a_licence_of_another_mine_is_refused(db, values):
-    first = registry.create_mine(db, values(), "张三")
-    second = registry.create_mine(db, values(licence_no="C4202812010011234567891", name="第二座示例矿"), "张三")
+    first = registry.create_mine(db, values(), System("张三"))
+    second = registry.create_mine(db, values(licence_no="C4202812010011234567891", name="第二座示例矿"), System("张三"))
     before = snapshot(db)
     with pytest.raises(RegistryError, match="已属于矿山"):
-        registry.update_mine(db, second, values(licence_no="C4202812010011234567890", name="第二座示例矿"), 1, "李四")
+        registry.update_mine(db, second, values(licence_no="C4202812010011234567890", name="第二座示例矿"), 1, System("李四"))
     assert snapshot(db) == before
     assert registry.get_mine(db, first)["version"] == 1
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_remove_requires_a_reason(db, values, reason):
-    mine_id = registry.create_mine(db, values(), "张三")
+    mine_id = registry.create_mine(db, values(), System("张三"))
     before = snapshot(db)
     with pytest.raises(RegistryError, match="请填写移出原因"):
-        registry.remove_mine(db, mine_id, date(2024, 3, 1), reason, 1, "李四")
+        registry.remove_mine(db, mine_id, date(2024, 3, 1), reason, 1, System("李四"))
     assert snapshot(db) == before
 
 
 def test_remove_and_restore_record_history(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
-    registry.remove_mine(db, mine_id, date(2024, 3, 1), " 采矿许可证到期注销 ", 1, "李四")
+    mine_id = registry.create_mine(db, values(), System("张三"))
+    registry.remove_mine(db, mine_id, date(2024, 3, 1), " 采矿许可证到期注销 ", 1, System("李四"))
     mine = registry.get_mine(db, mine_id)
     assert (mine["status"], mine["removed_date"], mine["removed_reason"], mine["version"]) == (
         STATUS_REMOVED, "2024-03-01", "采矿许可证到期注销", 2)
@@ -148,10 +149,10 @@ def test_remove_and_restore_record_history(db, values):
     ])
 
     with pytest.raises(RegistryError, match="请填写恢复在册的原因"):
-        registry.restore_mine(db, mine_id, "  ", 2, "王五")
+        registry.restore_mine(db, mine_id, "  ", 2, System("王五"))
     assert registry.get_mine(db, mine_id)["status"] == STATUS_REMOVED
 
-    registry.restore_mine(db, mine_id, "许可证已延续", 2, "王五")
+    registry.restore_mine(db, mine_id, "许可证已延续", 2, System("王五"))
     mine = registry.get_mine(db, mine_id)
     assert (mine["status"], mine["removed_date"], mine["removed_reason"], mine["version"]) == (STATUS_LISTED, "", "", 3)
     restore = [r for r in history_rows(db, mine_id) if r[1] == "恢复在册"]
@@ -160,38 +161,38 @@ def test_remove_and_restore_record_history(db, values):
 
 
 def test_remove_with_stale_version_is_a_conflict(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
-    registry.update_mine(db, mine_id, values(level="国家级"), 1, "李四")
+    mine_id = registry.create_mine(db, values(), System("张三"))
+    registry.update_mine(db, mine_id, values(level="国家级"), 1, System("李四"))
     before = snapshot(db)
     with pytest.raises(ConflictError):
-        registry.remove_mine(db, mine_id, date(2024, 3, 1), "资源枯竭关闭", 1, "王五")
+        registry.remove_mine(db, mine_id, date(2024, 3, 1), "资源枯竭关闭", 1, System("王五"))
     with pytest.raises(ConflictError):
-        registry.restore_mine(db, mine_id, "误操作", 1, "王五")
+        registry.restore_mine(db, mine_id, "误操作", 1, System("王五"))
     assert snapshot(db) == before
 
 
 def test_upsert_creates_and_updates_by_licence(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
+    mine_id = registry.create_mine(db, values(), System("张三"))
     rows = [values(level="国家级"), values(licence_no="C4202812010011234567891", name="第二座示例矿")]
-    assert registry.upsert_mines(db, rows, "导入员", "导入文件：a.xlsx") == (1, 1)
+    assert registry.upsert_mines(db, rows, System("导入员"), "导入文件：a.xlsx") == (1, 1)
     assert registry.count_mines(db) == 2
     assert registry.get_mine(db, mine_id)["level"] == "国家级"
     assert registry.get_mine(db, mine_id)["version"] == 2
     assert ("导入员", "导入更新", "level", "省级", "国家级", "导入文件：a.xlsx") in history_rows(db, mine_id)
     # The same rows again change nothing.
-    assert registry.upsert_mines(db, rows, "导入员", "再次导入") == (0, 0)
+    assert registry.upsert_mines(db, rows, System("导入员"), "再次导入") == (0, 0)
 
 
 def test_upsert_conflict_rolls_back_every_row(db, values):
-    mine_id = registry.create_mine(db, values(), "张三")
-    registry.update_mine(db, mine_id, values(owner="别人改过"), 1, "李四")  # version 2
+    mine_id = registry.create_mine(db, values(), System("张三"))
+    registry.update_mine(db, mine_id, values(owner="别人改过"), 1, System("李四"))  # version 2
     before = snapshot(db)
     rows = [
         values(licence_no="C4202812010011234567891", name="新矿"),
         {**values(level="国家级"), "_expected_version": 1},
     ]
     with pytest.raises(ConflictError):
-        registry.upsert_mines(db, rows, "导入员", "导入")
+        registry.upsert_mines(db, rows, System("导入员"), "导入")
     assert snapshot(db) == before
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from core import audit, pdf, registry, report_pdf, reports
+from core.access import System
 from tests.test_record_pdf import pdf_text
 from tests.test_reports import campaign  # noqa: F401  (fixture)
 
@@ -13,9 +14,9 @@ def test_the_report_has_the_outline_the_tables_and_every_mine(demo_db, campaign,
     table = reports.summary_table(demo_db, campaign)
     mine = registry.get_by_licence(demo_db, table.iloc[0]["采矿许可证号"])
     registry.update_mine(demo_db, mine["id"], {**mine, "name": "堃喆犇赟示例矿业有限公司石门垭建筑石料用灰岩矿"},
-                         mine["version"], "测试")
+                         mine["version"], System("测试"))
     reports.save_sections(demo_db, campaign.id, {**reports.draft_sections(reports.statistics(demo_db, campaign)),
-                                                 "suggestions": "组织者改写的意见建议：喆赟"}, 0, "组织者")
+                                                 "suggestions": "组织者改写的意见建议：喆赟"}, 0, System("组织者"))
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
     assert "湖北省绿色矿山核查报告" in text and "目录" in text
     for heading in (*reports.HEADINGS.values(), "附表", "湖北省绿色矿山抽查核查结果汇总表", "填表说明："):
@@ -49,7 +50,7 @@ def test_an_empty_campaign_gives_a_report_that_claims_nothing(demo_db, tmp_path)
 def test_the_report_is_built_from_the_text_it_is_given(demo_db, campaign, tmp_path) -> None:  # noqa: F811
     """The page passes the text of the chosen campaign; the PDF says that text, not a saved or drafted one."""
     stats = reports.statistics(demo_db, campaign)
-    reports.save_sections(demo_db, campaign.id, {**reports.draft_sections(stats), "overview": "已保存的文字"}, 0, "组织者")
+    reports.save_sections(demo_db, campaign.id, {**reports.draft_sections(stats), "overview": "已保存的文字"}, 0, System("组织者"))
     given = {**reports.report_sections(demo_db, campaign, stats), "overview": "页面上的文字：喆赟"}
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font(), given), tmp_path).split())
     assert "页面上的文字：喆赟" in text and "已保存的文字" not in text
@@ -58,7 +59,7 @@ def test_the_report_is_built_from_the_text_it_is_given(demo_db, campaign, tmp_pa
 def test_a_complete_campaign_gives_a_final_report(demo_db, campaign, tmp_path) -> None:  # noqa: F811
     from core import campaigns
     for mine in reports.statistics(demo_db, campaign).outstanding:
-        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "矿山已关闭", "组织者")
+        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "矿山已关闭", System("组织者"))
     stats = reports.statistics(demo_db, campaign)
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font(),
                                                   {**reports.report_sections(demo_db, campaign, stats),

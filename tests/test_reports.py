@@ -16,6 +16,7 @@ from collections import Counter
 
 from core import campaigns, demo, inspections, reports, sampling
 from core.labels import AREAS, LEVELS
+from core.access import System
 from tests.test_inspections import filled, sign_all
 
 
@@ -25,12 +26,12 @@ def campaign(demo_db):
     campaign = demo.start_campaign(demo_db)
     mines = inspections.campaign_records(demo_db, campaign)
     for number, conclusion in enumerate(("整改", "保留", None)):
-        record = inspections.open_record(demo_db, campaign, int(mines.iloc[number]["id"]), "张某华")
+        record = inspections.open_record(demo_db, campaign, int(mines.iloc[number]["id"]), System("张某华"))
         extra = {"rectify_measures": "补种复绿", "rectify_deadline": "2024-05-03"} if conclusion == "整改" else {}
         current = filled(demo_db, record, conclusion=conclusion or "保留", main_problems=f"问题{number}", **extra)
         if conclusion:
             sign_all(demo_db, current)
-            inspections.submit(demo_db, record.id, current.version, "王某军")
+            inspections.submit(demo_db, record.id, current.version, System("王某军"))
     return campaign
 
 
@@ -138,35 +139,35 @@ def test_lists_end_with_deng_only_when_shortened() -> None:
 def test_a_saved_text_older_than_the_records_is_flagged(demo_db, campaign) -> None:
     stats = reports.statistics(demo_db, campaign)
     assert reports.staleness(demo_db, campaign, reports.saved_sections(demo_db, campaign.id)) is None
-    reports.save_sections(demo_db, campaign.id, reports.draft_sections(stats), 0, "组织者")
+    reports.save_sections(demo_db, campaign.id, reports.draft_sections(stats), 0, System("组织者"))
     saved = reports.saved_sections(demo_db, campaign.id)
     assert set(saved["sections"]) == set(reports.SECTIONS) and saved["basis"]["submitted"] == 2
     assert reports.staleness(demo_db, campaign, saved) is None
     draft = inspections.get(demo_db, int(demo_db.execute(
         "SELECT id FROM records WHERE status = '草稿'").fetchone()[0]))
     sign_all(demo_db, draft)
-    inspections.submit(demo_db, draft.id, draft.version, "王某军")
+    inspections.submit(demo_db, draft.id, draft.version, System("王某军"))
     stale = reports.staleness(demo_db, campaign, saved)
     assert stale.records == 1
     assert stale.changes == ["已提交核查记录 2 → 3 座", "处理结论“保留” 1 → 2 座"]
     rectified = inspections.get(demo_db, int(demo_db.execute(
         "SELECT id FROM records WHERE content LIKE '%\"整改\"%'").fetchone()[0]))
     inspections.amend(demo_db, rectified.id, {"conclusion": "移出", "removal_reason": "测试"}, "复核更正",
-                      rectified.version, "组织者")
+                      rectified.version, System("组织者"))
     stale = reports.staleness(demo_db, campaign, saved)
     assert stale.records == 2 and "处理结论“整改” 1 → 0 座" in stale.changes and "处理结论“移出” 0 → 1 座" in stale.changes
-    reports.save_sections(demo_db, campaign.id, reports.draft_sections(reports.statistics(demo_db, campaign)), 1, "组织者")
+    reports.save_sections(demo_db, campaign.id, reports.draft_sections(reports.statistics(demo_db, campaign)), 1, System("组织者"))
     assert reports.staleness(demo_db, campaign, reports.saved_sections(demo_db, campaign.id)) is None
 
 
 def test_edited_text_is_kept_with_the_campaign_and_not_overwritten(demo_db, campaign) -> None:
     stats = reports.statistics(demo_db, campaign)
     first = {**reports.draft_sections(stats), "overview": "组织者改写的工作概况"}
-    assert reports.save_sections(demo_db, campaign.id, first, 0, "组织者") == 1
+    assert reports.save_sections(demo_db, campaign.id, first, 0, System("组织者")) == 1
     assert reports.report_sections(demo_db, campaign, stats)["overview"] == "组织者改写的工作概况"
     with pytest.raises(reports.ReportError, match="请刷新后再编辑"):
-        reports.save_sections(demo_db, campaign.id, {**first, "overview": "另一人"}, 0, "另一人")
-    assert reports.save_sections(demo_db, campaign.id, {**first, "overview": "第二版"}, 1, "组织者") == 2
+        reports.save_sections(demo_db, campaign.id, {**first, "overview": "另一人"}, 0, System("另一人"))
+    assert reports.save_sections(demo_db, campaign.id, {**first, "overview": "第二版"}, 1, System("组织者")) == 2
     assert "编辑核查报告" in set(campaigns_history(demo_db, campaign.id))
 
 
@@ -240,23 +241,23 @@ def test_a_mine_not_inspected_has_its_reason_and_completes_the_campaign(demo_db,
     national = [m for m in stats.national]
     assert len(national) == (inspections.campaign_records(demo_db, campaign)["level"] == LEVELS[0]).sum()
     for mine in stats.outstanding:
-        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "停产", "组织者")
+        campaigns.record_exemption(demo_db, campaign, mine["licence_no"], "停产", System("组织者"))
     stats = reports.statistics(demo_db, campaign)
     assert stats.final and len(stats.exempted) == len(stats.outstanding) + len(stats.exempted)
     assert all(m["conclusion"] in ("整改", "保留", "未完成核查") for m in stats.national)
     assert all(m["reason"] == "停产" for m in stats.exempted)
     submitted = reports.summary_table(demo_db, campaign)["采矿许可证号"].iloc[0]
     with pytest.raises(campaigns.CampaignError, match="已提交核查记录"):
-        campaigns.record_exemption(demo_db, campaign, submitted, "停产", "组织者")
+        campaigns.record_exemption(demo_db, campaign, submitted, "停产", System("组织者"))
 
 
 def test_a_removal_awaiting_its_decision_is_never_published_as_removed(demo_db, campaign) -> None:
     mines = inspections.campaign_records(demo_db, campaign)
     national = mines[mines["level"] == LEVELS[0]]
-    record = inspections.open_record(demo_db, campaign, int(mines.iloc[2]["id"]), "张某华")
+    record = inspections.open_record(demo_db, campaign, int(mines.iloc[2]["id"]), System("张某华"))
     current = filled(demo_db, record, conclusion="移出", main_problems="越界开采", removal_reason="越界开采")
     sign_all(demo_db, current)
-    inspections.submit(demo_db, record.id, current.version, "王某军")
+    inspections.submit(demo_db, record.id, current.version, System("王某军"))
     public = reports.public_results(demo_db, campaign)
     shown = dict(zip(public["矿山名称"], public["处理结论"]))
     name = mines.iloc[2]["name"]
@@ -276,6 +277,6 @@ def test_the_reporting_unit_comes_from_the_setting(demo_db) -> None:
     campaign = demo.start_campaign(demo_db)
     stats = reports.statistics(demo_db, campaign)
     assert reports.report_sections(demo_db, campaign, stats)["unit"] == ""
-    settings.put(demo_db, "reporting_unit", "湖北省自然资源厅", "测试")
+    settings.put(demo_db, "reporting_unit", "湖北省自然资源厅", System("测试"))
     text = reports.report_sections(demo_db, campaign, stats)
     assert text["unit"] == "湖北省自然资源厅" and "湖北省自然资源厅组织开展了" in text["overview"]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from core import campaigns, demo, importer, inspectors, teams
 from core.sampling import Rules
 from core.teams import TeamError, TeamRules
+from core.access import System
 
 CITIES = [("420100", "武汉市"), ("420500", "宜昌市"), ("420600", "襄阳市"), ("421000", "荆州市"), ("422800", "恩施州")]
 
@@ -96,11 +97,11 @@ def test_rules_hold_or_the_draw_says_why(people, mine_cities, team_count, seed) 
 
 
 def test_team_draw_is_stored_and_a_swap_keeps_the_rules(demo_db) -> None:
-    campaign_id = campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(), [], "组织者")
-    frozen = campaigns.freeze(demo_db, campaign_id, "组织者")
-    campaigns.confirm(demo_db, frozen["id"], "见证 1", "组织者", "湖北省")
+    campaign_id = campaigns.create(demo_db, 2023, "任务", date(2023, 11, 30), Rules(), [], System("组织者"))
+    frozen = campaigns.freeze(demo_db, campaign_id, System("组织者"))
+    campaigns.confirm(demo_db, frozen["id"], "见证 1", System("组织者"), "湖北省")
     campaign = campaigns.get(demo_db, campaign_id)
-    team_draw_id = teams.save_team_draw(demo_db, campaign, TeamRules(teams=3), "组织者")
+    team_draw_id = teams.save_team_draw(demo_db, campaign, TeamRules(teams=3), System("组织者"))
     table = teams.teams_frame(demo_db, team_draw_id)
     assert list(table["核查组"]) == ["第1组", "第2组", "第3组"]
     assert table["核查矿山数"].sum() == len(campaigns.drawn_mines(demo_db, campaign))
@@ -108,17 +109,17 @@ def test_team_draw_is_stored_and_a_swap_keeps_the_rules(demo_db) -> None:
     in_team = {r["inspector_id"] for r in demo_db.query("SELECT inspector_id FROM team_members")}
     candidates = [p for p in inspectors.list_inspectors(demo_db) if p["id"] not in in_team and not p["prefecture_code"]]
     with pytest.raises(TeamError, match="理由"):
-        teams.swap_member(demo_db, team_draw_id, member["inspector_id"], candidates[0]["id"], "", "组织者")
-    teams.swap_member(demo_db, team_draw_id, member["inspector_id"], candidates[0]["id"], "原组员因病请假", "组织者")
+        teams.swap_member(demo_db, team_draw_id, member["inspector_id"], candidates[0]["id"], "", System("组织者"))
+    teams.swap_member(demo_db, team_draw_id, member["inspector_id"], candidates[0]["id"], "原组员因病请假", System("组织者"))
     assert "原组员因病请假" in " ".join(campaigns.history(demo_db, campaign_id)["说明"])
 
 
 def drawn_register(db, mines: int = 400) -> tuple[campaigns.Campaign, list[dict], list[dict]]:
     """The demo register of ``mines`` mines drawn by the rules of the notice: (campaign, drawn mines, pool)."""
     demo.load_demo(db, mines=mines)
-    campaign_id = campaigns.create(db, 2023, "任务", date(2023, 11, 30), Rules(), [], "组织者")
-    frozen = campaigns.freeze(db, campaign_id, "组织者")
-    campaigns.confirm(db, frozen["id"], "见证 1", "组织者", "湖北省")
+    campaign_id = campaigns.create(db, 2023, "任务", date(2023, 11, 30), Rules(), [], System("组织者"))
+    frozen = campaigns.freeze(db, campaign_id, System("组织者"))
+    campaigns.confirm(db, frozen["id"], "见证 1", System("组织者"), "湖北省")
     campaign = campaigns.get(db, campaign_id)
     return campaign, teams.drawn_mines_for_teams(db, campaign), inspectors.list_inspectors(db, active_only=True)
 
@@ -176,7 +177,7 @@ def test_the_preview_shows_the_loads_of_the_teams_the_draw_will_store(db) -> Non
     campaign, mines, _ = drawn_register(db, mines=120)
     rules = TeamRules(teams=4)
     shown = teams.preview(db, campaign, rules)
-    stored = teams.teams_frame(db, teams.save_team_draw(db, campaign, rules, "组织者"))
+    stored = teams.teams_frame(db, teams.save_team_draw(db, campaign, rules, System("组织者")))
     assert list(shown.columns) == ["核查组", "核查矿山数", "负责地市"]  # no names before the draw is recorded
     assert shown.to_dict("records") == stored[list(shown.columns)].to_dict("records")
     assert shown["核查矿山数"].sum() == len(mines)
@@ -194,11 +195,11 @@ def test_inspector_import_checks_everything_first(db) -> None:
     assert not plan.ok
     assert {(p.row, p.column) for p in plan.problems if p.is_error} == {(4, "职称"), (4, "所在市（州）")}
     with pytest.raises(importer.ImportFileError):
-        inspectors.apply_import(db, plan, "测试")
+        inspectors.apply_import(db, plan, System("测试"))
     assert inspectors.list_inspectors(db) == []
     good = buffer.getvalue().splitlines()[:3]
     plan = inspectors.plan_import(db, "\n".join(good).encode("utf-8-sig"), "人员.csv")
-    assert inspectors.apply_import(db, plan, "测试") == (2, 0)
+    assert inspectors.apply_import(db, plan, System("测试")) == (2, 0)
     first = inspectors.list_inspectors(db)[0]
     assert (first["title"], first["rank"], first["prefecture_code"]) in {("副高级", "处级", "420500"), ("中级", "科级", "")}
     assert sum(inspectors.is_leader_qualified(p) for p in inspectors.list_inspectors(db)) == 1

@@ -31,7 +31,7 @@ def _migrated(path: str) -> bool:
     cases of records submitted before the follow-up existed."""
     database = dbmod.connect(path)
     try:
-        followup.open_missing(database, "系统（升级）")
+        followup.open_missing(database, access.System("系统（升级）"))
     finally:
         database.close()
     return True

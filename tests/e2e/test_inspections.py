@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from core import accounts
 from core import db as dbmod
 from core import demo, inspections
-from core.access import INSPECTOR
+from core.access import INSPECTOR, System
 from core.labels import AREAS
 from tests.e2e.browser import DEMO_PASSWORD, App, assert_all_local, choose, login, wait_for_app
 from tests.e2e.conftest import ARTIFACTS, start_app, stop
@@ -27,9 +27,9 @@ def drawn_app(tmp_path_factory: pytest.TempPathFactory):
     campaign = demo.start_campaign(database)
     first = inspections.campaign_records(database, campaign).iloc[0]
     running.mine = dict(first)
-    running.team = inspections.team_of(database, inspections.open_record(database, campaign, int(first["id"]), "组织者"))
+    running.team = inspections.team_of(database, inspections.open_record(database, campaign, int(first["id"]), System("组织者")))
     for member in running.team:  # each member confirms from their own account
-        accounts.create_user(database, f"m{member['inspector_id']}", member["name"], INSPECTOR, DEMO_PASSWORD, "测试",
+        accounts.create_user(database, f"m{member['inspector_id']}", member["name"], INSPECTOR, DEMO_PASSWORD, System("测试"),
                              inspector_id=member["inspector_id"], must_change=False)
     database.close()
     yield running

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from core import db as dbmod
 from core import registry, settings
 from core.validation import validate_mine
+from core.access import System
 from tests.e2e.browser import App, assert_all_local, drawn_mines, login, map_frame, wait_for_app
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_pages import query
@@ -63,7 +64,7 @@ def test_a_mine_named_like_html_shows_as_text(page: Page, app: App, requests_see
             "licence_no": licence, "name": XSS, "level": "省级", "city": "宜昌市", "mineral": "磷矿",
             "method": "地下开采", "lon": 111.3, "lat": 30.7}, settings.province(database))
         assert not [p for p in problems if p.is_error]
-        registry.create_mine(database, values, "浏览器测试")
+        registry.create_mine(database, values, System("浏览器测试"))
     database.close()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

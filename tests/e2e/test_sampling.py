@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from core import campaigns, sampling
 from core import db as dbmod
+from core.access import System
 from tests.e2e.browser import App, assert_all_local, login, wait_for_app
 from tests.e2e.conftest import start_app, stop
 from tests.e2e.test_pages import query
@@ -68,7 +69,7 @@ def twins_app(tmp_path_factory: pytest.TempPathFactory):
     server, running = start_app(tmp_path_factory.mktemp("e2e-twins"))
     database = dbmod.connect(running.data_dir / "greenmine.db")
     running.first = campaigns.create(database, date.today().year, "湖北省核查",
-                                     campaigns.default_deadline(date.today().year), sampling.Rules(), [], "组织者")
+                                     campaigns.default_deadline(date.today().year), sampling.Rules(), [], System("组织者"))
     database.execute("INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
                      "SELECT year, title, deadline, rules, ministry_direct, created_at, updated_at FROM campaigns")
     running.second = running.first + 1

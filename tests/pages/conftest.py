@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from core import accounts, config
 from core import db as dbmod
 from core import demo
-from core.access import ORGANIZER, User
+from core.access import ORGANIZER, System, User
 from ui import auth
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -62,7 +62,7 @@ def account(role: str = ORGANIZER, inspector_id: int | None = None, username: st
     database = dbmod.connect(config.db_path())
     try:
         row = database.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
-        user_id = row[0] if row else accounts.create_user(database, username, f"测试{role}", role, PASSWORD, "测试",
+        user_id = row[0] if row else accounts.create_user(database, username, f"测试{role}", role, PASSWORD, System("测试"),
                                                            inspector_id=inspector_id, must_change=False)
         return accounts.get(database, user_id)
     finally:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from streamlit.testing.v1 import AppTest
 
 from core import accounts, audit, demo, inspections, teams
-from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER
+from core.access import ADMIN, INSPECTOR, ORGANIZER, VIEWER, System
 from tests.pages.conftest import APP, PASSWORD, account, button, logged_in
 from ui import auth
 
@@ -82,7 +82,7 @@ def test_logout(open_page, database) -> None:
 
 
 def test_a_password_set_by_the_administrator_must_be_changed_first(open_page, database) -> None:
-    user_id = accounts.create_user(database, "lisi", "李四", VIEWER, "chushi12345", "测试")
+    user_id = accounts.create_user(database, "lisi", "李四", VIEWER, "chushi12345", System("测试"))
     at = log_in(logged_out(), "lisi", "chushi12345")
     assert at.title[0].value == "修改密码"
     at.text_input(key="pw_old").input("chushi12345")

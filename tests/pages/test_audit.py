@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from core import audit, registry
+from core.access import System
 from tests.pages.conftest import account, button
 
 
 def test_the_log_shows_writes_and_verifies(open_page, database) -> None:
     organizer = account()
     mine = next(database.query("SELECT * FROM mines LIMIT 1"))
-    registry.update_mine(database, mine["id"], {**mine, "owner": "审计测试公司"}, mine["version"], "组织者")
+    registry.update_mine(database, mine["id"], {**mine, "owner": "审计测试公司"}, mine["version"], System("组织者"))
     at = open_page("pages/audit.py", organizer)
     table = at.dataframe[0].value
     assert table.iloc[0]["操作"] == "名录：编辑" and table.iloc[0]["操作人"] == "组织者"

@@ -6,6 +6,7 @@ from datetime import date
 
 from core import demo, followup, inspections, registry, removal_proposal
 from core.labels import STATUS_LISTED, STATUS_REMOVED
+from core.access import System
 from tests.pages.conftest import button
 from tests.test_followup import RECTIFY, drawn, submit
 
@@ -88,7 +89,7 @@ def test_the_steps_show_with_their_files(open_page, database) -> None:
     campaign = demo.start_campaign(database)
     submit(database, campaign, drawn(database, campaign)[0], **RECTIFY)
     [case_id] = [r[0] for r in database.execute("SELECT id FROM rectifications")]
-    followup.add_step(database, case_id, followup.SENT, date(2024, 3, 1), "矿山", "报送整改报告", "组织者",
+    followup.add_step(database, case_id, followup.SENT, date(2024, 3, 1), "矿山", "报送整改报告", System("组织者"),
                       files=[followup.Upload(b"%PDF-1.4 x", "整改报告.pdf"), followup.Upload(make_photo(), "复绿.jpg")])
     at = open_page(PAGE)
     at.selectbox(key="fu_case").set_value(case_id).run()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import demo, inspections
-from core.access import INSPECTOR
+from core.access import INSPECTOR, System
 from core.inspections import area_key
 from core.labels import AREAS, NONE_FOUND
 from tests.pages.conftest import account, button, widget
@@ -64,7 +64,7 @@ def test_typing_saves_a_draft_that_a_new_session_sees(open_page, database) -> No
 def test_a_save_over_someone_elses_shows_both_versions(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
     show_tab(at, "结论与处理")
-    inspections.save_draft(database, record.id, {"opinions": "另一台设备写的意见"}, record.version, "李某明")
+    inspections.save_draft(database, record.id, {"opinions": "另一台设备写的意见"}, record.version, System("李某明"))
     at.text_area(key=f"r{record.id}g0_opinions").set_value("这台设备写的意见").run()
     assert any("该记录已被李某明" in e.value for e in at.error)
     both = next(d.value for d in at.dataframe if "您的修改（未保存）" in d.value.columns)
@@ -80,7 +80,7 @@ def test_submission_lists_what_is_missing_then_locks(open_page, database) -> Non
     assert any("还不能提交" in e.value and "处理结论未选择" in e.value for e in at.error)
     assert button(at, "提交核查记录").disabled
 
-    inspections.save_draft(database, record.id, complete_content(), record.version, "张某华")
+    inspections.save_draft(database, record.id, complete_content(), record.version, System("张某华"))
     sign_all(database, inspections.get(database, record.id))
     at = open_page(PAGE)
     at.selectbox(key="rec_mine").set_value(record.mine_id).run()
@@ -156,7 +156,7 @@ def test_the_photo_tab_lists_the_key_areas_still_without_photos(open_page, datab
     show_tab(at, "核查影像")
     assert any("还缺少以下重点区域的照片：矿容矿貌、开采区、生态修复区" in w.value for w in at.warning)
     assert at.selectbox(key="rec_upload_area").options[:4] == ["矿容矿貌", "开采区", "生态修复区", "重点设备"]
-    inspections.add_evidence(database, record.id, make_photo(seed=4), "IMG_4.jpg", "开采区", "采场", "李某明")
+    inspections.add_evidence(database, record.id, make_photo(seed=4), "IMG_4.jpg", "开采区", "采场", System("李某明"))
     at.run()
     assert any("还缺少以下重点区域的照片：矿容矿貌、生态修复区" in w.value for w in at.warning)
     assert at.selectbox(key="rec_upload_area").value == "矿容矿貌"
@@ -193,7 +193,7 @@ def test_a_photo_uploads_with_its_area(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
     show_tab(at, "核查影像")
     assert any("尚未上传核查影像" in i.value for i in at.info)
-    inspections.add_evidence(database, record.id, make_photo(seed=3), "IMG_3.jpg", AREAS[2], "尾矿库", "李某明")
+    inspections.add_evidence(database, record.id, make_photo(seed=3), "IMG_3.jpg", AREAS[2], "尾矿库", System("李某明"))
     at.run()
     assert any("无拍摄时间（EXIF）" in w.value for w in at.warning)
     assert any("尾矿库" in c.value for c in at.caption)

@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 from core import registry
+from core.access import System
 from tests.pages.conftest import map_args, map_rows, widget
 
 PAGE = "pages/map.py"
@@ -52,7 +53,7 @@ def test_colour_dimension_changes_colours_and_legend(open_page, database) -> Non
 def test_a_mine_edited_elsewhere_shows_on_the_map_at_once(open_page, database) -> None:
     at = open_page(PAGE)
     mine = next(database.query("SELECT * FROM mines WHERE status = '在册' LIMIT 1"))
-    registry.update_mine(database, mine["id"], dict(mine, name="改名后的示例矿"), mine["version"], "测试")
+    registry.update_mine(database, mine["id"], dict(mine, name="改名后的示例矿"), mine["version"], System("测试"))
     at.run()
     assert "改名后的示例矿" in {row[4] for row in map_rows(at)}
 
@@ -82,8 +83,8 @@ def test_the_map_follows_the_campaigns_records(open_page, database) -> None:
     deadline = (date.fromisoformat(days["date_to"]) + timedelta(days=180)).isoformat()
     inspections.save_draft(database, record.id, complete_content("整改") | days | {"rectify_measures": "补种复绿",
                                                                                  "rectify_deadline": deadline},
-                           record.version, "李某明")
+                           record.version, System("李某明"))
     sign_all(database, inspections.get(database, record.id))
-    inspections.submit(database, record.id, inspections.get(database, record.id).version, "李某明")
+    inspections.submit(database, record.id, inspections.get(database, record.id).version, System("李某明"))
     at.run()
     assert next(row for row in map_rows(at) if row[5] == waiting.licence_no)[2] == order.index("整改")

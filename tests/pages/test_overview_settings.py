@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import basemap, registry, settings
-from core.access import ADMIN
+from core.access import ADMIN, System
 from tests.pages.conftest import DEMO_MINES, account, button, map_rows, widget
 
 
@@ -43,7 +43,7 @@ def test_change_the_province(open_page, empty_database) -> None:
 
 def test_reset_to_demo_data_asks_first(open_page, database) -> None:
     mine = next(database.query("SELECT * FROM mines LIMIT 1"))
-    registry.update_mine(database, mine["id"], dict(mine, owner="演示前修改"), mine["version"], "测试")
+    registry.update_mine(database, mine["id"], dict(mine, owner="演示前修改"), mine["version"], System("测试"))
     at = open_page("pages/settings.py", account(ADMIN))
     assert button(at, "重置为演示数据").disabled  # until the province's name is typed
     widget(at.text_input, "请输入本省名称“湖北省”以确认").set_value("湖北").run()
@@ -63,7 +63,7 @@ def test_reset_to_demo_data_is_offered_only_on_demo_data(open_page, database) ->
     """On a register that holds real mines (here one imported by a person), a reset would destroy them: the
     section is not there at all."""
     mine = next(database.query("SELECT * FROM mines LIMIT 1"))
-    registry.create_mine(database, dict(mine, licence_no="C4200002023017110199999", name="某县某矿业公司某矿"), "组织者")
+    registry.create_mine(database, dict(mine, licence_no="C4200002023017110199999", name="某县某矿业公司某矿"), System("组织者"))
     at = open_page("pages/settings.py", account(ADMIN))
     assert not [b for b in at.button if b.label == "重置为演示数据"]
     assert "演示数据" not in [h.value for h in at.subheader]

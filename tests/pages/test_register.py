@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core import registry
+from core.access import System
 from tests.pages.conftest import button, widget
 
 PAGE = "pages/register.py"
@@ -97,7 +98,7 @@ def test_a_save_after_someone_else_saved_is_a_conflict_not_an_overwrite(open_pag
     at = open_mine(open_page, mine)
     # Someone else saves the same mine after this user opened it.
     other = dict(mine, owner="另一位同事填写的采矿权人")
-    registry.update_mine(database, mine["id"], other, mine["version"], "同事")
+    registry.update_mine(database, mine["id"], other, mine["version"], System("同事"))
     at.text_input(key=form_key(mine, "owner")).set_value("我填写的采矿权人").run()
     at.button(key=form_key(mine, "save")).click().run()
     assert any("已被他人修改" in e.value for e in at.error)

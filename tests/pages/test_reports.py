@@ -10,6 +10,7 @@ from datetime import date
 import openpyxl
 
 from core import demo, inspections, reports
+from core.access import System
 from tests.pages.conftest import button, widget
 from tests.test_followup import submit
 
@@ -111,7 +112,7 @@ def test_a_text_older_than_the_records_is_flagged_and_can_be_redrafted(open_page
     campaign, mines = under_way(database)
     submitted = int((mines["record_status"] == "已提交").sum())
     stats = reports.statistics(database, campaign)
-    reports.save_sections(database, campaign.id, {**reports.draft_sections(stats), "overview": "旧的工作概况"}, 0, "组织者")
+    reports.save_sections(database, campaign.id, {**reports.draft_sections(stats), "overview": "旧的工作概况"}, 0, System("组织者"))
     at = show_tab(open_page(PAGE), "核查报告（附件2）")
     assert not [w for w in at.warning if "草稿可能过时" in w.value]
     draft = int(mines[mines["record_status"] == "草稿"].iloc[0]["id"])

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from core import audit, campaigns, demo, sampling, teams
+from core.access import System
 from tests.pages.conftest import button
 
 THIS_YEAR = date.today().year
@@ -27,8 +28,8 @@ def drawn_campaign(open_page, database, witness: str = "见证 11 22"):
     """A campaign created on the page, then frozen and drawn (as the meeting would)."""
     at = create_campaign(open_page)
     [campaign] = campaigns.list_campaigns(database)
-    frozen = campaigns.freeze(database, campaign.id, "组织者")
-    campaigns.confirm(database, frozen["id"], witness, "组织者", "湖北省")
+    frozen = campaigns.freeze(database, campaign.id, System("组织者"))
+    campaigns.confirm(database, frozen["id"], witness, System("组织者"), "湖北省")
     return at.run(), campaign
 
 
@@ -92,8 +93,8 @@ def test_draw_the_teams_after_the_mines(open_page, database) -> None:
 
 def test_an_earlier_draw_stays_visible_after_a_redraw(open_page, database) -> None:
     _, campaign = drawn_campaign(open_page, database, "第一次 11 22")
-    second = campaigns.freeze(database, campaign.id, "组织者", redraw_reason="名录更正后重新抽取")
-    campaigns.confirm(database, second["id"], "第二次 33 44", "组织者", "湖北省")
+    second = campaigns.freeze(database, campaign.id, System("组织者"), redraw_reason="名录更正后重新抽取")
+    campaigns.confirm(database, second["id"], "第二次 33 44", System("组织者"), "湖北省")
     at = open_page(PAGE)
     assert "下载第 1 次抽签记录（JSON）" in [b.label for b in at.download_button]
     assert any("见证输入“第一次 11 22”" in m.value for m in at.markdown)
@@ -101,7 +102,7 @@ def test_an_earlier_draw_stays_visible_after_a_redraw(open_page, database) -> No
 
 def test_ministry_direct_mines_are_listed_not_drawn(open_page, database) -> None:
     national = [m["licence_no"] for m in campaigns.national_mines(database)][:2]
-    campaigns.create(database, 2023, "任务", date(2023, 11, 30), sampling.Rules(), national, "组织者")
+    campaigns.create(database, 2023, "任务", date(2023, 11, 30), sampling.Rules(), national, System("组织者"))
     at = open_page(PAGE)
     listed = next(d.value for d in at.dataframe if "采矿许可证号" in d.value.columns)
     assert set(listed["采矿许可证号"]) == set(national)
@@ -138,7 +139,7 @@ def test_the_chosen_campaign_stays_chosen_across_edits(open_page, database) -> N
     """Two campaigns of an older database with the same title: told apart, and an edit of the one chosen
     keeps it on the page (it used to jump to the other one)."""
     first = campaigns.create(database, THIS_YEAR, "湖北省核查", campaigns.default_deadline(THIS_YEAR),
-                             sampling.Rules(), [], "组织者")
+                             sampling.Rules(), [], System("组织者"))
     database.execute("INSERT INTO campaigns (year, title, deadline, rules, ministry_direct, created_at, updated_at) "
                      "SELECT year, title, deadline, rules, ministry_direct, created_at, updated_at FROM campaigns")
     second = max(c.id for c in campaigns.list_campaigns(database))
@@ -224,7 +225,7 @@ def test_the_page_shows_what_the_rules_will_draw_and_warns_before_the_freeze(ope
     assert [w.value for w in at.warning if w.value in expected] == expected
     # Open-pit at its own 10 %, the rest of 30 % at random: a real random part, no warning about it.
     rules = sampling.Rules(ratio=0.3, policy={"问题线索": "all", "回头看整改要求": "all", "露天开采": 0.1})
-    campaigns.update_rules(database, campaign.id, campaign.title, campaign.deadline, rules, [], campaign.version, "组织者",
+    campaigns.update_rules(database, campaign.id, campaign.title, campaign.deadline, rules, [], campaign.version, System("组织者"),
                            basis=[campaigns.BASIS_PRESETS[0]])
     at.run()
     assert not any("没有任何矿山由随机抽取产生" in w.value for w in at.warning)
@@ -235,9 +236,9 @@ def test_the_page_shows_what_the_rules_will_draw_and_warns_before_the_freeze(ope
 def test_a_basis_document_s_ratio_is_enforced(database) -> None:
     demo.load_demo(database, mines=60)
     with pytest.raises(campaigns.CampaignError, match="自然资办函〔2023〕1017号）要求核查比例不低于 20%"):
-        campaigns.create(database, 2023, "任务", date(2023, 11, 30), sampling.Rules(ratio=0.1), [], "组织者",
+        campaigns.create(database, 2023, "任务", date(2023, 11, 30), sampling.Rules(ratio=0.1), [], System("组织者"),
                          basis=[campaigns.BASIS_PRESETS[0]])
-    campaign_id = campaigns.create(database, 2025, "任务", date(2025, 11, 30), sampling.Rules(ratio=0.1), [], "组织者",
+    campaign_id = campaigns.create(database, 2025, "任务", date(2025, 11, 30), sampling.Rules(ratio=0.1), [], System("组织者"),
                                    basis=[campaigns.BASIS_PRESETS[1], {"title": "《湖北省自然资源厅关于…的通知》", "number": ""}])
     assert [campaigns.citation(d) for d in campaigns.get(database, campaign_id).basis][1] == "《湖北省自然资源厅关于…的通知》"
 
@@ -254,4 +255,4 @@ def test_the_key_areas_to_photograph_are_a_campaign_setting(open_page, database)
     assert "须拍摄的重点区域 矿容矿貌、开采区、生态修复区、重点设备" in " ".join(campaigns.history(database, campaign.id)["说明"])
     with pytest.raises(campaigns.CampaignError, match="至少选择一个"):
         campaigns.update_rules(database, campaign.id, campaign.title, campaign.deadline, campaign.rules, [],
-                               campaigns.get(database, campaign.id).version, "组织者", photo_areas=[])
+                               campaigns.get(database, campaign.id).version, System("组织者"), photo_areas=[])
