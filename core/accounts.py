@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
-from core import access, audit
+from core import access, audit, limits
 from core.access import ADMIN, INSPECTOR, ROLES, User
 from core.db import now, transaction
 
@@ -76,6 +76,7 @@ def _check_fields(db: Database, role: str, name: str, inspector_id: int | None) 
         raise AccountError(f"未知的角色：{role}（应为 {'、'.join(ROLES)} 之一）。")
     if not name.strip():
         raise AccountError("请填写姓名。")
+    limits.check(AccountError, ("姓名", name, limits.NAME))
     if role == INSPECTOR and inspector_id is None:
         raise AccountError("核查员账号须关联核查人员名录中的一名人员。")
     if inspector_id is not None and not db.execute("SELECT 1 FROM inspectors WHERE id = ?", [inspector_id]).fetchone():

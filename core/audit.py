@@ -65,11 +65,16 @@ def _text(value: Any) -> Any:
     return str(value)
 
 
+MAX_ENTRY = 2_000_000  # characters of one entry: the largest write (a report's sections, old and new) is far less
+
+
 def log(db: Database, actor: str, action: str, target: str, old: Any = None, new: Any = None, **extra: Any) -> int:
     """Append an entry; returns its sequence number. ``target`` names what was written (e.g. a mine's
     licence number, 'campaign 3', 'record 12'); ``old``/``new`` the values before and after."""
     detail = json.dumps({k: _text(v) for k, v in {"old": old, "new": new, **extra}.items() if v is not None},
                         ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if len(detail) + len(target) + len(actor) > MAX_ENTRY:  # every input is bounded before; this is the backstop
+        raise AuditError(f"本次操作要记入审计日志的内容过多（{len(detail)} 字），没有执行。")
     with transaction(db):
         last = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)

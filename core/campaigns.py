@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit, followup, registry, sampling, settings
+from core import access, audit, followup, limits, registry, sampling, settings
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
 from core.labels import LEVELS, METHODS, STATUS_LISTED, SUBMITTED
@@ -192,6 +192,7 @@ def _check_basis(basis: list[dict[str, Any]], rules: sampling.Rules) -> list[dic
         title = str(document.get("title", "")).strip().strip("《》")
         if not title:
             raise CampaignError("依据文件须填写文件名称（文号可以为空）")
+        limits.check(CampaignError, ("依据文件名称", title, limits.LINE), ("文号", document.get("number", ""), limits.LINE))
         documents.append({"title": title, "number": str(document.get("number", "")).strip(),
                           **({"ratio": float(document["ratio"])} if document.get("ratio") else {})})
         if document.get("ratio") and rules.ratio < float(document["ratio"]) - 1e-9:
@@ -203,6 +204,7 @@ def _check_basis(basis: list[dict[str, Any]], rules: sampling.Rules) -> list[dic
 def _check_photo_areas(areas: list[str] | tuple[str, ...]) -> list[str]:
     """The key areas a record must have photos of: named, each once."""
     cleaned = list(dict.fromkeys(str(area).strip() for area in areas if str(area).strip()))
+    limits.check(CampaignError, *(("重点区域", area, limits.LINE) for area in cleaned))
     if not cleaned:
         raise CampaignError("请至少选择一个须拍摄核查影像的重点区域（通知要求记录矿容矿貌、开采区、生态修复区等重点区域）")
     return cleaned
@@ -213,6 +215,7 @@ def _check_title(db: Database, year: int, title: str, campaign_id: int | None = 
     which are shown with their number and can still be renamed)."""
     if not title.strip():
         raise CampaignError("请填写任务名称")
+    limits.check(CampaignError, ("任务名称", title, limits.LINE))
     if db.execute("SELECT 1 FROM campaigns WHERE year = ? AND title = ? AND id != ?",
                   [year, title.strip(), campaign_id or 0]).fetchone():
         raise CampaignError(f"{year}年度已有名为“{title.strip()}”的核查任务，请换一个任务名称（如注明批次）")
@@ -299,6 +302,7 @@ def delete(db: Database, campaign_id: int, reason: str, actor: str) -> None:
     access.require(actor, access.CAMPAIGNS)
     if not reason.strip():
         raise CampaignError("请填写删除理由")
+    limits.check(CampaignError, ("删除理由", reason, limits.TEXT))
     with transaction(db):
         campaign = get(db, campaign_id)
         statuses = {row[0] for row in db.execute("SELECT status FROM draws WHERE campaign_id = ?", [campaign_id])}
@@ -380,6 +384,7 @@ def freeze(db: Database, campaign_id: int, actor: str, redraw_reason: str = "") 
             raise CampaignError("名录已冻结，请先完成抽取或作废冻结")
         if campaign.current_draw_id is not None and not redraw_reason.strip():
             raise CampaignError("本任务已有确认的抽取结果。重新抽取必须填写书面理由")
+        limits.check(CampaignError, ("重新抽取理由", redraw_reason, limits.TEXT))
         followup.flag_open_cases(db, campaign_id, actor)  # open rectifications of earlier years: priority
         rows = sampling.snapshot(scope(db, campaign))
         if not rows:
@@ -413,6 +418,7 @@ def discard(db: Database, draw_id: int, reason: str, actor: str) -> None:
     access.require(actor, access.CAMPAIGNS)
     if not reason.strip():
         raise CampaignError("请填写作废理由")
+    limits.check(CampaignError, ("作废理由", reason, limits.TEXT))
     with transaction(db):
         draw_row = _frozen(db, draw_id)
         db.execute("UPDATE draws SET status = ? WHERE id = ?", [DISCARDED, draw_id])
@@ -483,6 +489,7 @@ def record_exemption(db: Database, campaign: Campaign, licence_no: str, reason: 
     access.require(actor, access.CAMPAIGNS)
     if not reason.strip():
         raise CampaignError("请填写未核查的原因（如停产、已关闭、正在整改无法进场）")
+    limits.check(CampaignError, ("未核查的原因", reason, limits.TEXT))
     with transaction(db):
         row = db.execute("SELECT c.mine_id, m.name FROM campaign_mines c JOIN mines m ON m.id = c.mine_id "
                          "WHERE c.draw_id = ? AND c.licence_no = ?", [campaign.current_draw_id or 0, licence_no]).fetchone()

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit, config, evidence, registry
+from core import access, audit, config, evidence, limits, registry
 from core.db import now, transaction
 from core.labels import AREAS, FOUND, LEVELS, RECTIFY, REMOVE, SUBMITTED
 
@@ -208,6 +208,8 @@ def update_case(db: Database, case_id: int, contact: str, phone: str, deadline: 
                 actor: str, reason: str = "") -> None:
     """The mine's responsible contact, and the deadline (a changed deadline needs a reason)."""
     access.require(actor, access.FOLLOW_UP)
+    limits.check(FollowUpError, ("联系人", contact, limits.NAME), ("联系电话", phone, limits.NAME),
+                 ("调整期限的理由", reason, limits.TEXT))
     with transaction(db):
         case = _open_case(db, case_id, expected_version)
         changed = deadline.isoformat() != case.deadline
@@ -223,6 +225,7 @@ def update_case(db: Database, case_id: int, contact: str, phone: str, deadline: 
 def complete_item(db: Database, item_id: int, done: bool, note: str, actor: str) -> None:
     """Mark one problem rectified (or not yet), with what shows it."""
     access.require(actor, access.FOLLOW_UP)
+    limits.check(FollowUpError, ("整改情况说明", note, limits.TEXT))
     with transaction(db):
         row = db.execute("SELECT case_id, seq, problem FROM rectification_items WHERE id = ?", [item_id]).fetchone()
         if row is None:
@@ -277,6 +280,7 @@ def add_step(db: Database, case_id: int, kind: str, on_date: date, people: str, 
         raise FollowUpError("请选择复核结论：通过或未通过。")
     if not text.strip():
         raise FollowUpError("请填写" + ("整改材料的内容" if kind == SENT else "复核情况") + "。")
+    limits.check(FollowUpError, ("内容", text, limits.TEXT), ("参加人员", people, limits.LINE))
     stored = [(upload, store_file(upload)) for upload in files]
     with transaction(db):
         case = _open_case(db, case_id, expected_version)
@@ -401,6 +405,7 @@ def approve_removal(db: Database, removal_id: int, removed_on: date, document_no
     """The province removes a provincial, city or county mine: the register marks it 已移出 with the date,
     the reason and the document number, and it drops out of later draws."""
     access.require(actor, access.FOLLOW_UP)
+    limits.check(FollowUpError, ("文号", document_no, limits.LINE), ("移出原因", reason, limits.TEXT))
     if not document_no.strip() or not reason.strip():
         raise FollowUpError("移出须填写移出情形和文件文号。")
     with transaction(db):
@@ -415,6 +420,7 @@ def keep_listed(db: Database, removal_id: int, reason: str, expected_version: in
     access.require(actor, access.FOLLOW_UP)
     if not reason.strip():
         raise FollowUpError("不予移出须填写理由。")
+    limits.check(FollowUpError, ("不予移出的理由", reason, limits.TEXT))
     with transaction(db):
         removal = _open_removal_case(db, removal_id, expected_version, (PENDING,))
         _close_removal(db, removal, KEPT, actor, decision=f"不予移出：{reason.strip()}", decided_on=date.today().isoformat())
@@ -437,6 +443,7 @@ def record_decision(db: Database, removal_id: int, removed: bool, announcement_n
     """The ministry's decision on a national mine, with its announcement number and date: only a decision
     to remove changes the register."""
     access.require(actor, access.FOLLOW_UP)
+    limits.check(FollowUpError, ("公告文号", announcement_no, limits.LINE))
     if not announcement_no.strip():
         raise FollowUpError("请填写自然资源部公告（文件）的文号。")
     with transaction(db):
@@ -468,6 +475,7 @@ def set_situation(db: Database, removal_id: int, situation: str, grounds: list[s
 def restore(db: Database, mine_id: int, reason: str, actor: str) -> None:
     """Put a removed mine back on the list (e.g. the decision was reversed); the reason is required."""
     access.require(actor, access.FOLLOW_UP)
+    limits.check(FollowUpError, ("恢复的理由", reason, limits.TEXT))
     mine = registry.get_mine(db, mine_id)
     registry.restore_mine(db, mine_id, reason, mine["version"], actor)
 

@@ -39,7 +39,7 @@ import pandas as pd
 import python_calamine
 from sqlite_utils import Database
 
-from core import normalize, reference, regions, registry, settings
+from core import limits, normalize, reference, regions, registry, settings
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import COLUMN_LABELS, FIELD_BY_KEY, FIELDS, STATUS_REMOVED
@@ -57,7 +57,7 @@ MAX_BOOK_CELLS = 10_000_000  # the same, all sheets of a workbook together
 MAX_BOOK_TEXT = 50_000_000  # characters of shared text copied into the cells of all sheets
 MAX_UNPACKED_MB = 200  # an .xlsx is a zip: its parts together, unpacked
 MAX_PARTS = 1_000
-MAX_CELL_CHARS = 2_000  # a mine's name or address takes a few hundred at most
+MAX_CELL_CHARS = limits.CELL  # a mine's name or address takes a few hundred at most
 
 _REQUIRED = [f for f in FIELDS if f.required]
 _LABELS = {f.key: f.label for f in FIELDS}

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit, campaigns, config, evidence, followup, indicators, reference, registry, settings, teams
+from core import access, audit, campaigns, config, evidence, followup, indicators, limits, reference, registry, settings, teams
 from core.config import DATA_FILES
 from core.db import now, transaction
 from core.exports import chinese_date, chinese_time
@@ -377,8 +377,12 @@ def _check_patch(patch: dict[str, Any]) -> None:
         if key == "checklist":
             if not isinstance(value, dict):
                 raise ValueError("checklist must be a dict")
+            limits.check(InspectionError, *((f"{FIELDS[key]}：{item}", note, limits.LINE)
+                                            for item, marks in value.items() for note in dict(marks).values()))
         elif not isinstance(value, str):
             raise ValueError(f"{key} must be text")
+        else:
+            limits.check(InspectionError, (FIELDS[key], value, limits.TEXT))
     for key in ("date_from", "date_to", "rectify_deadline"):
         if patch.get(key):
             date.fromisoformat(patch[key])
@@ -474,8 +478,9 @@ def sign(db: Database, record_id: int, inspector_id: int, actor: str, proxy_reas
     A logged-in inspector confirms from their own account (``inspector_id`` is their own). A member may
     confirm for another member only as 代签 (a team sharing one device on site), with ``proxy_reason``:
     the confirmation then says who gave it and why, and so do the audit trail and the PDF. The command
-    line (a plain name, e.g. the demo loader) confirms as the member it names.
+    line (a :class:`access.System` actor, e.g. the demo loader) confirms as the member it names.
     """
+    limits.check(InspectionError, ("代签理由", proxy_reason, limits.LINE))
     with transaction(db):
         record = get(db, record_id)
         _require_record(db, actor, record)
@@ -617,6 +622,7 @@ def amend(db: Database, record_id: int, patch: dict[str, Any], reason: str, expe
     _check_patch(patch)
     if not reason.strip():
         raise InspectionError("更正已提交的核查记录必须填写理由")
+    limits.check(InspectionError, ("更正理由", reason, limits.TEXT))
     with transaction(db):
         record = get(db, record_id)
         _require_record(db, actor, record)
@@ -664,6 +670,7 @@ def add_evidence(db: Database, record_id: int, data: bytes, filename: str, area:
     The original is kept unchanged under its SHA-256 (see :mod:`core.evidence`); refusals
     (not an image, too large, already attached) raise with a Chinese message.
     """
+    limits.check(InspectionError, ("影像说明", caption, limits.LINE), ("文件名", filename, limits.FILE_NAME))
     record = get(db, record_id)
     allowed = photo_areas(campaigns.get(db, record.campaign_id))
     if area not in allowed:

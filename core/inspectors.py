@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit, importer, normalize, regions, settings
+from core import access, audit, importer, limits, normalize, regions, settings
 from core.db import now, transaction
 from core.validation import ERROR, WARNING, Problem
 
@@ -199,6 +199,7 @@ def save(db: Database, values: dict[str, Any], inspector_id: int | None = None, 
          *, actor: str) -> int:
     """Add an inspector or change one (validated values); refuses a stale edit."""
     access.require(actor, access.INSPECTORS)
+    limits.check(ValueError, *((FIELDS[key][0] if key in FIELDS else key, value, limits.CELL) for key, value in values.items()))
     stamp = now()
     duplicate = db.execute("SELECT id FROM inspectors WHERE name = ? AND unit = ?", [values["name"], values["unit"]]).fetchone()
     if duplicate and duplicate[0] != inspector_id:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, audit
+from core import access, audit, limits
 from core.db import now, transaction
 from core.exports import chinese_time
 from core.labels import COLUMN_LABELS, LEVELS, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, OPEN_PIT, STATUS_LISTED, STATUS_REMOVED
@@ -177,9 +177,15 @@ def flag_for_rectification(db: Database, mine_id: int, actor: str, note: str) ->
               new={"flag_rectify": 1}, reason=note)
 
 
+def _check_lengths(values: dict[str, Any]) -> None:
+    limits.check(RegistryError, *((COLUMN_LABELS.get(key, key), values.get(key), limits.CELL) for key in EDITABLE),
+                 ("说明", values.get("note"), limits.TEXT))
+
+
 def create_mine(db: Database, values: dict[str, Any], actor: str, note: str = "") -> int:
     """Add a mine (values already validated). Raises RegistryError if the licence number exists."""
     access.require(actor, access.REGISTER)
+    _check_lengths(values)
     with transaction(db):
         mine_id = _insert(db, values, actor, "新增", note, now())
         audit.log(db, actor, "名录：新增矿山", values["licence_no"], new={k: v for k, v in values.items() if k in EDITABLE})
@@ -203,6 +209,7 @@ def update_mine(db: Database, mine_id: int, values: dict[str, Any], expected_ver
                 note: str = "", action: str = "编辑") -> dict[str, tuple[str, str]]:
     """Change a mine; returns what changed. Raises ConflictError if someone saved it in between."""
     access.require(actor, access.REGISTER)
+    _check_lengths(values)
     with transaction(db):
         diff = _update(db, mine_id, values, expected_version, actor, action, note, now())
         if diff:
@@ -240,6 +247,7 @@ def remove_mine(db: Database, mine_id: int, removed_on: date, reason: str, expec
     access.require(actor, access.REGISTER)
     if not reason.strip():
         raise RegistryError("请填写移出原因")
+    limits.check(RegistryError, ("移出原因", reason, limits.TEXT))
     _set_status(db, mine_id, STATUS_REMOVED, removed_on.isoformat(), reason.strip(), expected_version, actor, "移出")
 
 
@@ -248,6 +256,7 @@ def restore_mine(db: Database, mine_id: int, reason: str, expected_version: int,
     access.require(actor, access.REGISTER)
     if not reason.strip():
         raise RegistryError("请填写恢复在册的原因")
+    limits.check(RegistryError, ("恢复在册的原因", reason, limits.TEXT))
     _set_status(db, mine_id, STATUS_LISTED, "", "", expected_version, actor, "恢复在册", note=reason.strip())
 
 

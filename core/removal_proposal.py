@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from core import access, audit, campaigns, followup, inspections, pdf, reference, reference_tables, settings
+from core import access, audit, campaigns, followup, inspections, limits, pdf, reference, reference_tables, settings
 from core.db import transaction
 from core.exports import chinese_date, landscape_pages, workbook
 from core.followup import FollowUpError
@@ -239,6 +239,8 @@ def save_letter(db: Database, campaign: campaigns.Campaign, edited: Letter, item
     """Keep the coordinator's letter with the campaign. Refuses (FollowUpError, every problem at once) a
     letter without unit or text, or with a phone number that is not one."""
     access.require(actor, access.FOLLOW_UP)
+    limits.check(FollowUpError, ("报送单位", edited.unit, limits.LINE), ("联系人", edited.contact, limits.NAME),
+                 ("联系电话", edited.phone, limits.NAME), ("函的正文", edited.body, limits.SECTION))
     problems = []
     if not edited.unit.strip():
         problems.append("请填写报送单位（本省自然资源主管部门的全称）。")

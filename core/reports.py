@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, campaigns, followup, inspections, registry, sampling, settings, teams
+from core import access, campaigns, followup, inspections, limits, registry, sampling, settings, teams
 from core.db import now, transaction
 from core.exports import chinese_date, csv_safe, landscape_pages, workbook
 from core.labels import (AREAS, CONCLUSIONS, DRAFT, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS,
@@ -623,6 +623,7 @@ def save_sections(db: Database, campaign_id: int, sections: dict[str, str], expe
     unknown = set(sections) - set(SECTIONS) - {"unit", "date"}
     if unknown:
         raise ValueError(f"unknown report sections: {sorted(unknown)}")
+    limits.check(ReportError, *((HEADINGS.get(key, key), text, limits.SECTION) for key, text in sections.items()))
     with transaction(db):
         current = saved_sections(db, campaign_id)
         version = current["version"] if current else 0

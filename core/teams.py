@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlite_utils import Database
 
-from core import access, campaigns, inspectors, sampling
+from core import access, campaigns, inspectors, limits, sampling
 from core.db import now, transaction
 
 LEADER = "组长"
@@ -290,6 +290,7 @@ def swap_member(db: Database, team_draw_id: int, out_id: int, in_id: int, reason
     access.require(actor, access.CAMPAIGNS)
     if not reason.strip():
         raise TeamError("调换人员必须填写理由")
+    limits.check(TeamError, ("调换理由", reason, limits.TEXT))
     with transaction(db):
         draw_row = next(db.query("SELECT * FROM team_draws WHERE id = ?", [team_draw_id]))
         slot = list(db.query("SELECT * FROM team_members WHERE team_draw_id = ? AND inspector_id = ?",

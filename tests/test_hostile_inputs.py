@@ -179,3 +179,42 @@ def test_failed_logins_are_counted_against_the_real_client(monkeypatch, peer, he
     from ui import auth
     monkeypatch.setattr(streamlit, "context", SimpleNamespace(url="", headers=headers, ip_address=peer))
     assert auth.client_address() == client
+
+
+def test_every_free_text_input_is_bounded_on_the_server(demo_db) -> None:
+    """A form, or a script posing as one, cannot store a huge text: record fields, captions, file names,
+    reasons, names, titles, report sections and letters are each refused with the field named."""
+    from datetime import date
+
+    from core import accounts, inspections, limits
+    from core.access import System
+    from tests.photos import make_photo
+    actor = System("测试")
+    huge = "长" * (limits.SECTION + 1)
+    campaign = demo.start_campaign(demo_db)
+    first = inspections.campaign_records(demo_db, campaign).iloc[0]
+    record = inspections.open_record(demo_db, campaign, int(first["id"]), actor)
+    mine = registry.get_by_licence(demo_db, first["licence_no"])
+    before = demo_db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    refusals = [
+        (inspections.InspectionError, "意见建议", lambda: inspections.save_draft(
+            demo_db, record.id, {"opinions": huge}, record.version, actor)),
+        (inspections.InspectionError, "影像说明", lambda: inspections.add_evidence(
+            demo_db, record.id, make_photo(), "a.jpg", campaign.photo_areas[0], huge, actor)),
+        (inspections.InspectionError, "文件名", lambda: inspections.add_evidence(
+            demo_db, record.id, make_photo(), "甲" * 300 + ".jpg", campaign.photo_areas[0], "", actor)),
+        (accounts.AccountError, "姓名", lambda: accounts.create_user(
+            demo_db, "changming", huge, "查看者", "mima12345", actor)),
+        (campaigns.CampaignError, "任务名称", lambda: campaigns.create(
+            demo_db, 2030, huge, date(2030, 11, 30), campaign.rules, [], actor)),
+        (campaigns.CampaignError, "未核查的原因", lambda: campaigns.record_exemption(
+            demo_db, campaign, first["licence_no"], huge, actor)),
+        (reports.ReportError, "工作概况", lambda: reports.save_sections(demo_db, campaign.id, {"overview": huge}, 0, actor)),
+        (registry.RegistryError, "矿山名称", lambda: registry.update_mine(
+            demo_db, mine["id"], {**mine, "name": huge}, mine["version"], actor)),
+    ]
+    for error, label, attempt in refusals:
+        with pytest.raises(error, match=f"“[^”]*{label}[^”]*”过长"):
+            attempt()
+    assert demo_db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == before  # nothing written
+    assert inspections.get(demo_db, record.id).content["opinions"] == ""
