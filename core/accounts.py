@@ -2,8 +2,8 @@
 
 Passwords are hashed with Argon2id (``argon2-cffi``); nothing but the hash is stored. A login that
 fails counts against the name typed and the client it came from; after :data:`MAX_FAILURES` failures
-in a row that name waits :data:`LOCK_MINUTES` on that client (see :func:`authenticate`). Logins, failed logins, logouts and every change of an account go into the audit
-trail. Who may do what is :mod:`core.access`; an account's role is one of ``access.ROLES``.
+in a row that name waits :data:`LOCK_MINUTES` on that client (see :func:`authenticate`). Logins, failed
+logins, logouts and every change of an account go into the audit trail. Who may do what is :mod:`core.access`; an account's role is one of ``access.ROLES``.
 """
 
 from __future__ import annotations
