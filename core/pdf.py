@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 import subprocess
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from fontTools import ttLib
 from fpdf import FPDF, XPos, YPos
+from fpdf.enums import Align
+from fpdf.util import Padding
 from fpdf.fonts import SubsetMap, TTFFont
 
 ENV_FONT = "GREENMINE_PDF_FONT"
@@ -177,6 +181,96 @@ def _add_font(doc: FPDF, family: str, font: Font) -> None:
         doc._set_min_pdf_version("1.6")
 
 
+# --- Chinese line breaking (GB/T 15834 punctuation, kinsoku as in JIS X 4051) ---------------------------
+
+# Never at the start of a line: closing punctuation, and marks that belong to what precedes them.
+CLOSING = "，。、；：？！）」』》〉〕】〗”’…‥々ー～·・%‰℃,.;:?!)]}"
+# Never at the end of a line: opening punctuation.
+OPENING = "（「『《〈〔【〖“‘([{"
+# Units kept with the number before them (longest first, so that 万吨 wins over 万).
+UNITS = sorted("""万吨/年 万立方米/年 万立方米 万平方米 平方公里 平方米 立方米 万元 亿元 万吨 千吨 公顷 公里 千米 毫米 厘米
+    万 亿 千 百 吨 亩 米 座 个 项 条 人 名 家 处 次 页 份 张 件 台 辆 天 周 元 年 月 日 时 分 秒 号 级 版 倍 类 批 组 户 宗 km m
+    t ha mm cm kg % ‰ ℃ °""".split(), key=len, reverse=True)
+_UNIT = "|".join(re.escape(u) for u in UNITS)
+_NUMBER = r"[-+±]?\d+(?:[.,]\d+)*"
+# What no line break may cut: a date (2027年4月30日), a number with its unit (30万吨/年, 5.2 公顷, 20%),
+# '——' and '……', and a Latin word or licence number (C4200002011011120112345).
+_UNBREAKABLE = (rf"\d{{1,4}}年\d{{1,2}}月(?:\d{{1,2}}日)?|\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}时\d{{1,2}}分"
+                rf"|(?:第 ?)?{_NUMBER}(?: ?(?:{_UNIT})(?:/(?:{_UNIT}|[a-z]))?)?(?![A-Za-z0-9])"
+                r"|[A-Za-z0-9](?:[A-Za-z0-9_\-/#&.·@]*[A-Za-z0-9])?|—+|…+")
+BLANKS = " \t\u3000\u00a0"
+# One cluster: a run of blanks, or opening marks + one character or unbreakable unit + closing marks.
+_CLUSTER = re.compile(rf"[{BLANKS}]+|[{re.escape(OPENING)}]*(?:{_UNBREAKABLE}|[^{BLANKS}])[{re.escape(CLOSING)}]*")
+
+
+def _clusters(paragraph: str) -> list[str]:
+    """The paragraph cut where a line may break (between any two clusters)."""
+    return _CLUSTER.findall(paragraph)
+
+
+def break_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (``measure`` gives a string's width in the
+    current font), as Chinese is set:
+
+    - a line never starts with closing punctuation (，。、；：？！）」』》… and , . ; : ? ! ) ]) nor ends
+      with opening punctuation (（「『《〈“‘ ( [);
+    - a date (2027年4月30日), a number with its unit (30万吨/年, 41座, 5.2 公顷, 20%) and a Latin word or
+      licence number stay on one line, unless one alone is wider than the line (then it breaks where
+      it must);
+    - explicit newlines are kept; blanks where a line breaks are dropped (a paragraph's leading
+      blanks, its indent, are kept); tabs are read as spaces.
+
+    Returns at least one line (an empty string for empty text).
+    """
+    lines: list[str] = []
+    for paragraph in text.replace("\t", " ").replace("\r", "").split("\n"):
+        current, used, wrapped = "", 0.0, False
+        for cluster in _clusters(paragraph):
+            blank = cluster[0] in BLANKS
+            if blank and wrapped and not current:
+                continue  # no line but the first starts with blanks
+            size = measure(cluster)
+            if used + size <= width:
+                current += cluster
+                used += size
+                continue
+            if current.strip(BLANKS):
+                lines.append(current.rstrip(BLANKS))
+                current, used, wrapped = "", 0.0, True
+            if blank:
+                continue  # the break falls on the blanks: they go
+            if used + size <= width:
+                current += cluster
+                used += size
+                continue
+            # Wider than a whole line: broken inside, still never before a closing or after an opening mark.
+            for ch in cluster:
+                step = measure(ch)
+                if used + step > width and current.strip(BLANKS):
+                    cut = len(current)
+                    while cut > 1 and (current[cut - 1] in OPENING or (current + ch)[cut] in CLOSING):
+                        cut -= 1
+                    lines.append(current[:cut])
+                    current, wrapped = current[cut:], True
+                    used = measure(current)
+                current += ch
+                used += step
+        if current.strip(BLANKS) or not wrapped:
+            lines.append(current.rstrip(BLANKS))
+    return lines
+
+
+def _narrow(ch: str) -> bool:
+    return ch < "\u2e80"  # Latin, digits, ASCII punctuation and blanks: no extra space inside them
+
+
+def justify_gaps(line: str) -> list[int]:
+    """Where a justified line may take extra space: between two characters of which one is CJK, after
+    the paragraph's indent (which stays as wide as it is)."""
+    indent = len(line) - len(line.lstrip(BLANKS))
+    return [i for i in range(indent + 1, len(line)) if not (_narrow(line[i - 1]) and _narrow(line[i]))]
+
+
 class Document(FPDF):
     """An A4 document with a CJK font, a running header and page numbers (第 n 页 / 共 m 页)."""
 
@@ -228,71 +322,82 @@ class Document(FPDF):
         self.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("cjk", size=10.5)
 
-    def paragraph(self, text: str, size: float = 10.5) -> None:
+    def paragraph(self, text: str, size: float = 10.5, height: float = 6, align: str = "J") -> None:
+        """Text across the page, broken as Chinese is set (:func:`break_lines`); each line of a justified
+        paragraph but its last fills the width (:meth:`justified_line`)."""
         self.set_font("cjk", size=size)
-        self.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.text_block(text, height, align)
         self.set_font("cjk", size=10.5)
 
-    def grid(self, headings: list[str], rows: list[list[object]], widths: list[float], size: float = 9) -> None:
-        """A bordered table, one line per row (long text is shortened with "…"), heading on every page.
+    def text_block(self, text: str, height: float, align: str = "J") -> None:
+        """``text`` from the left margin to the right one, a line every ``height`` mm, a new page where
+        the page is full; ``align`` "J" (justified, the last line of each paragraph flush left), "L",
+        "C" or "R"."""
+        width = self.epw - 2 * self.c_margin
+        for paragraph in text.split("\n"):
+            lines = self.wrap(paragraph, width)
+            for number, line in enumerate(lines):
+                if self.will_page_break(height):
+                    self.add_page(orientation=self.cur_orientation)
+                self.set_x(self.l_margin)
+                if align == "J" and number < len(lines) - 1 and self.justified_line(line, width, height):
+                    continue
+                super().cell(self.epw, height, line, align="L" if align == "J" else align,
+                             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-        Plain cells rather than fpdf2's ``table()``: a list of 2,000 drawn mines takes a fraction of a
-        second instead of several seconds.
-        """
-        height = size * 0.62
-        widths = [w * (self.epw / sum(widths)) for w in widths]
+    def justified_line(self, line: str, width: float, height: float) -> bool:
+        """Draw ``line`` filling ``width`` at the current height, the extra space spread evenly between
+        CJK characters (none inside a Latin word or a number). False, nothing drawn, when that would
+        leave a gap wider than about one character: the caller then sets the line flush left."""
+        gaps = justify_gaps(line)
+        spare = width - self.measure(line)
+        if not gaps or spare <= 0.01:
+            return False
+        spacing = spare / len(gaps)
+        if spacing > self.font_size * 1.05:
+            return False
+        x, y = self.l_margin + self.c_margin, self.y + 0.5 * height + 0.3 * self.font_size
+        for start, end in zip([0, *gaps], [*gaps, len(line)]):
+            piece = line[start:end]
+            if piece.strip(BLANKS):
+                self.text(x, y, piece)
+            x += self.measure(piece) + spacing
+        self.set_xy(self.l_margin, self.y + height)
+        return True
 
-        def heading_row() -> None:
-            self.set_font("cjk", "", size)
-            self.set_fill_color(226, 239, 218)
-            for text, width in zip(headings, widths):
-                self.cell(width, height, text, border=1, fill=True)
-            self.ln(height)
-            self.set_font("cjk", size=size)
-
-        lefts = [self.l_margin + sum(widths[:i]) for i in range(len(widths) + 1)]
-        baseline = height * 0.72
-
-        def column_lines(top: float) -> None:
-            # One line per column for the whole block on the page, not one per cell.
-            for left in lefts:
-                self.line(left, top, left, self.get_y())
-
-        heading_row()
-        top = self.get_y()
-        self.set_draw_color(170)
-        for row in rows:
-            if self.will_page_break(height):
-                column_lines(top)
-                self.add_page()
-                self.set_draw_color(0)
-                heading_row()
-                self.set_draw_color(170)
-                top = self.get_y()
-            y = self.get_y()
-            # text() and line() skip fpdf2's styled-text machinery that cell() goes through.
-            for value, left, width in zip(row, lefts, widths):
-                self.text(left + 0.75, y + baseline, self.fit(str(value), width - 1.5))
-            self.line(lefts[0], y + height, lefts[-1], y + height)
-            self.set_y(y + height)
-        column_lines(top)
-        self.set_draw_color(0)
-        self.set_font("cjk", size=10.5)
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", *args, **kwargs):  # type: ignore[override]
+        """fpdf2's ``multi_cell`` (which its ``table()`` draws cells with too), the text first broken as
+        Chinese is set (:func:`break_lines`). fpdf2's own "J" stretches only spaces, leaving wide gaps
+        in Chinese text, so justified text is set flush left here; :meth:`paragraph` justifies."""
+        if kwargs.get("markdown") or not text:
+            return super().multi_cell(w, h, text, *args, **kwargs)
+        padding = Padding.new(kwargs.get("padding", 0))
+        width = (w or (self.w - self.r_margin - self.x)) - padding.left - padding.right
+        width -= (0 if padding.left else self.c_margin) + (0 if padding.right else self.c_margin)
+        if not args and Align.coerce(kwargs.get("align", Align.J)) == Align.J:
+            kwargs["align"] = Align.L
+        # A hair narrower than fpdf2's limit, so that it never breaks a line again on rounding.
+        return super().multi_cell(w, h, "\n".join(self.wrap(text, width - 0.01)), *args, **kwargs)
 
     def wrapped_grid(self, headings: list[str], rows: list[list[object]], widths: list[float],
                      size: float = 9) -> None:
-        """A bordered table whose cells wrap (CJK text breaks anywhere), the heading repeated on every page.
+        """A bordered table whose cells wrap as Chinese is set (:func:`break_lines`), never shortened.
 
-        Like :meth:`grid`, drawn with text() and line(): a thousand rows take a second or two where
-        fpdf2's ``table()`` takes far longer.
+        A row is as tall as its tallest cell and moves whole to the next page when it does not fit (a
+        row taller than a page alone is continued over pages); the heading row is repeated on every
+        page and never left alone at a page foot. Drawn with text() and line(): a thousand rows take a
+        second or two where fpdf2's ``table()`` takes far longer.
         """
         line_height, pad = size * 0.5, 1.0
         widths = [w * (self.epw / sum(widths)) for w in widths]
         lefts = [self.l_margin + sum(widths[:i]) for i in range(len(widths) + 1)]
         self.set_font("cjk", size=size)
 
+        def tall(cells: list[list[str]]) -> float:
+            return max(len(lines) for lines in cells) * line_height + 2 * pad
+
         def draw_row(cells: list[list[str]], fill: bool = False) -> None:
-            height = max(len(lines) for lines in cells) * line_height + 2 * pad
+            height = tall(cells)
             y = self.get_y()
             if fill:
                 self.set_fill_color(226, 239, 218)
@@ -305,47 +410,65 @@ class Document(FPDF):
                 self.line(left, y, left, y + height)
             self.set_y(y + height)
 
+        heading_cells = [self.wrap(h, w - 2 * pad) for h, w in zip(headings, widths)]
+
+        def new_page() -> None:
+            self.add_page(orientation=self.cur_orientation)
+            self.set_font("cjk", size=size)
+            heading()
+
         def heading() -> None:
             self.line(lefts[0], self.get_y(), lefts[-1], self.get_y())
-            draw_row([self.wrap(h, w - 2 * pad) for h, w in zip(headings, widths)], fill=True)
+            draw_row(heading_cells, fill=True)
 
+        cells_of = [[self.wrap("" if value is None else str(value), w - 2 * pad) for value, w in zip(row, widths)]
+                    for row in rows[:1]]
+        # The heading goes with the first row (or the first lines of a very tall one).
+        first = min(tall(cells_of[0]), 8 * line_height + 2 * pad) if cells_of else 0
+        if self.will_page_break(tall(heading_cells) + first):
+            self.add_page(orientation=self.cur_orientation)
+            self.set_font("cjk", size=size)
         heading()
-        for row in rows:
-            cells = [self.wrap("" if value is None else str(value), w - 2 * pad) for value, w in zip(row, widths)]
-            if self.will_page_break(max(len(lines) for lines in cells) * line_height + 2 * pad):
-                self.add_page(orientation=self.cur_orientation)
-                self.set_font("cjk", size=size)
-                heading()
+        for index, row in enumerate(rows):
+            cells = cells_of[0] if index == 0 and cells_of else [
+                self.wrap("" if value is None else str(value), w - 2 * pad) for value, w in zip(row, widths)]
+            if self.will_page_break(tall(cells)):
+                room = self.page_break_trigger - self.get_y() - 2 * pad
+                body = self.page_break_trigger - self.t_margin - 10 - tall(heading_cells) - 2 * pad
+                if tall(cells) - 2 * pad <= body or room < 3 * line_height:
+                    new_page()
+                # A row taller than a page: as many lines as fit on each page.
+                while self.will_page_break(tall(cells)):
+                    fit = max(1, int((self.page_break_trigger - self.get_y() - 2 * pad) // line_height))
+                    draw_row([lines[:fit] for lines in cells])
+                    cells = [lines[fit:] for lines in cells]
+                    new_page()
             draw_row(cells)
         self.set_font("cjk", size=10.5)
         self.ln(2)
 
-    def char_width(self, ch: str) -> float:
-        """One character's width in the current font size, from a cache (fpdf2 measures slowly)."""
+    def measure(self, text: str) -> float:
+        """The width of ``text`` in the current font and size: the sum of its characters' widths, each
+        measured once per size (fpdf2 measures slowly)."""
         widths = self._char_widths.setdefault(self.font_size_pt, {})
-        if ch not in widths:
-            widths[ch] = self.get_string_width(ch)
-        return widths[ch]
+        total = 0.0
+        for ch in text:
+            width = widths.get(ch)
+            if width is None:
+                width = widths[ch] = self.get_string_width(ch)
+            total += width
+        return total
 
     def wrap(self, text: str, width: float) -> list[str]:
-        """Text broken into lines that fit the width (at any character: Chinese has no spaces)."""
-        lines: list[str] = []
-        for paragraph in text.splitlines() or [""]:
-            current, used = "", 0.0
-            for ch in paragraph:
-                if used + self.char_width(ch) > width and current:
-                    lines.append(current)
-                    current, used = "", 0.0
-                current += ch
-                used += self.char_width(ch)
-            lines.append(current)
-        return lines
+        """Text broken into lines that fit the width, as Chinese is set (:func:`break_lines`)."""
+        return break_lines(text, width, self.measure)
 
     def fit(self, text: str, width: float) -> str:
-        """Text shortened to the width with "…"."""
+        """Text shortened to the width with "…": for the one-line labels of a chart (core.charts) only,
+        never for a cell or a line of a document someone signs or publishes: those wrap."""
         if len(text) * self.font_size <= width:  # no character is wider than the em: it fits
             return text
-        measure = self.char_width
+        measure = self.measure
         total = 0.0
         ellipsis = measure("…")
         for position, ch in enumerate(text):

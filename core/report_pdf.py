@@ -113,7 +113,7 @@ def _section(doc: pdf.Document, heading: str, *bodies: str) -> None:
     doc.set_font("cjk", size=11)
     for body in bodies:
         for paragraph in filter(None, (p.strip() for p in body.splitlines())):
-            doc.multi_cell(0, 7, "　　" + paragraph, new_x="LMARGIN", new_y="NEXT")
+            doc.text_block("　　" + paragraph, 7)
             doc.ln(1)
     doc.set_font("cjk", size=10.5)
     doc.ln(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -88,7 +89,7 @@ def sample(font, text: str) -> bytes:
     doc.add_page()
     doc.title_block(text, "湖北省")
     doc.paragraph(text * 20)
-    doc.grid(["一", "二"], [[text, text * 5]] * 30, [30, 70])
+    doc.wrapped_grid(["一", "二"], [[text, text * 5]] * 30, [30, 70])
     return bytes(doc.output())
 
 
@@ -111,3 +112,149 @@ def test_documents_made_at_once_on_two_threads_are_the_same_as_one_after_the_oth
     one_by_one = [sample(font, text) for text in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(lambda text: sample(font, text), texts)) == one_by_one
+
+
+# --- Chinese line breaking (core.pdf.break_lines) and the documents set with it --------------------------
+
+def em(text: str) -> float:
+    """A stand-in for a font: a Chinese character (or full-width mark) 1 wide, anything else half."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.5 for ch in text)
+
+
+PROSE = ("本次核查共抽取国家级绿色矿山12座、省级41座、市级41座（含重点核查），“边开采、边治理”落实情况良好；"
+         "存在的问题：排土场东侧约2亩未复绿。整改期限至2027年4月30日！是否符合标准？《绿色矿山评价指标》"
+         "第3条：“矿区绿化覆盖率达到100%”。")
+
+
+def breaks(text: str, width: float) -> list[str]:
+    lines = pdf.break_lines(text, width, em)
+    assert all(em(line) <= width for line in lines if len(line) > 1), lines
+    return lines
+
+
+@pytest.mark.parametrize("width", [n / 2 for n in range(6, 60)])
+def test_closing_punctuation_never_starts_a_line_nor_opening_ends_one(width) -> None:
+    lines = breaks(PROSE, width)
+    assert "".join(lines) == PROSE
+    assert not [line for line in lines[1:] if line[0] in "，。、；：？！）」』》〉”’…"], lines
+    assert not [line for line in lines if line[-1] in "（「『《〈“‘"], lines
+
+
+@pytest.mark.parametrize("text", ["Hello, world. (Draft) ok; yes: no? fine!", "甲乙丙,丁戊己.庚辛(壬癸)子丑;寅卯"])
+@pytest.mark.parametrize("width", [3, 4, 5.5, 7])
+def test_half_width_punctuation_keeps_to_its_word(text, width) -> None:
+    lines = breaks(text, width)
+    assert not [line for line in lines[1:] if line[0] in ",.;:?!)]"], lines
+    assert not [line for line in lines if line[-1] in "(["], lines
+
+
+@pytest.mark.parametrize("unit", ["2027年4月30日", "30万吨/年", "5.2公顷", "41座", "20%", "12 座",
+                                  "C4200002011011120112345", "2023年11月", "11月3日"])
+def test_a_number_with_its_unit_a_date_and_a_licence_number_stay_together(unit) -> None:
+    text = f"有效期至矿山{unit}，其中部分矿区{unit}已经完成治理并通过验收{unit}。"
+    for width in [em(unit) + 1 + n / 2 for n in range(0, 30)]:  # room for the unit and its "，"
+        lines = breaks(text, width)
+        assert "".join(lines) == text
+        assert sum(line.count(unit) for line in lines) == 3, (width, lines)
+
+
+def test_a_unit_wider_than_the_line_is_broken_anyway() -> None:
+    licence = "C4200002011011120112345"
+    lines = breaks(f"许可证号{licence}。", 4)
+    assert "".join(lines) == f"许可证号{licence}。" and len(lines) > 3
+    assert lines[-1][0] != "。"
+
+
+def test_blanks_at_a_break_are_dropped_and_an_indent_and_newlines_are_kept() -> None:
+    assert breaks("　　甲乙丙丁戊己庚辛", 5) == ["　　甲乙丙", "丁戊己庚辛"]
+    assert breaks("甲乙 丙丁   戊己庚辛  ", 2.5) == ["甲乙", "丙丁", "戊己", "庚辛"]
+    assert breaks("甲\t乙", 10) == ["甲 乙"]
+    assert breaks("第一段\n\n第二段", 10) == ["第一段", "", "第二段"]
+    assert breaks("", 10) == [""]
+    assert breaks("国家级 12 座", 4) == ["国家级", "12 座"]
+
+
+def test_today_s_wrap_in_a_document_breaks_as_chinese_is_set() -> None:
+    doc = pdf.Document(pdf.find_font(), "页眉")
+    doc.add_page()
+    width = doc.measure("有效期至2027年4月")
+    assert doc.wrap("有效期至2027年4月30日。", width) == ["有效期至", "2027年4月30日。"]
+    assert doc.wrap("甲乙丙丁戊己（庚）。", doc.measure("甲乙丙丁戊己（")) == ["甲乙丙丁戊己", "（庚）。"]
+
+
+CLOSING_MARKS = "，。、；：？！）」』》〉”’…"
+LONG_NAMES = [f"湖北省宜昌市夷陵区堃喆犇赟{n}号示例矿业有限责任公司樟村坪镇桃坪河磷矿（东段及西段露天-地下联合开采区）"
+              for n in range(1, 13)]
+
+
+def read_back(data: bytes, tmp_path: Path, mode: str = "-layout") -> str:
+    path = tmp_path / "layout.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", mode, str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def assert_set_as_chinese(data: bytes, tmp_path: Path, names: list[str]) -> str:
+    """What every document must show, read back with ``pdftotext -layout``: no piece of a line (a cell's
+    line in a table, where pieces stand two blanks or more apart) starts with closing punctuation and
+    there is no "…"; and in the order the text was drawn (``-raw``: a table cell after cell), every
+    name whole once line breaks and blanks are removed. Returns the layout text."""
+    text = read_back(data, tmp_path)
+    starts = [piece for line in text.splitlines() for piece in re.split(r"\s{2,}", line.strip())
+              if piece and piece[0] in CLOSING_MARKS]
+    assert not starts, starts
+    assert "…" not in text
+    flat = "".join(read_back(data, tmp_path, "-raw").split())
+    assert not [name for name in names if "".join(name.split()) not in flat]
+    return text
+
+
+def test_paragraphs_and_table_cells_are_never_cut_and_never_start_with_closing_punctuation(tmp_path) -> None:
+    doc = pdf.Document(pdf.find_font(), "页眉")
+    doc.add_page()
+    doc.title_block(LONG_NAMES[0] + "核查记录")
+    for width in range(150, 175, 3):  # the same text at several measures, so that marks fall at line ends
+        doc.multi_cell(width, 6, PROSE, new_x="LMARGIN", new_y="NEXT")
+        doc.paragraph("　　" + PROSE + LONG_NAMES[1])
+    doc.wrapped_grid(["序号", "矿山名称", "是否符合标准", "存在的主要问题"],
+                     [[n, name, "符合（整改后）", PROSE[:n * 7]] for n, name in enumerate(LONG_NAMES, start=1)],
+                     [8, 50, 16, 60], size=8)
+    text = assert_set_as_chinese(bytes(doc.output()), tmp_path, LONG_NAMES)
+    flat = "".join(text.split())
+    for unit in ("2027年4月30日", "41座", "12座", "100%"):
+        assert flat.count(unit) >= 10, unit
+    assert not [line for line in text.splitlines() if re.search(r"（\s*$", line)]
+
+
+def test_justified_lines_fill_the_measure_with_no_gap_wider_than_a_character(tmp_path) -> None:
+    doc = pdf.Document(pdf.find_font(), "页眉")
+    doc.add_page()
+    doc.set_font("cjk", size=10.5)
+    line = "部直接核查的国家级绿色矿山 0 座，省级41座"
+    width = doc.measure(line) + 6
+    assert doc.justified_line(line, width, 6)
+    assert not doc.justified_line("共 2 座", 60, 6)  # would leave gaps of several characters: set flush left
+    assert pdf.justify_gaps("　　甲乙C42000") == [3, 4]  # the indent and a licence number take no extra space
+
+
+def test_a_row_moves_whole_and_the_heading_never_stays_alone_at_a_page_foot(tmp_path) -> None:
+    doc = pdf.Document(pdf.find_font(), "页眉")
+    doc.add_page()
+    doc.set_y(doc.page_break_trigger - 12)  # room for the heading row, not for the heading and a row
+    doc.wrapped_grid(["序号", "矿山名称"], [[n, name] for n, name in enumerate(LONG_NAMES * 6, start=1)], [10, 40])
+    pages = read_back(bytes(doc.output()), tmp_path).split("\f")
+    assert "矿山名称" not in pages[0]
+    assert all("矿山名称" in page for page in pages[1:] if page.strip())
+    for page in pages[1:]:  # every row has its number and both halves of its name on the same page
+        for number in re.findall(r"^\s*(\d+)\s", page, flags=re.M):
+            assert "联合开采区）" in page.split(f" {number} ", 1)[-1] or number == "1"
+
+
+def test_a_row_taller_than_a_page_continues_on_the_next(tmp_path) -> None:
+    doc = pdf.Document(pdf.find_font(), "页眉")
+    doc.add_page()
+    long_text = "".join(f"第{n}处：排土场东侧约{n}亩未复绿。" for n in range(1, 400))
+    doc.wrapped_grid(["序号", "说明"], [[1, long_text], [2, "完"]], [10, 40])
+    text = "".join(read_back(bytes(doc.output()), tmp_path, "-raw").split())
+    pages = doc.page_no()
+    assert pages >= 3 and text.count("序号说明") == pages  # the heading on every page
+    assert long_text in re.sub(r"第\d页/共\d页(页眉序号说明)?", "", text)
