@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from core import audit, exports
 from core.exports import chinese_date
+from ui.text import plain
 
 database = ui.db()
 
@@ -46,7 +47,7 @@ if st.button("校验日志链", type="primary", key="audit_verify"):
     try:
         kept = audit.parse_head(kept_text) if kept_text.strip() else None
     except audit.AuditError as unreadable:
-        st.error(str(unreadable))
+        st.error(plain(unreadable))
     else:
         with st.spinner("正在逐条校验…"):
             result = audit.verify(database, kept)
@@ -54,4 +55,4 @@ if st.button("校验日志链", type="primary", key="audit_verify"):
             reached = f"，另行保存的链头（第 {kept.seq} 条）仍在链中" if kept else ""
             st.success(f"日志链完整：共 {result.entries} 条，逐条校验一致{reached}（{chinese_date(date.today())}）。")
         else:
-            st.error("日志链校验发现问题：\n" + "\n".join(f"- {p}" for p in result.problems))
+            st.error("日志链校验发现问题：\n" + "\n".join(f"- {plain(p)}" for p in result.problems))

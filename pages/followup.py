@@ -11,6 +11,7 @@ from core.exports import chinese_date, chinese_time
 from core.followup import FollowUpError, Upload
 from core.labels import STATUS_REMOVED
 from core.registry import RegistryError
+from ui.text import plain
 
 database = ui.db()
 today = date.today()
@@ -68,22 +69,23 @@ def rectification() -> None:
 def case_page(case: followup.Case) -> None:
     mine = registry.get_mine(database, case.mine_id)
     shown = case.shown_status(today)
-    st.subheader(mine["name"])
+    st.subheader(plain(mine["name"]))
     deadline = date.fromisoformat(case.deadline) if case.deadline else today
-    st.write(f"采矿许可证号 {mine['licence_no']} · {mine['level']} · {mine['city']}{mine['county']} · "
+    st.write(f"采矿许可证号 {plain(mine['licence_no'])} · {mine['level']} · {plain(mine['city'] + mine['county'])} · "
              f"状态：**{shown}** · 整改期限 {chinese_date(deadline)}"
              + (f"（已逾期 {(today - deadline).days} 天）" if shown == followup.OVERDUE else ""))
     editable = case.status in followup.STILL_OPEN
     with st.expander("整改措施（核查记录原文）"):
-        st.write(case.measures or "—")
+        st.write(plain(case.measures, lines=True) or "—")
 
     st.markdown("**整改事项**（核查记录中的每个问题一项，逐项销号）")
     for item in followup.items(database, case.id):
         left, middle, right = st.columns([5, 3, 1])
         # Words, not emoji: an intranet machine may have no emoji font.
         mark = ":green[已销号]" if item["done_at"] else ":orange[未销号]"
-        left.markdown(f"**{item['seq']}. {item['problem']}** {mark}" + (f"  \n{item['area']}" if item["area"] else "")
-                      + (f"  \n措施：{item['measure']}" if item["measure"] else ""))
+        left.markdown(f"**{item['seq']}. {plain(item['problem'])}** {mark}"
+                      + (f"  \n{plain(item['area'])}" if item["area"] else "")
+                      + (f"  \n措施：{plain(item['measure'])}" if item["measure"] else ""))
         note = middle.text_input("销号说明", item["note"], key=f"fu_note_{item['id']}", disabled=not editable,
                                  placeholder="如：见整改报告第3页", label_visibility="collapsed")
         if editable and right.button("撤销" if item["done_at"] else "销号", key=f"fu_item_{item['id']}"):
@@ -145,10 +147,10 @@ def history(case: followup.Case) -> None:
     st.markdown("**跟踪记录**")
     for step in recorded:
         result = f"（{step['result']}）" if step["result"] else ""
-        st.markdown(f"- {chinese_date(date.fromisoformat(step['on_date']))} **{step['kind']}{result}**："
-                    f"{step['text']}" + (f"（{step['people']}）" if step["people"] else "")
-                    + f"  \n  {step['actor']}记录于{chinese_time(step['at'])}"
-                    + "".join(f"  \n  附件：{f['filename']}（{f['size'] / 1024:.0f} KB）" for f in step["files"]))
+        st.markdown(f"- {chinese_date(date.fromisoformat(step['on_date']))} **{plain(step['kind'] + result)}**："
+                    f"{plain(step['text'])}" + (f"（{plain(step['people'])}）" if step["people"] else "")
+                    + f"  \n  {plain(step['actor'])}记录于{chinese_time(step['at'])}"
+                    + "".join(f"  \n  附件：{plain(f['filename'])}（{f['size'] / 1024:.0f} KB）" for f in step["files"]))
         photos = [f for f in step["files"] if f["kind"] == "照片"]
         if photos:
             st.image([str(evidence.thumbnail_path(followup.files_root(), f["sha256"])) for f in photos], width=160)
@@ -164,7 +166,7 @@ def proposal() -> None:
     campaign = ready[0] if len(ready) == 1 else ui.choose_campaign(
         database, ready, campaigns.in_progress(database, ui.actor()), "fu_campaign")
     items = removal_proposal.proposals(database, campaign)
-    st.markdown(f"**国家级绿色矿山移出建议**（{campaign.title}）")
+    st.markdown(f"**国家级绿色矿山移出建议**（{plain(campaign.title)}）")
     if not items:
         st.caption("本任务没有待自然资源部决定移出的国家级绿色矿山。")
         return
@@ -176,7 +178,7 @@ def proposal() -> None:
                                 "移出情形": st.column_config.TextColumn(width=300)})
     unmatched = [p.name for p in items if not p.situation]
     if unmatched:
-        st.warning(f"{len(unmatched)} 座矿山的移出原因尚未对应移出情形列表中的情形（{'、'.join(unmatched)}）。"
+        st.warning(f"{len(unmatched)} 座矿山的移出原因尚未对应移出情形列表中的情形（{plain('、'.join(unmatched))}）。"
                    "请在下方选择该矿山的移出案件，选定移出情形。")
     outstanding = removal_proposal.outstanding_national(database, campaign)
     if outstanding:
@@ -193,7 +195,7 @@ def proposal() -> None:
     try:
         font = ui.pdf_font(database)
     except pdf.FontMissing as exc:
-        c2.warning(str(exc))
+        c2.warning(plain(exc))
         return
     ui.download_button(c2, "下载移出建议名单（PDF）", lambda db: removal_proposal.proposal_pdf(
         removal_proposal.proposals(db, campaign), province, sent, font, outstanding),
@@ -246,7 +248,7 @@ def removals() -> None:
     if removal_id is None:
         return
     removal = followup.get_removal(database, removal_id)
-    st.write(f"提出原因：{removal['source']} · 移出情形：{removal['reason'] or '—'}")
+    st.write(f"提出原因：{plain(removal['source'])} · 移出情形：{plain(removal['reason']) or '—'}")
     if removal["status"] == followup.PENDING:
         reasons = [g.reason for g in removal_proposal.grounds(database)]
         c1, c2 = st.columns([2, 1])

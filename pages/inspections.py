@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from ui import record_autosave
+from ui.text import plain
 from core import evidence, indicators, inspections, pdf, record_pdf, reference_tables
 from core.access import Denied
 from core.exports import chinese_date, chinese_time
@@ -40,7 +41,7 @@ if not team_numbers:
         ui.page_link("pages/sampling.py", label="去抽取核查组")
     st.stop()
 if own_teams is not None and not own_teams:
-    st.info(f"您（{ui.actor().name}）不在“{campaign.title}”的任何核查组中，没有要填写的核查记录。"
+    st.info(f"您（{plain(ui.actor().name)}）不在“{plain(campaign.title)}”的任何核查组中，没有要填写的核查记录。"
             "如分组有误，请联系组织者。")
     st.stop()
 leaders = {m["team_no"]: m["name"] for m in inspections.team_leaders(database, campaign)}
@@ -93,7 +94,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
     if conflict_key not in st.session_state and record.version != state["base"]:
         # Someone else (or this user on another device) saved; nothing of ours is unsaved: show theirs.
         state.update(base=record.version, gen=state["gen"] + 1)
-        st.toast(f"已载入{record.updated_by}最新保存的内容")
+        st.toast(f"已载入{plain(record.updated_by)}最新保存的内容")
 
 
     def key(field: str) -> str:
@@ -130,7 +131,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
 
     conflict = st.session_state.get(conflict_key)
     if conflict is not None:
-        st.error(str(conflict))
+        st.error(plain(conflict))
         st.dataframe(inspections.conflict_rows(conflict), hide_index=True, width="stretch", key="rec_conflict_rows")
         mine_wins, theirs_win, _ = st.columns([1, 1, 2])
         if mine_wins.button("保留我的修改", type="primary", key="rec_keep_mine"):
@@ -145,14 +146,15 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             state.update(base=latest.version, gen=state["gen"] + 1)
             st.rerun()
     if "rec_error" in st.session_state:
-        st.error(st.session_state.pop("rec_error"))
+        st.error(plain(st.session_state.pop("rec_error")))
 
     locked = record.locked
     content = record.content
-    st.subheader(mine_row["name"])
-    status_line = (f"已提交（{record.submitted_by}，{chinese_time(record.submitted_at)}），记录已锁定" if locked
+    st.subheader(plain(mine_row["name"]))
+    status_line = (f"已提交（{plain(record.submitted_by)}，{chinese_time(record.submitted_at)}），记录已锁定" if locked
                    else "草稿 · 每项修改即时保存")
-    st.caption(f"{status_line} · 第 {record.version} 版 · 最后保存：{record.updated_by}，{chinese_time(record.updated_at)}")
+    st.caption(f"{status_line} · 第 {record.version} 版 · 最后保存：{plain(record.updated_by)}，"
+               f"{chinese_time(record.updated_at)}")
 
     team = inspections.team_of(database, record)
     tabs = st.tabs(["基本信息", "六个方面核查情况", "评价指标（可选）", "结论与处理", "核查影像", "签字与提交", "版本与更正"],
@@ -227,9 +229,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             if chosen_code:
                 chosen = sets[chosen_code]
                 if indicators.confirmation_note(chosen):
-                    st.info(indicators.confirmation_note(chosen))
+                    st.info(plain(indicators.confirmation_note(chosen)))
                 elif chosen.items_source:
-                    st.caption(chosen.items_source)
+                    st.caption(plain(chosen.items_source))
                 checklist = content["checklist"]
                 # No points column for a set without official points: nothing unconfirmed is shown as the ministry's.
                 table = [{"类别": item.group if item.kind == indicators.INDICATOR else item.kind, "评价内容": item.text,
@@ -251,9 +253,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                         st.rerun()
                 result = indicators.score(chosen, {k: v.get("mark", "") for k, v in checklist.items() if v.get("mark")})
                 if result.vetoes or result.passed is False:
-                    st.error(indicators.summary_text(chosen, result))
+                    st.error(plain(indicators.summary_text(chosen, result)))
                 else:
-                    st.info(indicators.summary_text(chosen, result))
+                    st.info(plain(indicators.summary_text(chosen, result)))
                 if result.groups:
                     st.dataframe([{"一级指标": g.group, "得分": g.earned, "满分（不含不适用）": g.maximum,
                                    "得分率": "—" if g.share is None else f"{g.share:.1%}",
@@ -305,10 +307,10 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             photos = inspections.evidence_of(database, record)
             missing = inspections.missing_photo_areas(database, record)
             st.markdown("**重点区域影像**（每个重点区域至少一张现场照片，缺少时不能提交）")
-            st.markdown("　".join(f"✓ {area}（{sum(1 for p in photos if p['area'] == area)}）" if area not in missing
-                                 else f"✗ {area}（缺）" for area in campaign.photo_areas))
+            st.markdown("　".join(f"✓ {plain(area)}（{sum(1 for p in photos if p['area'] == area)}）" if area not in missing
+                                 else f"✗ {plain(area)}（缺）" for area in campaign.photo_areas))
             if missing:
-                st.warning(f"还缺少以下重点区域的照片：{'、'.join(missing)}")
+                st.warning(f"还缺少以下重点区域的照片：{plain('、'.join(missing))}")
             if not locked:
                 with st.form(f"r{record.id}_upload", clear_on_submit=True, border=True):
                     st.markdown("**上传照片或视频**")
@@ -340,13 +342,13 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                         if progress:
                             progress.progress(number / len(incoming), text=f"正在保存影像… {number}/{len(incoming)}")
                     for message in refused:
-                        st.error(message)
+                        st.error(plain(message))
                     if added:
                         ui.flash(f"已上传 {added} 个影像文件")
                         if not refused:
                             st.rerun()
             if not photos:
-                st.info("尚未上传核查影像。请按重点区域（" + "、".join(campaign.photo_areas) + "）和重点设备上传现场照片，"
+                st.info("尚未上传核查影像。请按重点区域（" + plain("、".join(campaign.photo_areas)) + "）和重点设备上传现场照片，"
                         "照片应保留拍摄时间和GPS位置。")
             flagged = sum(1 for p in photos if p["warnings"])
             if flagged:
@@ -355,7 +357,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                 in_area = [p for p in photos if p["area"] == area]
                 if not in_area:
                     continue
-                st.markdown(f"**{area}**（{len(in_area)}）")
+                st.markdown(f"**{plain(area)}**（{len(in_area)}）")
                 cells = st.columns(3)
                 for position, photo in enumerate(in_area):
                     with cells[position % 3].container(border=True):
@@ -366,7 +368,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                             st.video(str(inspections.original(photo)))
                         st.caption(ui.evidence_caption(photo))
                         for warning in photo["warnings"]:
-                            st.warning(warning)
+                            st.warning(plain(warning))
                         if not locked and st.button("删除", key=f"rec_del_{photo['id']}"):
                             ui.write_then_rerun(lambda: inspections.remove_evidence(database, photo["id"], ui.actor()),
                                                 f"已删除影像 {photo['filename']}", InspectionError)
@@ -385,9 +387,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             for member in team:
                 signature = given.get(member["inspector_id"])
                 line = st.columns([2, 3, 2])
-                line[0].markdown(f"**{member['name']}**（{member['role']}）")
+                line[0].markdown(f"**{plain(member['name'])}**（{member['role']}）")
                 if signature and signature["valid"]:
-                    line[1].success(inspections.proxy_note(signature) or f"已确认 · {chinese_time(signature['signed_at'])}")
+                    line[1].success(plain(inspections.proxy_note(signature)) or f"已确认 · {chinese_time(signature['signed_at'])}")
                     continue
                 if signature:
                     line[1].warning("确认后记录有修改，需重新确认")
@@ -399,7 +401,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                         ui.write_then_rerun(lambda: inspections.sign(database, record.id, member["inspector_id"], me),
                                             f"{member['name']}已确认核查记录", InspectionError)
                     continue
-                with line[1].popover(f"为{member['name']}代签"):
+                with line[1].popover(f"为{plain(member['name'])}代签"):
                     reason = st.text_input("代签原因（必填）", key=f"rec_proxy_reason_{record.id}_{member['inspector_id']}",
                                            placeholder="例：现场共用一台平板，本人未带设备")
                     if st.button(f"代签（{label}）", key=f"rec_proxybtn_{member['inspector_id']}"):
@@ -409,9 +411,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             if not locked:
                 problems = inspections.submission_problems(database, record)
                 for warning in inspections.consistency_warnings(record):
-                    st.warning(warning)
+                    st.warning(plain(warning))
                 if problems:
-                    st.error("还不能提交：\n" + "\n".join(f"- {p}" for p in problems))
+                    st.error("还不能提交：\n" + "\n".join(f"- {plain(p)}" for p in problems))
                 if ui.confirmed("提交核查记录", key="rec_submit", disabled=bool(problems),
                                 question="提交后记录锁定，之后只能附理由更正。确认提交吗？", confirm_label="确认提交"):
                     def submit() -> None:
@@ -422,7 +424,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
             try:
                 font = ui.pdf_font(database)
             except pdf.FontMissing as missing:
-                st.warning(str(missing))
+                st.warning(plain(missing))
             else:
                 who = ui.actor()
                 left, right = st.columns(2)

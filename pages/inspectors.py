@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from core import importer, inspectors, regions
+from ui.text import plain
 
 database = ui.db()
 here = ui.province(database)
@@ -32,7 +33,7 @@ if upload is not None:
     try:
         plan = inspectors.plan_import(database, upload.getvalue(), upload.name)
     except importer.ImportFileError as exc:
-        st.error(f"{exc} 名录没有任何改动。")
+        st.error(f"{plain(exc)} 名录没有任何改动。")
     else:
         c1, c2, c3 = st.columns(3)
         c1.metric("新增", plan.new)
@@ -80,12 +81,12 @@ if st.button("保存人员信息", type="primary", key=f"{k}_save"):
     values, problems = inspectors.validate(raw, here)
     errors = [p for p in problems if p.is_error]
     if errors:
-        st.error("；".join(f"{p.column}：{p.message}" for p in errors))
+        st.error(plain("；".join(f"{p.column}：{p.message}" for p in errors)))
     else:
         try:
             inspectors.save(database, values, chosen, current.get("version"), actor=ui.actor())
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             ui.flash(f"已保存 {values['name']} 的信息。")
             st.rerun()

@@ -9,6 +9,7 @@ import ui
 from core import basemap, followup, inspections, maps, overview, regions, registry
 from core.exports import chinese_date
 from core.labels import LEVELS, STATUS_LISTED
+from ui.text import plain
 
 database = ui.db()
 here = ui.province(database)
@@ -26,7 +27,7 @@ st.html("""<style>
 
 campaign = inspections.current_campaign(database)
 st.title(f"{here.name}绿色矿山实地抽查核查")
-st.caption(overview.basis(campaign))
+st.caption(plain(overview.basis(campaign)))
 
 summary = registry.summary(database)
 if summary["listed"] == 0:
@@ -45,7 +46,7 @@ with st.container(key="overview_figures_register"):
     cols[2].metric("重点核查：“回头看”提出整改要求", summary["rectify"])
 
 if campaign is not None:
-    st.subheader(campaign.title)
+    st.subheader(plain(campaign.title))
     figures = overview.campaign_figures(database, campaign)
     by_city = inspections.progress_by_prefecture(database, campaign)
     progress = by_city[list(inspections.PROGRESS)].sum()
@@ -57,7 +58,7 @@ if campaign is not None:
                        help=f"重点核查全部纳入 {figures.priority} 座，按比例 {figures.priority_ratio} 座，"
                             f"随机抽取 {figures.random} 座")
         cols[2].metric("已提交核查记录", f"{figures.submitted} 座")
-    st.caption(overview.explanation(figures))
+    st.caption(plain(overview.explanation(figures)))
     st.progress(figures.submitted / figures.drawn if figures.drawn else 0.0,
                 text=f"已提交核查记录 {figures.submitted}/{figures.drawn} 座 · 完成时限{chinese_date(campaign.deadline)}，"
                      + (f"还有 {days} 天" if days >= 0 else f"已超过 {-days} 天"))

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core import registry
 from ui import mine_form
+from ui.text import plain
 
 database = ui.db()
 here = ui.province(database)
@@ -48,7 +49,7 @@ mine = registry.get_mine(database, st.session_state["selected_mine"]) if "select
 if mine is None:
     st.stop()
 
-st.subheader(mine["name"])
+st.subheader(plain(mine["name"]))
 info, edit, log, status = st.tabs(["基本信息", "编辑", "修改记录", "移出名录" if mine["status"] == "在册" else "恢复在册"])
 with info:
     mine_form.facts(mine)

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core import exports, importer, registry
 from core.labels import FIELD_BY_KEY
+from ui.text import plain
 
 database = ui.db()
 here = ui.province(database)
@@ -51,7 +52,7 @@ if uploaded is not None:
     plan = st.session_state.get("import_plan")
     if plan is None:
         problem = st.session_state.get("import_file_error")
-        st.error(str(problem) if problem else "无法读取该文件。")
+        st.error(plain(problem) if problem else "无法读取该文件。")
         if isinstance(problem, importer.MissingColumnsError) and problem.unused:
             with st.form("column_mapping"):
                 st.write("如果文件中有这些列，只是列名写法不同，请指出是哪一列，本次导入即按此读取（不修改文件）：")
@@ -73,11 +74,11 @@ if uploaded is not None:
                         st.rerun()
         st.caption("名录库没有任何改动。")
     else:
-        st.caption(f"表头在{plan.header_rows}；识别的列：{'、'.join(plan.columns.values())}"
-                   + (f"；未使用的列：{'、'.join(plan.ignored_columns)}" if plan.ignored_columns else ""))
+        st.caption(plain(f"表头在{plan.header_rows}；识别的列：{'、'.join(plan.columns.values())}"
+                         + (f"；未使用的列：{'、'.join(plan.ignored_columns)}" if plan.ignored_columns else "")))
         if overrides:
             st.caption("本次导入按您的指定读取：" + "、".join(
-                f"“{heading}”作为“{FIELD_BY_KEY[key].label}”" for key, heading in overrides.items()))
+                f"“{plain(heading)}”作为“{FIELD_BY_KEY[key].label}”" for key, heading in overrides.items()))
             if st.button("撤销指定的列"):
                 st.session_state["import_overrides"] = {}
                 st.rerun()
@@ -122,7 +123,7 @@ if uploaded is not None:
                         database, plan, ui.actor(), progress=lambda share: progress.progress(share, text="正在写入…"))
                 except registry.RegistryError as exc:
                     progress.empty()
-                    st.error(f"{exc} 名录库没有任何改动。")
+                    st.error(f"{plain(exc)} 名录库没有任何改动。")
                 else:
                     ui.flash(f"导入完成：新增 {created} 座，更新 {updated} 座。")
                     for key in ("import_plan", "import_plan_key", "import_overrides", "import_overrides_file"):

@@ -17,6 +17,7 @@ import ui
 from core import access, audit, campaigns, package, pdf, regions, reports
 from core.exports import chinese_time
 from core.labels import CONCLUSIONS, DRAFT, LEVELS
+from ui.text import plain
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,7 +43,7 @@ def file_on_request(label: str, key: str, what: str, basis, build, disabled: boo
             with st.spinner(f"正在生成{what}…"):
                 st.session_state[slot] = (basis, build())
         except REFUSALS as refused:
-            st.error(f"未能生成{what}：{refused}")
+            st.error(f"未能生成{what}：{plain(refused)}")
         except Exception:
             log.exception("building %s failed", what)
             st.error(f"生成{what}时出错，文件没有生成。请重试；如仍出错，请告知系统管理员（服务器日志中有详细记录）。")
@@ -135,7 +136,7 @@ if tab_report.open:
         # The campaign in every key: the boxes of another campaign (or of an older save) keep their own text.
         keyed = f"c{campaign.id}_v{version}"
         st.caption("统计数字由系统按已提交的核查记录计算；各部分文字先由系统根据核查记录起草，请审改后保存，保存的文字随任务保存。"
-                   + (f"最近保存：{saved['updated_by']}，{chinese_time(saved['updated_at'])}（第 {version} 版）。" if saved
+                   + (f"最近保存：{plain(saved['updated_by'])}，{chinese_time(saved['updated_at'])}（第 {version} 版）。" if saved
                       else "尚未保存过，以下为系统起草的文字。"))
         if not stats.final:
             st.warning(f"核查尚未完成：抽取的 {sum(stats.drawn.values())} 座矿山中，尚有 {len(stats.outstanding)} 座未提交核查记录。"
@@ -153,7 +154,7 @@ if tab_report.open:
                                     "已登记未能核查的矿山。", campaigns.CampaignError)
             for mine in stats.exempted:
                 r1, r2 = st.columns([4, 1])
-                r1.write(f"{mine['name']}（{mine['level']}）：{mine['reason']}")
+                r1.write(f"{plain(mine['name'])}（{mine['level']}）：{plain(mine['reason'])}")
                 if r2.button("撤销", key=f"exempt_undo_{campaign.id}_{mine['licence_no']}"):
                     ui.write_then_rerun(lambda: campaigns.remove_exemption(database, campaign, mine["licence_no"],
                                                                            ui.actor()),
@@ -161,7 +162,7 @@ if tab_report.open:
         stale = reports.staleness(database, campaign, saved)
         if stale:
             st.warning(f"记录已更新，草稿可能过时：保存报告文字后，又有 {stale.records} 座矿山的核查记录提交或更正"
-                       + (f"（{'；'.join(stale.changes)}）" if stale.changes else "")
+                       + (f"（{plain('；'.join(stale.changes))}）" if stale.changes else "")
                        + "。请核对文字中的数字，或按最新核查记录重新起草。")
         # Unsaved edits outlive a visit to another campaign or tab (Streamlit forgets a widget not drawn).
         edits = st.session_state.setdefault(f"rep_edits_{keyed}", {})
@@ -175,7 +176,7 @@ if tab_report.open:
         edits.update(edited)
         unfinished = reports.unfinished_parts(edited)
         if unfinished:
-            st.info("以下部分还需组织者填写（文中“【待填写：…】”处），系统不代为撰写：" + "；".join(unfinished) + "。")
+            st.info("以下部分还需组织者填写（文中“【待填写：…】”处），系统不代为撰写：" + plain("；".join(unfinished)) + "。")
         b1, b2, _ = st.columns([1, 1, 2])
         if b1.button("保存报告文字", type="primary", key="rep_save"):
             ui.write_then_rerun(lambda: reports.save_sections(database, campaign.id, edited, version, ui.actor()),
@@ -190,7 +191,7 @@ if tab_report.open:
         try:
             font = ui.pdf_font(database)
         except pdf.FontMissing as missing:
-            st.warning(str(missing))
+            st.warning(plain(missing))
         else:
             built = file_on_request("生成核查报告（PDF）", "rep_make_pdf", "核查报告",
                                     (campaign.id, json.dumps(edited, ensure_ascii=False, sort_keys=True),
@@ -218,15 +219,15 @@ if tab_package.open:
         try:
             font = ui.pdf_font(database)
         except pdf.FontMissing as missing:
-            st.warning(str(missing))
+            st.warning(plain(missing))
         else:
             if st.button("生成报部材料", type="primary", key="rep_make_package", disabled=submitted == 0):
                 st.session_state.pop(f"rep_package_{campaign.id}", None)
                 progress = st.progress(0.0, text="正在准备…")
                 try:
-                    path = ui.build_package(campaign, font, lambda share, message: progress.progress(share, text=message))
+                    path = ui.build_package(campaign, font, lambda share, message: progress.progress(share, text=plain(message)))
                 except REFUSALS as refused:
-                    st.error(f"未能生成报部材料：{refused}")
+                    st.error(f"未能生成报部材料：{plain(refused)}")
                 except Exception:
                     log.exception("building the ministry package failed")
                     st.error("生成报部材料时出错，压缩包没有生成。请重试；如仍出错，请告知系统管理员（服务器日志中有详细记录）。")
@@ -254,7 +255,7 @@ if tab_public.open:
                                         "存在的主要问题": st.column_config.TextColumn(width=360)})
             note = reports.public_note(reports.statistics(database, campaign, rows=rows))
             if note:
-                st.caption(note)
+                st.caption(plain(note))
             name = reports.file_stem(here.name, campaign, "绿色矿山抽查核查结果（公开）")
             kept = file_on_request("生成公开结果（Excel）", "rep_make_public", "公开结果",
                                    (campaign.id, public.to_json(force_ascii=False), note),

@@ -9,6 +9,7 @@ import ui
 from core import campaigns, draw_record, exports, inspectors, pdf, registry, sampling, teams
 from core.exports import chinese_time
 from core.labels import LEVELS, METHODS
+from ui.text import plain
 
 database = ui.db()
 here = ui.province(database)
@@ -89,13 +90,13 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
     cols = st.columns(len(categories_in_order))
     for column, name in zip(cols, categories_in_order):
         current = rules.policy.get(name, sampling.ALL)
-        kind = column.selectbox(f"{name}", list(POLICIES), format_func=POLICIES.get,
+        kind = column.selectbox(plain(name), list(POLICIES), format_func=POLICIES.get,
                                 index=0 if current == sampling.ALL else 1, key=f"{form}_{name}")
         if kind == "all":
             policy[name] = sampling.ALL
         else:
             policy[name] = column.number_input(
-                f"{name}抽取比例（%）", 1, 100, int(round(float(current) * 100)) if current != sampling.ALL else 10,
+                f"{plain(name)}抽取比例（%）", 1, 100, int(round(float(current) * 100)) if current != sampling.ALL else 10,
                 key=f"{form}_{name}_ratio",
                 help="先从该类别中按此比例抽取，其余由随机抽取补足到总体比例。") / 100
     national = {m["licence_no"]: f"{m['name']}（{m['city']}）" for m in campaigns.national_mines(database)}
@@ -131,7 +132,7 @@ def rules_form(campaign: campaigns.Campaign | None) -> None:
                     st.session_state.pop(f"{form}_{name}", None)
                 ui.flash(f"已创建核查任务“{title.strip()}”。")
         except campaigns.CampaignError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.rerun()
 
@@ -144,7 +145,7 @@ if not all_campaigns:
 opening = campaigns.to_open_for_the_draw(database, ui.actor())
 if len(all_campaigns) == 1:
     campaign = all_campaigns[0]
-    st.caption(f"当前核查任务：{campaigns.choice_labels(database, all_campaigns)[campaign.id]}")
+    st.caption(f"当前核查任务：{plain(campaigns.choice_labels(database, all_campaigns)[campaign.id])}")
 else:
     campaign = ui.choose_campaign(database, all_campaigns, opening, CHOSEN)
 current = campaigns.current_draw(database, campaign)
@@ -166,7 +167,7 @@ if current is None:
 
 st.subheader("一、抽取范围与分层")
 st.caption(f"每个入库级别按重点核查类别分层：问题线索、“回头看”整改要求、本省增加的类别、露天开采（橙色；计入的开采方式："
-           f"{'、'.join(campaign.rules.open_pit_methods)}），其余为一般矿山；一座矿山同时属于多个重点类别时计入靠前的一类。"
+           f"{plain('、'.join(campaign.rules.open_pit_methods))}），其余为一般矿山；一座矿山同时属于多个重点类别时计入靠前的一类。"
            "下表是按当前规则将抽取的结果（数量与随机数无关，冻结前即可确定）。")
 table = campaigns.strata_table(database, campaign)
 st.dataframe(
@@ -185,9 +186,9 @@ planned = int(c4.number_input("计划核查组数", 1, 50, max(1, -(-drawn_total
                               help="用于估算每组工作量；核查组在抽取矿山后抽取。"))
 st.caption(f"每组约 {drawn_total / planned:.1f} 座矿山（{planned} 个组）。"
            f"部直接核查 {len(campaign.ministry_direct)} 座不参加本省抽取。"
-           + (f"规则说明：{campaign.rules.note}" if campaign.rules.note else ""))
+           + (f"规则说明：{plain(campaign.rules.note)}" if campaign.rules.note else ""))
 for warning in sampling.warnings(outcomes, campaign.rules.ratio):
-    st.warning(warning)
+    st.warning(plain(warning))
 if campaign.ministry_direct:
     with st.expander(f"部直接核查的国家级绿色矿山（{len(campaign.ministry_direct)} 座）"):
         ui.mine_table(campaigns.ministry_direct_mines(database, campaign), key="ministry_direct_table")
@@ -223,7 +224,7 @@ if pending:
 elif current is None:
     st.caption("请先冻结名录。")
 else:
-    st.caption(f"已按见证输入“{current['witness_input']}”完成抽取，结果见下方。")
+    st.caption(f"已按见证输入“{plain(current['witness_input'])}”完成抽取，结果见下方。")
 
 if current is not None:
     st.subheader("四、抽取结果")
@@ -251,7 +252,7 @@ if current is not None:
     try:
         font = ui.pdf_font(database)
     except pdf.FontMissing as exc:
-        c2.error(str(exc))
+        c2.error(plain(exc))
     else:
         ui.download_button(c2, "下载抽签记录（PDF）", lambda db: draw_record.record_pdf(record, ui.mines_by_licence(db), font),
                            file_name=f"{campaign.title}抽签记录（第{current['seq']}次）.pdf", mime="application/pdf",
@@ -295,7 +296,7 @@ if current is not None:
             try:
                 load = teams.preview(database, campaign, team_rules)
             except teams.TeamError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 load = None
             else:
                 st.markdown(f"**按上述设置各组的工作量**：每组 {load['核查矿山数'].min()}～{load['核查矿山数'].max()} 座矿山。"
@@ -331,7 +332,7 @@ if earlier:
         for old in earlier:
             old_record = json.loads(old["record"])
             st.markdown(f"**第 {old['seq']} 次**：{chinese_time(old['confirmed_at'])} 抽取 {len(old_record['selections'])} 座，"
-                        f"见证输入“{old['witness_input']}”。")
+                        f"见证输入“{plain(old['witness_input'])}”。")
             st.download_button(f"下载第 {old['seq']} 次抽签记录（JSON）", old["record"].encode("utf-8"),
                                file_name=f"{campaign.title}抽签记录（第{old['seq']}次）.json", mime="application/json",
                                key=f"old_record_{old['id']}")

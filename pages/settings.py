@@ -7,6 +7,7 @@ from ui import auth, reference_tables
 from core import (backup, basemap, campaigns, config, db as dbmod, demo, inspections, pdf, reference, regions,
                   registry, settings)
 from core.exports import chinese_time
+from ui.text import code, plain
 
 database = ui.db()
 here = ui.province(database)
@@ -48,7 +49,7 @@ try:
     st.caption("PDF 中文字体：已找到（字体文件的位置见本页末尾的“技术信息”）。")
 except pdf.FontMissing as exc:
     found_font = None
-    st.warning(str(exc))
+    st.warning(plain(exc))
 if st.button("保存抽查与文档设置"):
     settings.put(database, "sampling_ratio_floor", floor / 100, ui.actor())
     settings.put(database, "pdf_font", font_setting.strip(), ui.actor())
@@ -88,7 +89,7 @@ if st.button("保存底图设置", type="primary"):
     try:
         basemap.save(database, chosen_base, ui.actor())
     except basemap.BasemapError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         ui.flash("底图设置已保存。")
         st.rerun()
@@ -109,7 +110,7 @@ if boundary_file is not None and st.button("保存边界"):
     try:
         warnings = basemap.save_boundary(database, boundary_file.getvalue(), ui.actor())
     except basemap.BasemapError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         ui.flash("已保存行政区边界。" + "".join(warnings))
         st.rerun()
@@ -120,18 +121,18 @@ st.caption("备份包含数据库（在线备份，程序运行时也是同一�
 b1, b2, _ = st.columns([1, 1, 2])
 if b1.button("立即备份", type="primary", key="backup_now"):
     progress = st.progress(0.0, text="正在备份…")
-    made = ui.make_backup(lambda share, text: progress.progress(share, text=text))
-    st.success(f"备份完成：{made['path'].name}（{made['path'].stat().st_size / 2**20:.1f} MB；矿山 {made['counts'].get('mines', 0)} 座、"
+    made = ui.make_backup(lambda share, text: progress.progress(share, text=plain(text)))
+    st.success(f"备份完成：{plain(made['path'].name)}（{made['path'].stat().st_size / 2**20:.1f} MB；矿山 {made['counts'].get('mines', 0)} 座、"
                f"核查记录 {made['counts'].get('records', 0)} 份、影像 {made['counts'].get('evidence_rows', 0)} 个）")
     for warning in made["warnings"]:
-        st.warning(warning)
+        st.warning(plain(warning))
 if b2.button("检查当前数据", key="check_data"):
     with st.spinner("正在检查数据库、核查影像原件和审计日志…"):
         report = backup.check_data(config.db_path(), config.data_dir())
     for error in report.errors:
-        st.error(error)
+        st.error(plain(error))
     for note in report.notes:
-        st.info(note)
+        st.info(plain(note))
     if report.ok:
         st.success("数据完好：" + "、".join(report.checks) + "均通过检查。")
 found = backup.list_backups(config.data_dir())
@@ -146,9 +147,9 @@ if found:
         with st.spinner("正在逐个文件核对…"):
             problems = backup.check_backup(chosen)
         if problems:
-            st.error("该备份有问题，不能用于恢复：\n" + "\n".join(f"- {p}" for p in problems))
+            st.error("该备份有问题，不能用于恢复：\n" + "\n".join(f"- {plain(p)}" for p in problems))
         else:
-            st.success(f"备份完好：{chosen.name}")
+            st.success(f"备份完好：{plain(chosen.name)}")
 else:
     st.info("还没有备份。点“立即备份”；信息技术人员也可以在服务器上设置每天自动备份（见“技术信息”）。")
 st.caption("恢复备份须先停止程序，由信息技术人员在服务器上执行（见“技术信息”）：恢复前会逐个文件检查备份，当前数据先另存一份，可以撤销。")
@@ -189,15 +190,15 @@ reference_tables.section(database)
 with st.expander("技术信息（供信息技术人员）"):
     db_file = config.db_path()
     st.markdown(
-        f"- 数据目录（数据库、照片、生成的文件）：`{config.data_dir()}`（由{config.data_dir_source()}决定）；"
+        f"- 数据目录（数据库、照片、生成的文件）：{code(config.data_dir())}（由{config.data_dir_source()}决定）；"
         f"更换时在启动前设置环境变量 `{config.ENV_DATA_DIR}`，或在项目目录的 `{config.SETTINGS_FILE.name}` 中写 "
         "`data_dir = \"路径\"`。\n"
-        f"- 数据库文件 `{db_file.name}`：{db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。\n"
-        + (f"- PDF 字体文件：`{found_font.path}`" + (f"（第 {found_font.index} 号字体）" if found_font.index else "") + "\n"
+        f"- 数据库文件 {code(db_file.name)}：{db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。\n"
+        + (f"- PDF 字体文件：{code(found_font.path)}" + (f"（第 {found_font.index} 号字体）" if found_font.index else "") + "\n"
            if found_font else "")
-        + f"- 本地瓦片文件夹：`{basemap.tiles_source()}`（按 `{{z}}/{{x}}/{{y}}.png` 组织）。\n"
-        + (f"- 行政区边界文件：`{basemap.boundary_path()}`。\n" if basemap.load_boundary() is not None else "")
-        + f"- 备份文件夹：`{config.data_dir() / 'backups'}`。\n"
+        + f"- 本地瓦片文件夹：{code(basemap.tiles_source())}（按 `{{z}}/{{x}}/{{y}}.png` 组织）。\n"
+        + (f"- 行政区边界文件：{code(basemap.boundary_path())}。\n" if basemap.load_boundary() is not None else "")
+        + f"- 备份文件夹：{code(config.data_dir() / 'backups')}。\n"
         "- 备份、检查、恢复的命令（在项目目录执行；恢复前须先停止程序）：\n"
     )
     st.code(".venv/bin/python -m core.backup create            # 备份（可用定时任务每天执行）\n"

@@ -19,6 +19,7 @@ from core import db as dbmod
 from core.exports import chinese_date, chinese_time
 from core.labels import FLAGS, LEVELS, METHODS, STATUSES, STATUS_LISTED
 from ui import auth
+from ui.text import plain
 
 ICON = Path(__file__).resolve().parent.parent / "static" / "icon.png"
 STYLE = Path(__file__).resolve().parent / "style.css"
@@ -77,7 +78,7 @@ def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Cam
         page_link("pages/sampling.py", label="去抽取核查矿山")
         st.stop()
     if len(ready) == 1:
-        st.caption(f"当前核查任务：{ready[0].title}")
+        st.caption(f"当前核查任务：{plain(ready[0].title)}")
         return ready[0]
     return choose_campaign(database, ready, campaigns.in_progress(database, actor()), key)
 
@@ -177,7 +178,7 @@ def package_download(path: str) -> None:
         st.download_button(f"下载报部材料（{size / 2**20:.1f} MB）", target.read_bytes(), file_name=target.name,
                            mime="application/zip", key="package_download", on_click="ignore")
     else:
-        st.info(f"报部材料共 {size / 2**30:.2f} GB，超过网页下载上限，已保存在服务器：{target}。请由管理员复制。")
+        st.info(f"报部材料共 {size / 2**30:.2f} GB，超过网页下载上限，已保存在服务器：{plain(target)}。请由管理员复制。")
 
 
 def make_backup(progress) -> dict:
@@ -192,8 +193,8 @@ def evidence_caption(photo: dict) -> str:
     taken = chinese_time(photo["taken_at"]) if photo["taken_at"] else "无拍摄时间"
     where = (f"{photo['lat']:.5f}, {photo['lon']:.5f}" if photo["lat"] is not None else "无GPS")
     distance = f" · 距矿山 {photo['distance_km']:.1f} 公里" if photo["distance_km"] is not None else ""
-    return (f"{photo['caption'] or photo['filename']}  \n拍摄：{taken} · {where}{distance}  \n"
-            f"{photo['device'] or '设备未知'} · {photo['uploaded_by']}上传于{chinese_time(photo['uploaded_at'])}  \n"
+    return (f"{plain(photo['caption'] or photo['filename'])}  \n拍摄：{taken} · {where}{distance}  \n"
+            f"{plain(photo['device']) or '设备未知'} · {plain(photo['uploaded_by'])}上传于{chinese_time(photo['uploaded_at'])}  \n"
             f"SHA-256 {photo['sha256'][:16]}…")
 
 
@@ -350,7 +351,7 @@ def run_page(navigation) -> None:
     try:
         navigation.run()
     except access.Denied as refused:
-        st.error(str(refused))
+        st.error(plain(refused))
     except Exception:
         reference = datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         LOG.exception("page failed, reference %s", reference)
@@ -359,13 +360,14 @@ def run_page(navigation) -> None:
 
 
 def confirmed(label: str, key: str, question: str, confirm_label: str = "确认", disabled: bool = False) -> bool:
-    """A button that asks before doing anything irreversible; True on the run the user confirms."""
+    """A button that asks before doing anything irreversible; True on the run the user confirms. The
+    question is plain text (it may quote names): it is shown as typed."""
     asking = f"{key}__asking"
     if st.button(label, key=key, disabled=disabled):
         st.session_state[asking] = True
     if not st.session_state.get(asking):
         return False
-    st.warning(question)
+    st.warning(plain(question))
     yes, no, _ = st.columns([1, 1, 4])
     if yes.button(confirm_label, key=f"{key}__yes", type="primary"):
         st.session_state[asking] = False
@@ -377,22 +379,23 @@ def confirmed(label: str, key: str, question: str, confirm_label: str = "确认"
 
 
 def write_then_rerun(write, message: str, *refusals: type[Exception]) -> None:
-    """Run a write; if core refuses it (one of ``refusals``), say why; else announce it after a rerun."""
+    """Run a write; if core refuses it (one of ``refusals``), say why; else announce it after a rerun. Both
+    core's message and ``message`` are plain text (they quote names): shown as typed."""
     try:
         write()
     except refusals as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     flash(message)
     st.rerun()
 
 
 def flash(message: str) -> None:
-    """A success message shown once, after the rerun that follows a write."""
+    """A success message shown once, after the rerun that follows a write (plain text, shown as typed)."""
     st.session_state["_flash"] = message
 
 
 def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
     if message:
-        st.success(message)
+        st.success(plain(message))

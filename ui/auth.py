@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from core import accounts, settings
 from core.access import Denied, User
+from ui.text import plain
 
 COOKIE = "lvkuang_session"
 LOGIN = "_login"  # session_state: the session's token
@@ -131,7 +132,7 @@ def login_page() -> None:
         return
     message = st.session_state.pop("_login_message", None)
     if message:
-        st.info(message)
+        st.info(plain(message))
     with st.form("login"):
         st.subheader("登录")
         username = st.text_input("账号", key="login_username", autocomplete="username")
@@ -141,7 +142,7 @@ def login_page() -> None:
         try:
             user = accounts.authenticate(database, username, password, client=client_address())
         except accounts.LoginFailed as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             _begin(database, user)
             st.rerun()
@@ -158,7 +159,7 @@ def _single_sign_on(database: Database) -> None:
         try:
             user = accounts.sso_login(database, st.user.get("email") or st.user.get("sub") or "")
         except accounts.LoginFailed as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.button("退出统一身份认证", on_click=st.logout)
             return
         _begin(database, user)
@@ -215,7 +216,7 @@ def _set_password(database: Database, password: str, again: str, write, done: st
     try:
         user = write()
     except accounts.AccountError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     _begin(database, user)
     if done:
@@ -225,7 +226,7 @@ def _set_password(database: Database, password: str, again: str, write, done: st
 
 def sidebar(database: Database, user: User) -> None:
     with st.sidebar:
-        st.caption(f"当前用户：{user.name}（{user.role}）")
+        st.caption(f"当前用户：{plain(user.name)}（{user.role}）")
         if st.button("退出登录", key="logout"):
             logout(database, user)
             st.rerun()
@@ -236,7 +237,7 @@ def denied_page(user: User, title: str, pages: list[tuple]):
 
     def page() -> None:
         st.title(title)
-        st.warning(f"您的账号（{user.name}，角色：{user.role}）无权打开“{title}”。"
+        st.warning(f"您的账号（{plain(user.name)}，角色：{user.role}）无权打开“{title}”。"
                    "如需使用，请联系本单位的系统管理员调整角色。")
         st.write("您可以打开：")
         for _, path, label, *_ in pages:

@@ -13,6 +13,7 @@ import ui
 from core import reference, regions, registry
 from core.labels import COLUMN_LABELS, LEVELS, METHODS, SCALE_CLASSES, SCALE_UNITS, STATUS_REMOVED
 from core.validation import Problem, has_errors, validate_mine
+from ui.text import plain
 
 AUTO_CLASS = "（按规模自动判定）"
 COMMON_REMOVAL_REASONS = ("采矿许可证到期或注销", "发生较大及以上生产安全事故", "存在重大违法违规行为",
@@ -21,31 +22,32 @@ COMMON_REMOVAL_REASONS = ("采矿许可证到期或注销", "发生较大及以�
 
 def facts(mine: dict[str, Any]) -> None:
     """The mine's register data, as on the licence."""
-    scale = f"{registry.as_text(mine['scale_value'])}{mine['scale_unit']}" if mine["scale_value"] else "未填写"
+    shown = {key: plain(value) for key, value in mine.items()}  # every field as typed, never as Markdown
+    scale = f"{registry.as_text(mine['scale_value'])}{shown['scale_unit']}" if mine["scale_value"] else "未填写"
     left, right = st.columns(2)
     left.markdown(
-        f"**采矿许可证号**：{mine['licence_no']}  \n**采矿权人**：{mine['owner'] or '未填写'}  \n"
-        f"**入库级别**：{mine['level']}（{mine['listing_year'] or '年份未填'} · {mine['listing_batch'] or '批次未填'}）  \n"
-        f"**所在地**：{mine['province']} {mine['city']} {mine['county']}  \n"
+        f"**采矿许可证号**：{shown['licence_no']}  \n**采矿权人**：{shown['owner'] or '未填写'}  \n"
+        f"**入库级别**：{shown['level']}（{mine['listing_year'] or '年份未填'} · {shown['listing_batch'] or '批次未填'}）  \n"
+        f"**所在地**：{shown['province']} {shown['city']} {shown['county']}  \n"
         f"**经纬度**：{_coords(mine)}"
     )
     right.markdown(
-        f"**开采矿种**：{mine['mineral']}  \n**开采方式**：{mine['method']}  \n"
-        f"**生产规模**：{scale}（{mine['scale_class'] or '规模类型未定'}）  \n"
-        f"**适用行业标准**：{mine['standard'] or '未确定'} {reference.standards().get(mine['standard'], '')}  \n"
-        f"**状态**：{mine['status']}" + (f"（{mine['removed_date']} 移出：{mine['removed_reason']}）"
-                                        if mine["status"] == STATUS_REMOVED else "")
+        f"**开采矿种**：{shown['mineral']}  \n**开采方式**：{shown['method']}  \n"
+        f"**生产规模**：{scale}（{shown['scale_class'] or '规模类型未定'}）  \n"
+        f"**适用行业标准**：{shown['standard'] or '未确定'} {plain(reference.standards().get(mine['standard'], ''))}  \n"
+        f"**状态**：{shown['status']}" + (f"（{shown['removed_date']} 移出：{shown['removed_reason']}）"
+                                         if mine["status"] == STATUS_REMOVED else "")
     )
     if mine["flag_problem"]:
-        st.warning(f"问题线索：{mine['problem_desc'] or '未填写内容'}（来源：{mine['problem_source'] or '未填写'}）")
+        st.warning(f"问题线索：{shown['problem_desc'] or '未填写内容'}（来源：{shown['problem_source'] or '未填写'}）")
     if mine["flag_rectify"]:
-        st.warning(f"“回头看”整改要求：{mine['rectify_demand'] or '未填写内容'}")
+        st.warning(f"“回头看”整改要求：{shown['rectify_demand'] or '未填写内容'}")
 
 
 def _coords(mine: dict[str, Any]) -> str:
     if mine["lon"] is None or mine["lat"] is None:
         return "未填写（不在地图上显示）"
-    return f"东经 {mine['lon']:.6f}°，北纬 {mine['lat']:.6f}°"
+    return plain(f"东经 {mine['lon']:.6f}°，北纬 {mine['lat']:.6f}°")
 
 
 def edit_form(database: Database, mine: dict[str, Any] | None) -> None:
@@ -140,16 +142,16 @@ def _save(database: Database, mine: dict[str, Any] | None, values: dict[str, Any
             ui.flash(f"已保存，修改了 {len(diff)} 项：{'、'.join(COLUMN_LABELS.get(f, f) for f in diff)}。"
                      if diff else "内容没有变化，无需保存。")
     except registry.ConflictError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         latest = registry.get_mine(database, mine["id"]) if mine else None
         if latest:
             _show_conflict(values, latest, base_key)
         return
     except registry.RegistryError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     for p in problems:
-        st.toast(f"提醒：{p.column} {p.message}")
+        st.toast(plain(f"提醒：{p.column} {p.message}"))
     st.rerun()
 
 
@@ -170,7 +172,7 @@ def _index(options: tuple | list, value: Any) -> int | None:
 def status_actions(database: Database, mine: dict[str, Any]) -> None:
     """Mark the mine 已移出 (never deleted), or put a removed mine back, each with a reason and a confirmation."""
     if mine["status"] == STATUS_REMOVED:
-        st.info(f"该矿山已于 {mine['removed_date']} 移出名录，原因：{mine['removed_reason']}。")
+        st.info(plain(f"该矿山已于 {mine['removed_date']} 移出名录，原因：{mine['removed_reason']}。"))
         reason = st.text_area("恢复在册的原因（如移出决定被撤销）", key=f"restore_reason_{mine['id']}")
         if ui.confirmed("恢复在册", f"restore_{mine['id']}", f"确认将“{mine['name']}”恢复为在册？原因将记入修改记录。",
                         disabled=not reason.strip()):
@@ -200,14 +202,15 @@ def history(database: Database, mine: dict[str, Any]) -> None:
 
 def summary(mine: dict[str, Any]) -> None:
     """A mine in a narrow column (beside the map)."""
-    st.markdown(f"**{mine['name']}**")
+    shown = {key: plain(value) for key, value in mine.items()}
+    st.markdown(f"**{shown['name']}**")
     st.markdown(
-        f"采矿许可证号：{mine['licence_no']}  \n入库级别：{mine['level']}  \n"
-        f"所在地：{mine['city']} {mine['county']}  \n开采矿种：{mine['mineral']}  \n开采方式：{mine['method']}  \n"
-        f"生产规模：{registry.as_text(mine['scale_value'])}{mine['scale_unit']} {mine['scale_class']}  \n"
-        f"采矿权人：{mine['owner'] or '未填写'}  \n状态：{mine['status']}"
+        f"采矿许可证号：{shown['licence_no']}  \n入库级别：{shown['level']}  \n"
+        f"所在地：{shown['city']} {shown['county']}  \n开采矿种：{shown['mineral']}  \n开采方式：{shown['method']}  \n"
+        f"生产规模：{plain(registry.as_text(mine['scale_value']))}{shown['scale_unit']} {shown['scale_class']}  \n"
+        f"采矿权人：{shown['owner'] or '未填写'}  \n状态：{shown['status']}"
     )
     if mine["flag_problem"]:
-        st.warning(f"问题线索：{mine['problem_desc'] or '未填写内容'}")
+        st.warning(f"问题线索：{shown['problem_desc'] or '未填写内容'}")
     if mine["flag_rectify"]:
-        st.warning(f"“回头看”整改要求：{mine['rectify_demand'] or '未填写内容'}")
+        st.warning(f"“回头看”整改要求：{shown['rectify_demand'] or '未填写内容'}")

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 import ui
 from core import access, importer, indicators, reference, reference_tables
 from core.indicators import IndicatorSet
+from ui.text import plain
 
 
 def section(database: Database) -> None:
@@ -45,12 +46,12 @@ def _indicator_set(database: Database, indicator_set: IndicatorSet, may: bool) -
     code = indicator_set.code
     loaded = reference_tables.loaded_indicator_items(database, code)
     state = "已载入正式指标表" if loaded else "条目未核实，待载入正式文本"
-    with st.expander(f"评价指标：{indicator_set.name}（{state}）"):
-        st.caption(f"来源：{indicator_set.source}")
+    with st.expander(f"评价指标：{plain(indicator_set.name)}（{state}）"):
+        st.caption(f"来源：{plain(indicator_set.source)}")
         if loaded:
-            st.success(f"正式指标表：{indicator_set.items_source}")
+            st.success(f"正式指标表：{plain(indicator_set.items_source)}")
         else:
-            st.warning(indicators.confirmation_note(indicator_set))
+            st.warning(plain(indicators.confirmation_note(indicator_set)))
         if indicator_set.structure:
             st.dataframe([{"一级指标": g.name, "已核实的二级指标": "、".join(g.subgroups) or "（未核实）",
                            "满分": "未核实" if g.points is None else f"{g.points:g}"} for g in indicator_set.structure],
@@ -78,7 +79,7 @@ def _indicator_set(database: Database, indicator_set: IndicatorSet, may: bool) -
             try:
                 plan = reference_tables.plan_indicator_items(indicator_set, upload.getvalue(), upload.name)
             except importer.ImportFileError as exc:
-                st.error(f"{exc} 已保存的内容没有任何改动。")
+                st.error(f"{plain(exc)} 已保存的内容没有任何改动。")
             else:
                 if _show_plan(plan, f"ref_items_{code}") and st.button(
                         f"确认载入（{len(plan.rows)} 项）", type="primary", key=f"ref_save_{code}"):
@@ -98,7 +99,7 @@ def _removal_situations(database: Database, may: bool) -> None:
     state = "已载入附件2" if loaded else "附件2的14种情形待载入"
     with st.expander(f"移出名录的情形（{state}）"):
         if loaded:
-            st.success(f"{reference_tables.REMOVAL_DOCUMENT}：{loaded.text}。")
+            st.success(plain(f"{reference_tables.REMOVAL_DOCUMENT}：{loaded.text}。"))
         else:
             st.warning(f"{reference_tables.REMOVAL_DOCUMENT}所列的 {reference_tables.REMOVAL_COUNT} 种移出情形原文尚未载入。"
                        "现只列已核实的移出情形；请按模板载入正式文本。")
@@ -113,7 +114,7 @@ def _removal_situations(database: Database, may: bool) -> None:
             try:
                 plan = reference_tables.plan_removal_situations(upload.getvalue(), upload.name)
             except importer.ImportFileError as exc:
-                st.error(f"{exc} 已保存的内容没有任何改动。")
+                st.error(f"{plain(exc)} 已保存的内容没有任何改动。")
             else:
                 if _show_plan(plan, "ref_removal") and st.button(
                         f"确认载入（{len(plan.rows)} 种情形）", type="primary", key="ref_removal_save"):
@@ -147,12 +148,12 @@ def _standards(database: Database, may: bool) -> None:
         columns = st.columns(2)
         for index, standard in enumerate(open_rows):
             entered[standard.industry] = columns[index % 2].text_input(
-                f"{standard.name}（{standard.industry}）标准编号", current.get(standard.industry, ""),
+                plain(f"{standard.name}（{standard.industry}）标准编号"), current.get(standard.industry, ""),
                 key=f"ref_std_{standard.industry}", placeholder="如 GB/T 12345—2026")
         if st.button("保存标准编号", key="ref_std_save"):
             problems = reference_tables.save_standard_numbers(database, entered, ui.actor())
             if problems:
-                st.error("；".join(f"{p.column}：{p.message}（{p.fix}）" for p in problems))
+                st.error(plain("；".join(f"{p.column}：{p.message}（{p.fix}）" for p in problems)))
             else:
                 ui.flash("已保存国家标准编号。")
                 st.rerun()

@@ -16,6 +16,7 @@ from core import db as dbmod
 from core import demo
 from core.access import ORGANIZER, System, User
 from ui import auth
+from ui.text import JOINER
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 DEMO_MINES = 60
@@ -85,6 +86,12 @@ def open_page() -> Callable[[str], AppTest]:
         return at
 
     return opener
+
+
+def shown(markdown: str) -> str:
+    """What Markdown that holds escaped text (:func:`ui.text.plain`) shows: the escapes undone, the invisible
+    joiners gone (enough for messages without formatting of their own)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(JOINER, "")
 
 
 def button(at: AppTest, label: str):

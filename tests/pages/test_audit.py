@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import audit, registry
 from core.access import System
-from tests.pages.conftest import account, button
+from tests.pages.conftest import account, button, shown
 
 
 def test_the_log_shows_writes_and_verifies(open_page, database) -> None:
@@ -49,5 +49,5 @@ def test_an_unreadable_kept_head_is_explained(open_page, database) -> None:
     at = open_page("pages/audit.py", account())
     at.text_input(key="audit_kept_head").set_value("[点此](http://10.1.2.3/)")
     button(at, "校验日志链").click().run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "无法识别填写的链头。请按“序号:哈希”填写，如 1234:9f3a1b2c4d5e6f70（哈希至少前 16 位）。"]

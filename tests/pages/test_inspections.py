@@ -6,7 +6,7 @@ from core import demo, inspections
 from core.access import INSPECTOR, System
 from core.inspections import area_key
 from core.labels import AREAS, NONE_FOUND
-from tests.pages.conftest import account, button, widget
+from tests.pages.conftest import account, button, shown, widget
 from tests.test_inspections import complete_content, sign_all
 
 PAGE = "pages/inspections.py"
@@ -173,7 +173,7 @@ def test_legality_is_answered_on_the_record(open_page, database) -> None:
     content = inspections.get(database, record.id).content
     assert (content["legal_boundary"], content["legal_boundary_note"]) == ("否", "东南角越出矿区范围约0.3公顷")
     show_tab(at, "签字与提交")
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(shown(e.value) for e in at.error)
     assert "合法合规性未填写：证照合法有效（是/否）" in errors and "未越界开采" not in errors
 
 

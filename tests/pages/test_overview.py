@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import demo, inspections, overview
-from tests.pages.conftest import widget
+from tests.pages.conftest import shown, widget
 
 
 def test_required_drawn_and_submitted_side_by_side(open_page, database) -> None:
@@ -14,7 +14,7 @@ def test_required_drawn_and_submitted_side_by_side(open_page, database) -> None:
     assert widget(at.metric, "已抽取").value == f"{figures.drawn} 座"
     assert widget(at.metric, "已提交核查记录").value == f"{figures.submitted} 座"
     assert not [m for m in at.metric if m.label.startswith("按 20%")]
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown(c.value) for c in at.caption)
     assert overview.explanation(figures) in captions
     assert f"其余 {figures.random} 座随机抽取" in captions
     # The demo's campaign is this year's: it cites the document it records (自然资规〔2024〕1号), not the 2023 notice.

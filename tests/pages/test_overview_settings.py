@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import basemap, registry, settings
 from core.access import ADMIN, System
-from tests.pages.conftest import DEMO_MINES, account, button, map_rows, widget
+from tests.pages.conftest import DEMO_MINES, account, button, map_rows, shown, widget
 
 
 def test_overview_counts_the_register(open_page, database) -> None:
@@ -83,7 +83,7 @@ def test_base_map_settings_are_validated_then_saved(open_page, empty_database) -
     widget(at.radio, "底图").set_value("tiles").run()
     widget(at.text_input, "瓦片地址模板").set_value("/tiles/map.png").run()
     button(at, "保存底图设置").click().run()
-    assert any("{z}" in e.value for e in at.error)
+    assert any("{z}" in shown(e.value) for e in at.error)
     assert basemap.load(empty_database).kind == "none"
     widget(at.text_input, "瓦片地址模板").set_value("/tianditu/vec_w/{z}/{x}/{y}").run()
     widget(at.text_input, "底图来源说明").set_value("天地图·湖北").run()
@@ -106,9 +106,9 @@ def test_back_up_and_check_from_the_settings_page(open_page, database, data_dir)
     button(at, "立即备份").click().run()
     assert not at.exception, at.exception
     [made] = list((data_dir / "backups").glob("绿矿核查备份-*.zip"))
-    assert any(made.name in s.value for s in at.success)
+    assert any(made.name in shown(s.value) for s in at.success)
     assert any(len(d.value) and d.value.iloc[0].get("备份文件") == made.name for d in at.dataframe)
     button(at, "检查所选备份").click().run()
-    assert any(f"备份完好：{made.name}" in s.value for s in at.success)
+    assert any(f"备份完好：{made.name}" in shown(s.value) for s in at.success)
     button(at, "检查当前数据").click().run()
     assert any("数据完好" in s.value and "审计日志链" in s.value for s in at.success)

@@ -9,7 +9,7 @@ import pytest
 
 from core import audit, campaigns, demo, sampling, teams
 from core.access import System
-from tests.pages.conftest import button
+from tests.pages.conftest import button, shown
 
 THIS_YEAR = date.today().year
 
@@ -222,7 +222,7 @@ def test_the_page_shows_what_the_rules_will_draw_and_warns_before_the_freeze(ope
     assert list(table["随机抽取"]) == [o.random for o in outcomes]
     assert list(table["重点核查（全部纳入）"]) == [sum(o.whole.values()) for o in outcomes]
     expected = sampling.warnings(outcomes, campaign.rules.ratio)
-    assert [w.value for w in at.warning if w.value in expected] == expected
+    assert [shown(w.value) for w in at.warning if shown(w.value) in expected] == expected
     # Open-pit at its own 10 %, the rest of 30 % at random: a real random part, no warning about it.
     rules = sampling.Rules(ratio=0.3, policy={"问题线索": "all", "回头看整改要求": "all", "露天开采": 0.1})
     campaigns.update_rules(database, campaign.id, campaign.title, campaign.deadline, rules, [], campaign.version, System("组织者"),
@@ -230,7 +230,7 @@ def test_the_page_shows_what_the_rules_will_draw_and_warns_before_the_freeze(ope
     at.run()
     assert not any("没有任何矿山由随机抽取产生" in w.value for w in at.warning)
     assert int(at.metric[2].value.split()[0]) > 0
-    assert any("计入的开采方式：露天开采、露天-地下联合开采" in c.value for c in at.caption)
+    assert any("计入的开采方式：露天开采、露天-地下联合开采" in shown(c.value) for c in at.caption)
 
 
 def test_a_basis_document_s_ratio_is_enforced(database) -> None:
