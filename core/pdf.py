@@ -222,6 +222,8 @@ def break_lines(text: str, width: float, measure: Callable[[str], float]) -> lis
 
     Returns at least one line (an empty string for empty text).
     """
+    if "\n" not in text and "\t" not in text and "\r" not in text and measure(text) <= width:
+        return [text.rstrip(BLANKS)]  # most table cells: one line
     lines: list[str] = []
     for paragraph in text.replace("\t", " ").replace("\r", "").split("\n"):
         current, used, wrapped = "", 0.0, False
@@ -451,17 +453,20 @@ class Document(FPDF):
         """The width of ``text`` in the current font and size: the sum of its characters' widths, each
         measured once per size (fpdf2 measures slowly)."""
         widths = self._char_widths.setdefault(self.font_size_pt, {})
-        total = 0.0
-        for ch in text:
-            width = widths.get(ch)
-            if width is None:
-                width = widths[ch] = self.get_string_width(ch)
-            total += width
-        return total
+        try:
+            return sum(map(widths.__getitem__, text))
+        except KeyError:
+            for ch in set(text).difference(widths):
+                widths[ch] = self.get_string_width(ch)
+            return sum(map(widths.__getitem__, text))
 
     def wrap(self, text: str, width: float) -> list[str]:
         """Text broken into lines that fit the width, as Chinese is set (:func:`break_lines`)."""
-        return break_lines(text, width, self.measure)
+        widths = self._char_widths.setdefault(self.font_size_pt, {})
+        for ch in set(text).difference(widths):
+            widths[ch] = self.get_string_width(ch)
+        width_of = widths.__getitem__  # every character is measured now: a lookup each, no call
+        return break_lines(text, width, lambda piece: sum(map(width_of, piece)))
 
     def fit(self, text: str, width: float) -> str:
         """Text shortened to the width with "…": for the one-line labels of a chart (core.charts) only,

@@ -103,3 +103,26 @@ def test_the_record_cites_its_basis_and_rules_and_never_cuts_a_name(tmp_path) ->
                                   check=True).stdout.split())
     assert wrapped_in(text, long_name) and text.count("自然资办函〔2023〕1017号") == 1
     assert "…" not in text.replace(data["seed"][:16] + "…", "")  # only the seed is shortened, never a name
+
+
+def long_name(number: int, name: str) -> str:
+    """A register name made long and awkward: 40+ characters, rare characters, ending in "）"."""
+    return f"{name}堃喆犇赟{number}号矿区东段及西段露天-地下联合开采区（扩建30万吨/年，2027年4月30日到期）"
+
+
+def test_a_demo_draw_with_long_names_lists_every_drawn_mine_whole_and_set_as_chinese(demo_db, tmp_path) -> None:
+    import json
+
+    from core import campaigns, demo, registry, teams
+    from tests.test_pdf import assert_set_as_chinese
+    campaign = demo.start_campaign(demo_db)
+    record = json.loads(campaigns.current_draw(demo_db, campaign)["record"])
+    mines = {mine["licence_no"]: {**mine, "name": long_name(n, mine["name"])}
+             for n, mine in enumerate(registry.list_mines(demo_db).to_dict("records"))}
+    drawn = [mines[s["licence_no"]]["name"] for s in record["selections"]]
+    assert drawn and min(len(name) for name in drawn) >= 40
+    assert_set_as_chinese(draw_record.record_pdf(record, mines, pdf.find_font()), tmp_path, drawn)
+    team_draw = teams.latest_team_draw(demo_db, campaign)
+    team_rows = teams.teams_frame(demo_db, team_draw["id"]).to_dict("records")
+    published = draw_record.publication_pdf(record, mines, team_rows, f"{campaign.title}随机抽查名单", pdf.find_font())
+    assert_set_as_chinese(published, tmp_path, drawn, abridged=(record["seed"][:16] + "…",))

@@ -133,3 +133,17 @@ def test_an_unconfirmed_indicator_set_prints_no_points_and_says_so(demo_db, tmp_
     text = "".join(pdf_text(record_pdf.record_pdf(demo_db, current, pdf.find_font()), tmp_path).split())
     assert "评价指标核查情况" in text and "尚未载入正式文本" in text and "证照齐全" in text
     assert "一级指标评价内容结论说明" in text and "评价内容分值" not in text  # no points column
+
+
+def test_a_long_name_and_long_findings_wrap_as_chinese_is_set(demo_db, submitted, tmp_path) -> None:
+    from core import registry
+    from tests.test_pdf import PROSE, assert_set_as_chinese
+    mine = registry.get_by_licence(demo_db, submitted.licence_no)
+    name = "宜昌市夷陵区堃喆犇赟示例矿业有限责任公司樟村坪镇桃坪河磷矿东段及西段（露天-地下联合开采区）"
+    registry.update_mine(demo_db, mine["id"], {**mine, "name": name}, mine["version"], System("测试"))
+    findings = {"remarks": PROSE * 2, "opinions": "　" + PROSE, "main_problems": PROSE}
+    inspections.amend(demo_db, submitted.id, findings, "补充核查发现的问题", submitted.version, System("王某军"))
+    record = inspections.get(demo_db, submitted.id)
+    for printable in (False, True):
+        data = record_pdf.record_pdf(demo_db, record, pdf.find_font(), printable=printable)
+        assert_set_as_chinese(data, tmp_path, [name, PROSE])

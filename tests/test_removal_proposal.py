@@ -177,3 +177,18 @@ def test_an_unfinished_campaign_says_which_national_mines_the_list_cannot_speak_
     sent = removal_proposal.letter(demo_db, campaign, items, date(2023, 11, 30))
     whole = flat(pdf_text(removal_proposal.proposal_pdf(items, "湖北省", sent, pdf.find_font(), outstanding), tmp_path))
     assert f"另有{outstanding}座抽取的国家级绿色矿山尚未提交核查记录，未列入" in whole
+
+
+def test_the_list_and_the_letter_are_set_as_chinese(demo_db, campaign, proposed, tmp_path) -> None:
+    from dataclasses import replace
+
+    from tests.test_pdf import PROSE, assert_set_as_chinese
+    name = "监利县堃喆犇赟示例矿业有限公司小山岗村至大山岗村一带建筑石料用灰岩矿东区（扩建30万吨/年，2027年4月30日到期）"
+    demo_db.execute("UPDATE mines SET name = ? WHERE id = ?", [name, proposed["failed"]])
+    items = removal_proposal.proposals(demo_db, campaign)
+    sent = removal_proposal.letter(demo_db, campaign, items, date(2023, 11, 30))
+    data = removal_proposal.proposal_pdf(items, "湖北省", sent, pdf.find_font(),
+                                         removal_proposal.outstanding_national(demo_db, campaign))
+    assert_set_as_chinese(data, tmp_path, [p.name for p in items] + [name, LONG_NAME])
+    written = replace(sent, body=f"{sent.body}\n{PROSE * 2}\n{name}")
+    assert_set_as_chinese(removal_proposal.letter_pdf(written, "湖北省", pdf.find_font()), tmp_path, [PROSE, name])

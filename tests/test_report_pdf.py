@@ -74,3 +74,19 @@ def test_the_last_line_names_the_audit_head_when_the_report_was_made(demo_db, ca
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
     line = f"本报告生成时审计日志共{head.seq}条，链头哈希{head.hash[:16]}…"
     assert head.seq > 0 and re.fullmatch(rf".*{re.escape(line)}第(\d+)页/共\1页", text, re.S), text[-200:]  # last page
+
+
+def test_long_names_and_findings_are_set_as_chinese_in_every_table(demo_db, campaign, tmp_path) -> None:  # noqa: F811
+    from tests.test_pdf import PROSE, assert_set_as_chinese
+    names = []
+    for number, licence in enumerate(reports.summary_table(demo_db, campaign)["采矿许可证号"]):
+        mine = registry.get_by_licence(demo_db, licence)
+        name = f"{mine['name']}堃喆犇赟{number}号东段及西段露天-地下联合开采区（扩建30万吨/年）"
+        registry.update_mine(demo_db, mine["id"], {**mine, "name": name}, mine["version"], System("测试"))
+        names.append(name)
+    stats = reports.statistics(demo_db, campaign)
+    names += [mine["name"] for mine in stats.outstanding]
+    sections = {**reports.draft_sections(stats), "suggestions": "　　" + PROSE * 3}
+    head = audit.head(demo_db)
+    data = report_pdf.report_pdf(demo_db, campaign, pdf.find_font(), sections)
+    assert_set_as_chinese(data, tmp_path, [*names, PROSE], abridged=(f"{head.hash[:audit.PREFIX]}…",))
