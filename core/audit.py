@@ -25,7 +25,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from core.db import now, transaction
-from core.exports import workbook
+from core.exports import fit_row, workbook
 
 GENESIS = "0" * 64
 LOGIN = "登录"
@@ -192,10 +192,13 @@ def export_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     sheet.write(0, 0, title, bold)
     sheet.write_row(1, 0, list(frame.columns), head)
-    for col, width in enumerate((8, 20, 12, 16, 28, 70, 66)):
+    widths = (8, 20, 12, 16, 28, 70, 66)
+    for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     for offset, row in enumerate(frame.itertuples(index=False), start=2):
-        sheet.write_row(offset, 0, [int(row[0]), *map(str, row[1:])], cell)
+        values = [int(row[0]), *map(str, row[1:])]
+        fit_row(sheet, offset, values, widths)
+        sheet.write_row(offset, 0, values, cell)
     sheet.freeze_panes(2, 0)
     book.close()
     return buffer.getvalue()

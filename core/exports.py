@@ -6,6 +6,8 @@ The register export uses the template's headings, so an exported file can be edi
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 from datetime import date
 from typing import Any, Iterable
 
@@ -26,6 +28,39 @@ def workbook(buffer: io.BytesIO, **options: Any) -> xlsxwriter.Workbook:
     never a live formula, a number or a link (xlsxwriter would otherwise convert it)."""
     return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                         "strings_to_urls": False, **options})
+
+
+# One line of 11-point text in a row as printed (Chinese faces such as Noto CJK, which stands in for 宋体
+# on Linux, need more than Excel's 15 points), and the padding of a cell.
+LINE_POINTS = 16.5
+CELL_PADDING = 1.5  # column units a wrapped cell loses to its margins
+
+
+def text_units(text: str) -> float:
+    """The width of ``text`` in column units (the width of "0"): a Chinese or full-width character takes
+    about two, a Latin letter or digit a little over one."""
+    return sum(2.1 if unicodedata.east_asian_width(ch) in "WF" else 1.15 for ch in text)
+
+
+def row_height(values: Iterable[Any], widths: Iterable[float], font_size: float = 11) -> float | None:
+    """The height in points a row of wrapped cells needs for all its lines to show when printed (None: one
+    line does). Readers do not re-fit rows on their own — LibreOffice and WPS print the stored height, and
+    text that does not fit runs over the next row — so every row with wrapped text carries its height."""
+    lines = 1
+    for value, width in zip(values, widths):
+        if value is None or value == "":
+            continue
+        usable = max(width - CELL_PADDING, 1.0)
+        lines = max(lines, sum(max(1, math.ceil(text_units(part) / usable)) for part in str(value).split("\n")))
+    return None if lines == 1 else round(lines * LINE_POINTS * font_size / 11 + 3, 1)
+
+
+def fit_row(sheet: Any, row: int, values: Iterable[Any], widths: Iterable[float], font_size: float = 11) -> None:
+    """Give ``row`` of ``sheet`` the height its wrapped ``values`` need (see :func:`row_height`); call it
+    before writing the row's cells when the workbook streams (``constant_memory``)."""
+    height = row_height(values, widths, font_size)
+    if height is not None:
+        sheet.set_row(row, height)
 
 
 def csv_safe(value: Any) -> Any:
@@ -83,9 +118,11 @@ def register_xlsx(rows: Iterable[dict[str, Any]], title: str = "") -> bytes:
     if title:
         sheet.write(0, 0, title, title_format)
         first = 1
+    widths = [_WIDTHS.get(key, 12) for key, _ in EXPORT_COLUMNS]
+    fit_row(sheet, first, [label for _, label in EXPORT_COLUMNS], widths)
     for col, (key, label) in enumerate(EXPORT_COLUMNS):
         sheet.write(first, col, label, head)
-        sheet.set_column(col, col, _WIDTHS.get(key, 12))
+        sheet.set_column(col, col, widths[col])
     sheet.freeze_panes(first + 1, 2)
     for offset, row in enumerate(rows, start=first + 1):
         for col, (key, _) in enumerate(EXPORT_COLUMNS):

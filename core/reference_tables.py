@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from core import access, importer, indicators, normalize, reference, settings
 from core.db import now
-from core.exports import chinese_time, workbook
+from core.exports import chinese_time, fit_row, workbook
 from core.indicators import INDICATOR, PRECONDITION, IndicatorSet, Item
 from core.reference import RemovalReason, Standard
 from core.validation import ERROR, WARNING, Problem
@@ -98,9 +98,11 @@ def _template(sheet_name: str, headings: list[str], widths: list[int], notes: li
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.write_row(0, 0, headings, head)
+    fit_row(sheet, 0, headings, widths)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width, wrap)
     for r, row in enumerate(rows, start=1):
+        fit_row(sheet, r, row, widths)
         for c, value in enumerate(row):
             if value not in (None, ""):
                 sheet.write(r, c, value)
@@ -110,6 +112,7 @@ def _template(sheet_name: str, headings: list[str], widths: list[int], notes: li
     guide = book.add_worksheet("填写说明")
     guide.set_column(0, 0, 100, wrap)
     for r, note in enumerate(notes):
+        fit_row(guide, r, [note], [100])
         guide.write_string(r, 0, note)
     book.close()
     return buffer.getvalue()

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from core import access, campaigns, followup, inspections, limits, registry, sampling, settings, teams
 from core.db import now, transaction
-from core.exports import chinese_date, csv_safe, landscape_pages, workbook
+from core.exports import chinese_date, csv_safe, fit_row, landscape_pages, workbook
 from core.labels import (AREAS, CONCLUSIONS, DRAFT, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS,
                          RECTIFY, REMOVE, SUBMITTED)
 
@@ -181,9 +181,11 @@ def summary_xlsx(table: pd.DataFrame, province_name: str) -> bytes:
     sheet.merge_range(0, 0, 0, last, table_title(province_name), title)
     sheet.set_row(0, 30)
     sheet.write_row(1, 0, COLUMNS, head)
+    fit_row(sheet, 1, COLUMNS, WIDTHS)
     for col, width in enumerate(WIDTHS):
         sheet.set_column(col, col, width)
     for offset, row in enumerate(table[list(COLUMNS)].itertuples(index=False), start=2):
+        fit_row(sheet, offset, row, WIDTHS)
         for col, value in enumerate(row):
             fmt = centred if COLUMNS[col] in ("序号", "入库级别", "处理结论") else cell
             if COLUMNS[col] == "序号":
@@ -210,6 +212,7 @@ def summary_csv(table: pd.DataFrame) -> bytes:
 
 
 PUBLIC_COLUMNS = ("序号", "矿山名称", "入库级别", "市（州）", "处理结论", "存在的主要问题")
+PUBLIC_WIDTHS = (6, 44, 9, 14, 22, 60)
 
 
 def public_results(db: Database, campaign: campaigns.Campaign, rows: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -243,13 +246,17 @@ def public_xlsx(public: pd.DataFrame, title: str, note: str = "") -> bytes:
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     sheet.merge_range(0, 0, 0, len(PUBLIC_COLUMNS) - 1, title, bold)
     sheet.write_row(1, 0, PUBLIC_COLUMNS, head)
-    for col, width in enumerate((6, 44, 9, 14, 22, 60)):
+    fit_row(sheet, 1, PUBLIC_COLUMNS, PUBLIC_WIDTHS)
+    for col, width in enumerate(PUBLIC_WIDTHS):
         sheet.set_column(col, col, width)
     for offset, row in enumerate(public[list(PUBLIC_COLUMNS)].itertuples(index=False), start=2):
-        sheet.write_row(offset, 0, [int(row[0]), *map(str, row[1:])], cell)
+        values = [int(row[0]), *map(str, row[1:])]
+        fit_row(sheet, offset, values, PUBLIC_WIDTHS)
+        sheet.write_row(offset, 0, values, cell)
     if note:
         sheet.merge_range(len(public) + 3, 0, len(public) + 3, len(PUBLIC_COLUMNS) - 1, note,
                           book.add_format({"text_wrap": True}))
+        fit_row(sheet, len(public) + 3, [note], [sum(PUBLIC_WIDTHS)])
     landscape_pages(sheet, 1)
     book.close()
     return buffer.getvalue()
