@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from ui import record_autosave
 from ui.text import plain
-from core import evidence, indicators, inspections, limits, pdf, record_pdf, reference_tables
+from core import evidence, indicators, inspections, pdf, record_pdf, reference_tables
 from core.access import Denied
 from core.exports import chinese_date, chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
@@ -184,7 +184,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                     answer.radio(text, (YES, NO), horizontal=True, key=key(field),
                                  index=(YES, NO).index(content[field]) if content[field] in (YES, NO) else None,
                                  on_change=autosave, args=(field,), disabled=locked)
-                    note.text_input(f"{text}：情况说明", content[f"{field}_note"], max_chars=limits.TEXT, key=key(f"{field}_note"),
+                    note.text_input(f"{text}：情况说明", content[f"{field}_note"], key=key(f"{field}_note"),
                                     on_change=autosave, args=(f"{field}_note",), disabled=locked,
                                     placeholder="例：采矿许可证有效期至2028年5月" if field == "legal_licence" else "")
             if team:
@@ -209,11 +209,11 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                                        on_change=autosave, args=(finding_field,), disabled=locked,
                                        label_visibility="collapsed")
                     if finding != NONE_FOUND:
-                        st.text_area("存在的问题与不足", content[area_key(index, "problems")], max_chars=limits.TEXT, key=key(area_key(index, "problems")),
+                        st.text_area("存在的问题与不足", content[area_key(index, "problems")], key=key(area_key(index, "problems")),
                                      on_change=autosave, args=(area_key(index, "problems"),), disabled=locked, height=90,
                                      placeholder="例：排土场东侧约2亩边坡未复绿，裸露岩面有落石隐患")
                     st.text_input("核查方式（资料、地点、人员）", content[area_key(index, "checked")],
-                                  max_chars=limits.TEXT, key=key(area_key(index, "checked")), on_change=autosave, args=(area_key(index, "checked"),),
+                                  key=key(area_key(index, "checked")), on_change=autosave, args=(area_key(index, "checked"),),
                                   disabled=locked, placeholder="例：查阅土地复垦方案；现场查看排土场；询问安全环保部负责人")
 
     # --- 评价指标 -----------------------------------------------------------------------------------
@@ -266,9 +266,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
 
     with tabs[3]:
         if tabs[3].open:
-            st.text_area("意见建议", content["opinions"], max_chars=limits.TEXT, key=key("opinions"), on_change=autosave, args=("opinions",),
+            st.text_area("意见建议", content["opinions"], key=key("opinions"), on_change=autosave, args=("opinions",),
                          disabled=locked, placeholder="对相关问题提出意见建议")
-            st.text_area("存在的主要问题（简要，填入结果汇总表）", content["main_problems"], max_chars=limits.TEXT, key=key("main_problems"),
+            st.text_area("存在的主要问题（简要，填入结果汇总表）", content["main_problems"], key=key("main_problems"),
                          on_change=autosave, args=("main_problems",), disabled=locked, height=80)
             c1, c2 = st.columns(2)
             c1.radio("核查结论：是否符合绿色矿山标准", (YES, NO), horizontal=True, key=key("compliant"),
@@ -279,7 +279,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                      index=CONCLUSIONS.index(content["conclusion"]) if content["conclusion"] else None,
                      on_change=autosave, args=("conclusion",), disabled=locked)
             if content["conclusion"] == RECTIFY:
-                st.text_area("整改措施", content["rectify_measures"], max_chars=limits.TEXT, key=key("rectify_measures"), on_change=autosave,
+                st.text_area("整改措施", content["rectify_measures"], key=key("rectify_measures"), on_change=autosave,
                              args=("rectify_measures",), disabled=locked, placeholder="逐条写明需要整改的问题和措施")
                 st.date_input("整改期限（默认核查后6个月）",
                               date.fromisoformat(content["rectify_deadline"]) if content["rectify_deadline"] else None,
@@ -295,9 +295,9 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                                           {"removal_reason": "" if st.session_state[key("removal_pick")] == other
                                            else st.session_state[key("removal_pick")]}))
                 if picked == other or (current and current not in reasons):
-                    st.text_input("移出原因（自行填写）", current, max_chars=limits.TEXT, key=key("removal_reason"), on_change=autosave,
+                    st.text_input("移出原因（自行填写）", current, key=key("removal_reason"), on_change=autosave,
                                   args=("removal_reason",), disabled=locked)
-            st.text_area("备注", content["remarks"], max_chars=limits.TEXT, key=key("remarks"), on_change=autosave, args=("remarks",),
+            st.text_area("备注", content["remarks"], key=key("remarks"), on_change=autosave, args=("remarks",),
                          disabled=locked, placeholder="如矿山名称、采矿权人等自入库以来发生的变化", height=70)
 
     # --- 核查影像 -----------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                     u1, u2 = st.columns([1, 2])
                     area = u1.selectbox("所属区域或方面", inspections.photo_areas(campaign), key="rec_upload_area",
                                         index=inspections.photo_areas(campaign).index(missing[0]) if missing else 0)
-                    caption = u2.text_input("说明", max_chars=limits.LINE, key="rec_upload_caption", placeholder="例：排土场东侧边坡，未复绿区域")
+                    caption = u2.text_input("说明", key="rec_upload_caption", placeholder="例：排土场东侧边坡，未复绿区域")
                     files = st.file_uploader(
                         "照片（jpg、png、heic）或短视频（mp4、mov）", accept_multiple_files=True, key="rec_upload_files",
                         type=[e.lstrip(".") for e in (*evidence.PHOTO_EXTENSIONS, *evidence.VIDEO_EXTENSIONS)],
@@ -402,7 +402,7 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                                             f"{member['name']}已确认核查记录", InspectionError)
                     continue
                 with line[1].popover(f"为{plain(member['name'])}代签"):
-                    reason = st.text_input("代签原因（必填）", max_chars=limits.LINE, key=f"rec_proxy_reason_{record.id}_{member['inspector_id']}",
+                    reason = st.text_input("代签原因（必填）", key=f"rec_proxy_reason_{record.id}_{member['inspector_id']}",
                                            placeholder="例：现场共用一台平板，本人未带设备")
                     if st.button(f"代签（{label}）", key=f"rec_proxybtn_{member['inspector_id']}"):
                         ui.write_then_rerun(lambda: inspections.sign(database, record.id, member["inspector_id"], me,
@@ -467,8 +467,8 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
                     new = as_iso(st.date_input("更正为", date.fromisoformat(old) if old else None,
                                                key=f"rec_amend_value_{field}", format="YYYY-MM-DD"))
                 else:
-                    new = st.text_area("更正为", old, max_chars=limits.TEXT, key=f"rec_amend_value_{field}")
-                reason = st.text_input("更正理由", max_chars=limits.TEXT, key="rec_amend_reason", placeholder="例：企业提供了名称变更的证明材料")
+                    new = st.text_area("更正为", old, key=f"rec_amend_value_{field}")
+                reason = st.text_input("更正理由", key="rec_amend_reason", placeholder="例：企业提供了名称变更的证明材料")
                 if st.button("保存更正", key="rec_amend", type="primary"):
                     def amend() -> None:
                         state["base"] = inspections.amend(database, record.id, {field: new or ""}, reason, record.version,
