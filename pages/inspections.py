@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from ui import record_autosave
 from ui.text import plain
-from core import evidence, indicators, inspections, pdf, record_pdf, reference_tables
+from core import evidence, indicators, inspections, limits, pdf, record_pdf, reference_tables
 from core.access import Denied
 from core.exports import chinese_date, chinese_time
 from core.inspections import FIELDS, InspectionError, RecordConflict, RecordLocked, area_key
@@ -120,6 +120,10 @@ def record_form(campaign, mine_id: int, mine_row) -> None:
 
     def autosave(field: str, convert=lambda v: v or "") -> None:
         patch = {field: convert(st.session_state[key(field)])}
+        too_long = limits.too_long(inspections.FIELDS[field], patch[field], limits.TEXT)
+        if too_long:  # refused by core too; said here so that the field keeps what was typed, to shorten it
+            st.session_state["rec_error"] = too_long
+            return
         if field == "conclusion" and patch[field] == RECTIFY and not record.content["rectify_deadline"]:
             patch["rectify_deadline"] = inspections.default_deadline(record.content, date.today()).isoformat()
         save(patch)

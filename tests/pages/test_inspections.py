@@ -61,6 +61,17 @@ def test_typing_saves_a_draft_that_a_new_session_sees(open_page, database) -> No
     assert again.text_input(key=f"r{record.id}g0_{area_key(0, 'checked')}").value == "查阅复垦方案，现场查看排土场"
 
 
+def test_a_text_too_long_is_refused_and_stays_in_its_field_to_be_shortened(open_page, database) -> None:
+    from core import limits
+    at, campaign, record = open_record(open_page, database)
+    show_tab(at, "结论与处理")
+    typed = "加强复绿管护。" * (limits.TEXT // 7 + 1)
+    at.text_area(key=f"r{record.id}g0_opinions").set_value(typed).run()
+    assert any("“意见建议”过长" in e.value for e in at.error)
+    assert at.text_area(key=f"r{record.id}g0_opinions").value == typed  # nothing typed is lost
+    assert inspections.get(database, record.id).content["opinions"] == ""
+
+
 def test_a_save_over_someone_elses_shows_both_versions(open_page, database) -> None:
     at, campaign, record = open_record(open_page, database)
     show_tab(at, "结论与处理")
