@@ -274,12 +274,15 @@ def justify_gaps(line: str) -> list[int]:
 
 
 class Document(FPDF):
-    """An A4 document with a CJK font, a running header and page numbers (第 n 页 / 共 m 页)."""
+    """An A4 document with a CJK font, a running header and page numbers (第 n 页 共 m 页, the style the
+    xlsx footers use too); a document with a ``cover`` shows neither on its first page."""
 
-    def __init__(self, font: Font, header_text: str, orientation: str = "P", footer_note: str = ""):
+    def __init__(self, font: Font, header_text: str, orientation: str = "P", footer_note: str = "",
+                 cover: bool = False):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.header_text = header_text
         self.footer_note = footer_note
+        self.cover = cover
         self._char_widths: dict[float, dict[str, float]] = {}
         # One face only: subsetting a CJK font is most of a document's time, once per face, so headings
         # are set larger rather than in a second, bold font file.
@@ -300,13 +303,15 @@ class Document(FPDF):
         self.set_font("cjk", size=10.5)
 
     def footer(self) -> None:
+        if self.cover and self.page_no() == 1:
+            return
         self.set_y(-12)
         self.set_font("cjk", size=8)
         self.set_text_color(110)
         if self.footer_note:
             self.cell(0, 6, self.footer_note, align="L")
             self.set_x(self.l_margin)
-        self.cell(0, 6, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="R" if self.footer_note else "C")
+        self.cell(0, 6, f"第 {self.page_no()} 页 共 {{nb}} 页", align="R" if self.footer_note else "C")
         self.set_text_color(0)
 
     def title_block(self, title: str, subtitle: str = "") -> None:

@@ -35,7 +35,7 @@ def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, secti
     stats = reports.statistics(db, campaign, include_drafts, rows)
     text = sections or reports.report_sections(db, campaign, stats)
     table = reports.summary_table(db, campaign, include_drafts, rows=rows)
-    doc = pdf.Document(font, title(stats))
+    doc = pdf.Document(font, title(stats), cover=True)
     _cover(doc, stats, text)
     doc.add_page()
     doc.set_font("cjk", size=16)

@@ -73,7 +73,7 @@ def test_the_last_line_names_the_audit_head_when_the_report_was_made(demo_db, ca
     head = audit.head(demo_db)
     text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
     line = f"本报告生成时审计日志共{head.seq}条，链头哈希{head.hash[:16]}…"
-    assert head.seq > 0 and re.fullmatch(rf".*{re.escape(line)}第(\d+)页/共\1页", text, re.S), text[-200:]  # last page
+    assert head.seq > 0 and re.fullmatch(rf".*{re.escape(line)}第(\d+)页共\1页", text, re.S), text[-200:]  # last page
 
 
 def test_long_names_and_findings_are_set_as_chinese_in_every_table(demo_db, campaign, tmp_path) -> None:  # noqa: F811
@@ -90,3 +90,16 @@ def test_long_names_and_findings_are_set_as_chinese_in_every_table(demo_db, camp
     head = audit.head(demo_db)
     data = report_pdf.report_pdf(demo_db, campaign, pdf.find_font(), sections)
     assert_set_as_chinese(data, tmp_path, [*names, PROSE], abridged=(f"{head.hash[:audit.PREFIX]}…",))
+
+
+def test_the_cover_has_no_page_number_and_the_pages_after_it_are_numbered(demo_db, campaign, tmp_path) -> None:  # noqa: F811
+    import subprocess
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()))
+
+    def page(number: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"], check=True,
+                              capture_output=True, text=True).stdout
+
+    assert "湖北省" in page(1) and "页" not in page(1)
+    assert re.search(r"第\s*2\s*页\s*共\s*\d+\s*页", page(2))
