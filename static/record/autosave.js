@@ -81,7 +81,6 @@
   // saved when the server still holds what it held when the typing began (else the user decides).
   const restore = () => {
     if (!onRecordPage() || offline() || state.locked) return;
-    let saving = false;
     for (const [widgetKey, [field, server]] of Object.entries(state.fields)) {
       const kept = stored(field);
       if (!kept) continue;
@@ -102,23 +101,38 @@
       // field still holds the text (a reconnect): the blur sends it if it was never sent.
       element.focus({ preventScroll: true });
       if (element.value !== kept.text) type(element, kept.text);
-      element.blur();
       committed[widgetKey] = [kept.text, Date.now()];
-      saving = true;
+      blurWhenTaken(widgetKey, kept.text, 0);
     }
-    // A text sent while the connection was down is lost, yet Streamlit believes it sent it: a rerun of
-    // the record sends every field again.
-    if (saving && !resyncTimer) {
-      resyncTimer = setTimeout(() => {
-        resyncTimer = null;
-        const stillUnsaved = Object.entries(state.fields).some(([, [field, server]]) => {
-          const kept = stored(field);
-          return kept && kept.text !== server && kept.was === server;
-        });
-        const button = document.querySelector(".st-key-rec_resync button");
-        if (stillUnsaved && button && !running() && !offline()) button.click();
-      }, 800);
-    }
+  };
+
+  // React takes typed text in its next render: a blur before that finds the field "clean" and Streamlit
+  // sends nothing. So the blur waits until the field shows the text (a render has happened).
+  const blurWhenTaken = (widgetKey, text, tries) => {
+    setTimeout(() => {
+      const element = input(widgetKey);
+      if (!element || element.disabled || offline()) { delete committed[widgetKey]; return; }
+      if (element.value !== text && tries < 40) { blurWhenTaken(widgetKey, text, tries + 1); return; }
+      if (document.activeElement !== element) element.focus({ preventScroll: true });
+      element.blur();
+      committed[widgetKey] = [text, Date.now()];
+      resyncSoon();
+    }, 50);
+  };
+
+  // A text sent while the connection was down is lost, yet Streamlit believes it sent it: a rerun of
+  // the record sends every field again.
+  const resyncSoon = () => {
+    if (resyncTimer) return;
+    resyncTimer = setTimeout(() => {
+      resyncTimer = null;
+      const stillUnsaved = Object.entries(state.fields).some(([, [field, server]]) => {
+        const kept = stored(field);
+        return kept && kept.text !== server && kept.was === server;
+      });
+      const button = document.querySelector(".st-key-rec_resync button");
+      if (stillUnsaved && button && !running() && !offline()) button.click();
+    }, 800);
   };
 
   const banner = () => {
