@@ -32,16 +32,30 @@ class App:
         return f"{self.base}/{path.lstrip('/')}"
 
 
+# Streamlit marks its root with the state of the connection and of the script run (as its own browser tests
+# wait for). A page is settled when no run is going and none has been for QUIET_MS: a widget's change may
+# set "rerunRequested" a moment after the event, and a run that ends in st.rerun() shows "notRunning" for
+# a moment before the next run. An observer sees every change of the state, however short.
+QUIET_MS = 300
+SETTLED = """(quiet) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app) return false;
+  if (!window.__gmRunWatch || window.__gmRunWatch.app !== app) {
+    const watch = window.__gmRunWatch = { app, changed: performance.now() };
+    new MutationObserver(() => { watch.changed = performance.now(); }).observe(
+      app, { attributes: true, attributeFilter: ["data-test-script-state", "data-test-connection-state"] });
+  }
+  return app.dataset.testScriptState === "notRunning" && app.dataset.testConnectionState === "CONNECTED"
+    && !document.querySelector("[data-testid='stStatusWidget']")
+    && document.querySelector("[data-testid='stMain'] h1") !== null
+    && performance.now() - window.__gmRunWatch.changed >= quiet;
+}"""
+
+
 def wait_for_app(page: Page) -> None:
-    """Wait until the script run has finished and no exception is shown."""
-    # Streamlit marks its root with the state of the connection and of the script run (as its own browser
-    # tests wait for): a click sets "rerunRequested" at once, so a run asked for is never taken as finished.
+    """Wait until the script run has finished, no other has started for a moment, and no exception is shown."""
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-    page.wait_for_function(
-        "() => document.querySelector(\"[data-testid='stApp'][data-test-script-state='notRunning']\") !== null"
-        " && !document.querySelector(\"[data-testid='stStatusWidget']\")"
-        " && document.querySelector(\"[data-testid='stMain'] h1\") !== null"
-    )
+    page.wait_for_function(SETTLED, arg=QUIET_MS)
     assert page.locator("[data-testid='stException']").count() == 0, page.locator(
         "[data-testid='stException']").first.inner_text()
 

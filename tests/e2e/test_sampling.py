@@ -105,6 +105,7 @@ def test_the_chosen_campaign_stays_chosen_across_edits(page: Page, twins_app: Ap
     page.get_by_role("option", name=f"湖北省核查（编号 {app.first}，未抽取）").click()
     wait_for_app(page)
     expect(chooser(page)).to_have_value(f"湖北省核查（编号 {app.first}，未抽取）")
+    expect(page.locator(f".st-key-rules_{app.first}_ratio")).to_be_visible()  # its form is drawn
     save_ratio(page, 30)
     assert eventually(lambda: ratios(app)[app.first] == 0.3)
     save_ratio(page, 40)
