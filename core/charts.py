@@ -26,18 +26,19 @@ def colour(label: str, index: int) -> tuple[int, int, int]:
 
 def bar_chart(doc: pdf.Document, title: str, categories: list[str], series: list[Series], unit: str = "座",
               height: float = 62, label_width: float = 34) -> None:
-    """Horizontal stacked bars, one per category, with a legend and the total at the end of each bar.
+    """Horizontal stacked bars, one per category, with a legend and the total at the end of each bar, and
+    the figure's caption (``title``, "图1 …") centred under it, as figures are captioned.
 
-    Drawn at the current position across the page's width; moves the position below the chart.
+    Drawn at the current position across the page's width, moved whole to the next page when it does not
+    fit; moves the position below the caption.
     """
     rows = max(1, len(categories))
     bar, gap = min(7.0, (height - 14) / rows * 0.7), min(3.0, (height - 14) / rows * 0.3)
-    needed = 14 + rows * (bar + gap)
+    needed = 16 + rows * (bar + gap)
     if doc.will_page_break(needed):
         doc.add_page()
     left, top = doc.l_margin, doc.get_y()
-    doc.set_font("cjk", size=10)
-    doc.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+    doc.ln(1)
     legend_y = doc.get_y()
     x = left
     doc.set_font("cjk", size=8)
@@ -67,5 +68,8 @@ def bar_chart(doc: pdf.Document, title: str, categories: list[str], series: list
     doc.line(plot_left, legend_y + 6, plot_left, y)
     doc.set_draw_color(0)
     doc.set_text_color(0)
+    doc.set_y(max(y, top + 10) + 1)
+    doc.set_font(doc.hei, size=10)
+    doc.cell(0, 6, title, align="C", new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)
-    doc.set_y(max(y, top + 10) + 3)
+    doc.ln(3)

@@ -33,7 +33,7 @@ from core import db as dbmod
 ACTOR = "命令行"  # who the audit trail names for exports made here
 
 
-def documents(db: Database, campaign: campaigns.Campaign, out: Path, font: pdf.Font,
+def documents(db: Database, campaign: campaigns.Campaign, out: Path, font: pdf.Faces,
               today: date | None = None) -> list[Path]:
     """Write every document of ``campaign`` into ``out`` (created if missing); the paths written, in order.
     Each file is written whole or not at all (a file of the same name is replaced only when complete)."""
@@ -91,7 +91,7 @@ def _documents(args: argparse.Namespace) -> int:
     db = dbmod.connect(config.db_path())
     try:
         campaign = campaigns.get(db, args.campaign)
-        font = pdf.find_font(settings.get(db, "pdf_font"))
+        font = pdf.find_fonts(settings.get(db, "pdf_font"), settings.get(db, "pdf_heading_font"))
         written = documents(db, campaign, args.out, font)
         unfinished = len(package.outstanding(db, campaign))
     except (campaigns.CampaignError, pdf.FontMissing, package.PackageError) as refused:

@@ -20,7 +20,7 @@ SHORT_REASONS = {sampling.REASON_PRIORITY: "重点·全部", sampling.REASON_PRI
                  sampling.REASON_RANDOM: "随机"}
 
 
-def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf.Font) -> bytes:
+def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf.Faces) -> bytes:
     """The draw record as PDF; ``mines`` maps licence numbers to register rows (name, city, county)."""
     meta = data["meta"]
     doc = pdf.Document(font, f"{meta.get('campaign', '')} · 抽签记录（第 {meta.get('draw', 1)} 次）")
@@ -79,7 +79,7 @@ def record_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], font: pdf
 
 
 def publication_pdf(data: dict[str, Any], mines: dict[str, dict[str, Any]], team_rows: list[dict[str, Any]],
-                    title: str, font: pdf.Font) -> bytes:
+                    title: str, font: pdf.Faces) -> bytes:
     """What is made public (一公开): the drawn mines and, once drawn, the teams and their prefectures."""
     doc = pdf.Document(font, title)
     doc.add_page()

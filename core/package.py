@@ -113,7 +113,7 @@ def national_records(db: Database, campaign: campaigns.Campaign, include_drafts:
     return chosen.to_dict("records")
 
 
-def build_package(db: Database, campaign: campaigns.Campaign, font: pdf.Font, target: Path,
+def build_package(db: Database, campaign: campaigns.Campaign, font: pdf.Faces, target: Path,
                   progress: Progress | None = None, include_drafts: bool = False) -> dict[str, Any]:
     """Write the ministry package of ``campaign`` to ``target`` (a .zip) and return its manifest.
 
@@ -151,7 +151,7 @@ def _snapshot(db: Database) -> Iterator[None]:
             db.conn.execute("COMMIT")
 
 
-def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any, advance: Progress,
+def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Faces, raw: Any, advance: Progress,
            include_drafts: bool) -> dict[str, Any]:
     draw = campaigns.current_draw(db, campaign)
     if draw is None or not draw["record"]:
@@ -206,7 +206,7 @@ def _write(db: Database, campaign: campaigns.Campaign, font: pdf.Font, raw: Any,
     return manifest
 
 
-def _add_proposal(db: Database, campaign: campaigns.Campaign, font: pdf.Font, writer: "_Writer") -> int:
+def _add_proposal(db: Database, campaign: campaigns.Campaign, font: pdf.Faces, writer: "_Writer") -> int:
     """The removal proposal with its cover letter, when national mines await the ministry's decision;
     returns how many mines it lists."""
     for name, data in removal_proposal.files(db, campaign, font, date.today()).items():

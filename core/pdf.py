@@ -1,9 +1,15 @@
-"""PDF documents in Chinese with fpdf2: finding a CJK font, and a page frame shared by every report.
+"""PDF documents in Chinese with fpdf2: finding CJK fonts, and a page frame shared by every report.
 
-Font search order: the environment variable ``GREENMINE_PDF_FONT`` or the ``pdf_font`` setting (a
-font file, ``path`` or ``path#index`` for a collection), then fonts commonly installed on Linux
-(Noto Sans CJK, WenQuanYi) and on a Windows server (黑体 SimHei, 微软雅黑, 宋体 SimSun), then the Noto
-Sans CJK that pip installs with the requirements, then what fontconfig lists for Chinese.
+Documents are set as 公文 are: the body in a serif face (宋体/仿宋-like), headings, titles and table
+headings in a 黑体-like sans face. Each is found in this order (:func:`find_fonts`):
+
+- body: the environment variable ``GREENMINE_PDF_FONT`` or the ``pdf_font`` setting (a font file,
+  ``path`` or ``path#index`` for a collection); Noto Serif CJK where Debian installs it
+  (``fonts-noto-cjk``); 仿宋 or 宋体 on a Windows server; a serif face fontconfig lists for Chinese;
+  else the heading face (pip brings no serif CJK font, so command one alone sets everything in sans);
+- headings: ``GREENMINE_PDF_HEADING_FONT`` or the ``pdf_heading_font`` setting; Noto Sans CJK (bold,
+  then regular) or WenQuanYi on Linux; 黑体, 微软雅黑 or 宋体 on Windows; the Noto Sans CJK that pip
+  installs with the requirements; what fontconfig lists for Chinese.
 
 A process reads each font file once (:func:`_parsed`); every document then makes its own subset of it.
 """
@@ -28,9 +34,16 @@ from fpdf.util import Padding
 from fpdf.fonts import SubsetMap, TTFFont
 
 ENV_FONT = "GREENMINE_PDF_FONT"
+ENV_HEADING_FONT = "GREENMINE_PDF_HEADING_FONT"
 
-# (path, index in a collection); Noto Sans CJK's collection keeps Simplified Chinese at index 2.
+# (path, index in a collection); Noto's CJK collections keep Simplified Chinese at index 2.
+SERIF_CANDIDATES = (
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJKsc-Regular.otf", 0),
+)
 CANDIDATES = (
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Bold.otf", 0),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
     ("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf", 0),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
@@ -53,6 +66,17 @@ class Font:
     index: int = 0
 
 
+@dataclass(frozen=True)
+class Fonts:
+    """The two faces of a document: ``body`` (serif) and ``heading`` (sans); the same when no serif
+    face is installed."""
+    body: Font
+    heading: Font
+
+
+Faces = Font | Fonts  # what a document is set in: one face for everything, or body and heading faces
+
+
 def parse_font_setting(value: str) -> Font:
     path, _, index = value.strip().partition("#")
     return Font(path, int(index or 0))
@@ -63,10 +87,23 @@ def parse_font_setting(value: str) -> Font:
 UNSUITABLE = ("droidsansfallback", "uming", "ukai")
 
 
+# Words in a family name that mark a serif CJK face (宋体, 仿宋, 明朝, Source Han Serif …).
+SERIF_WORDS = ("serif", "song", "fangsong", "ming", "宋", "明")
+
+
+def _windows_fonts(*names: str) -> list[tuple[str, int]]:
+    folder = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
+    return [(str(folder / name), 0) for name in names]
+
+
 def windows_candidates() -> list[tuple[str, int]]:
     """黑体, 微软雅黑 and 宋体 in the Windows fonts folder (wherever Windows is installed)."""
-    folder = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
-    return [(str(folder / name), 0) for name in ("simhei.ttf", "msyh.ttc", "simsun.ttc")]
+    return _windows_fonts("simhei.ttf", "msyh.ttc", "simsun.ttc")
+
+
+def windows_serif_candidates() -> list[tuple[str, int]]:
+    """仿宋 (the face of 公文 body text) and 宋体 in the Windows fonts folder."""
+    return _windows_fonts("simfang.ttf", "simsun.ttc")
 
 
 def bundled_candidates() -> list[tuple[str, int]]:
@@ -78,39 +115,72 @@ def bundled_candidates() -> list[tuple[str, int]]:
     return [(str(noto_cjk_sans_otc.FONT_PATH), 2)]
 
 
-def fontconfig_candidates() -> list[tuple[str, int]]:
-    """Other fonts for Chinese that fontconfig knows on this server (e.g. Source Han Sans)."""
+def fontconfig_candidates(serif: bool = False) -> list[tuple[str, int]]:
+    """Other fonts for Chinese that fontconfig knows on this server (e.g. Source Han Sans); with
+    ``serif``, only those whose family names a serif face."""
     if shutil.which("fc-list") is None:
         return []
     try:
-        listed = subprocess.run(["fc-list", ":lang=zh", "-f", "%{file}|%{index}\n"], capture_output=True,
+        listed = subprocess.run(["fc-list", ":lang=zh", "-f", "%{file}|%{index}|%{family}\n"], capture_output=True,
                                 text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     found = []
     for line in sorted(set(listed.splitlines())):
-        path, _, index = line.partition("|")
-        if path and not any(word in path.lower() for word in UNSUITABLE):
-            found.append((path, int(index or 0)))
+        path, _, rest = line.partition("|")
+        index, _, family = rest.partition("|")
+        if not path or any(word in path.lower() for word in UNSUITABLE):
+            continue
+        if serif and not any(word in family.lower() for word in SERIF_WORDS):
+            continue
+        found.append((path, int(index or 0)))
     return found
 
 
-def find_font(setting: str | None = None) -> Font:
-    """The CJK font to use, or FontMissing with what to do.
+def _chosen(variable: str, setting: str | None) -> Font | None:
+    """The font named by the environment variable or the setting, or FontMissing when it is not there."""
+    chosen = os.environ.get(variable) or setting
+    if not chosen:
+        return None
+    font = parse_font_setting(chosen)
+    if not Path(font.path).is_file():
+        raise FontMissing(f"指定的 PDF 字体文件不存在：{font.path}。请在“设置”中改为已安装的中文字体文件。")
+    return font
 
-    In order: ``GREENMINE_PDF_FONT`` or the setting; Noto CJK or WenQuanYi where Debian installs them;
-    黑体/微软雅黑/宋体 on Windows; the Noto CJK that pip installed; any other suitable font fontconfig knows.
-    """
-    chosen = os.environ.get(ENV_FONT) or setting
-    if chosen:
-        font = parse_font_setting(chosen)
-        if not Path(font.path).is_file():
-            raise FontMissing(f"指定的 PDF 字体文件不存在：{font.path}。请在“设置”中改为已安装的中文字体文件。")
-        return font
-    for candidates in (lambda: CANDIDATES, windows_candidates, bundled_candidates, fontconfig_candidates):
+
+def _first(*searches: Callable[[], list[tuple[str, int]] | tuple[tuple[str, int], ...]]) -> Font | None:
+    for candidates in searches:
         for path, index in candidates():
             if Path(path).is_file():
                 return Font(path, index)
+    return None
+
+
+def find_serif_font(setting: str | None = None) -> Font | None:
+    """The body's serif face: ``GREENMINE_PDF_FONT`` or the setting; Noto Serif CJK where Debian
+    installs it; 仿宋/宋体 on Windows; a serif face fontconfig knows. None when there is none."""
+    return _chosen(ENV_FONT, setting) or _first(lambda: SERIF_CANDIDATES, windows_serif_candidates,
+                                                lambda: fontconfig_candidates(serif=True))
+
+
+def find_fonts(setting: str | None = None, heading_setting: str | None = None) -> Fonts:
+    """The faces of a document (:class:`Fonts`), or FontMissing with what to do. Without a serif face
+    the body is set in the heading face."""
+    heading = find_font(heading_setting, ENV_HEADING_FONT)
+    return Fonts(find_serif_font(setting) or heading, heading)
+
+
+def find_font(setting: str | None = None, variable: str = ENV_FONT) -> Font:
+    """A CJK font that writes every character (the heading face), or FontMissing with what to do.
+
+    In order: the environment ``variable`` or the setting; Noto Sans CJK or WenQuanYi where Debian
+    installs them; 黑体/微软雅黑/宋体 on Windows; the Noto CJK that pip installed; any other suitable
+    font fontconfig knows.
+    """
+    font = _chosen(variable, setting) or _first(lambda: CANDIDATES, windows_candidates, bundled_candidates,
+                                                fontconfig_candidates)
+    if font is not None:
+        return font
     raise FontMissing(
         "未找到可用于生成 PDF 的中文字体。请重新执行 bash scripts/run.sh 安装依赖（含 Noto CJK 字体包 noto-cjk-sans-otc）；"
         "或在 Linux 服务器安装 Noto CJK 字体（apt-get install fonts-noto-cjk），Windows 服务器一般自带黑体"
@@ -138,6 +208,16 @@ def _parsed(path: str, index: int) -> TTFFont | None:
     return template
 
 
+class _CffTable(ttLib.TTFont):
+    """A CID-keyed CFF font of which a PDF embeds the CFF table alone: fpdf2 saves the subset font whole
+    and then compiles its CFF table again for the PDF (fpdf/output.py, _add_fonts), throwing the saved
+    font away. Compiling a CJK face's charstrings is a third of a document's time, so the save writes
+    nothing."""
+
+    def save(self, file, reorderTables=True) -> None:  # type: ignore[override]
+        return None
+
+
 def _add_font(doc: FPDF, family: str, font: Font) -> None:
     """``doc.add_font(family, "", font)``, taking what fpdf2 reads from the file from :func:`_parsed`.
 
@@ -163,7 +243,9 @@ def _add_font(doc: FPDF, family: str, font: Font) -> None:
     fresh.missing_glyphs = []
     fresh.biggest_size_pt = 0
     fresh._hbfont = None
-    fresh.ttfont = ttLib.TTFont(template.ttffile, recalcTimestamp=False, fontNumber=font.index, lazy=True)
+    cff_only = fresh.is_cff and fresh.is_cid_keyed
+    fresh.ttfont = (_CffTable if cff_only else ttLib.TTFont)(template.ttffile, recalcTimestamp=False,
+                                                              fontNumber=font.index, lazy=True)
     # The subset's bounding boxes are not recomputed on output (a tenth of a second per document): the
     # embedded font keeps the whole font's box, which contains the subset's, as fontTools' own subsetter
     # does by default; the PDF's font descriptor has always carried the whole font's box.
@@ -171,7 +253,7 @@ def _add_font(doc: FPDF, family: str, font: Font) -> None:
     # The other tables of a CID-keyed CFF font would be read and subset only to be left out of the PDF
     # (a third of the output's time for Noto CJK: its cmap, metrics and layout tables cover 65,000
     # glyphs). Any other font goes into the PDF whole and keeps them.
-    if fresh.is_cff and fresh.is_cid_keyed:
+    if cff_only:
         for tag in list(fresh.ttfont.keys()):
             if tag != "GlyphOrder" and tag not in CFF_TABLES:
                 del fresh.ttfont[tag]
@@ -262,6 +344,43 @@ def break_lines(text: str, width: float, measure: Callable[[str], float]) -> lis
     return lines
 
 
+# The four levels of headings in a Chinese document: 一、 （一） 1. （1）.
+_LEVELS = (re.compile(r"[一二三四五六七八九十]+、"), re.compile(r"（[一二三四五六七八九十]+）"),
+           re.compile(r"\d+[.．](?!\d)"), re.compile(r"（\d+）"))
+HEADING_CHARS = 40
+
+
+def heading_level(line: str) -> int | None:
+    """1–4 for a line that is a heading (一、 （一） 1. （1）, short and not a sentence), else None. A
+    numbered sentence ("1. 加强监管，……。") is a paragraph: headings end without a full stop."""
+    text = line.strip(BLANKS)
+    if not text or len(text) > HEADING_CHARS or text[-1] in "。；：，！？":
+        return None
+    for level, mark in enumerate(_LEVELS, start=1):
+        if mark.match(text):
+            return level
+    return None
+
+
+# Cell text that a table keeps on one line where it can: a number (with its unit), a date, a licence number.
+_TOKENS = re.compile(rf"{_UNBREAKABLE[:_UNBREAKABLE.rindex('|—+')]}")
+_NUMERIC = re.compile(r"[-+]?\d+(?:[.,]\d+)*%?")
+
+
+def _numeric(value: object) -> bool:
+    """A cell to right-align: a number (not a licence number or a year's label)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and len(value) < 16 and _NUMERIC.fullmatch(value.strip()) is not None
+
+
+def _heading_words(heading: str) -> list[str]:
+    """A column heading cut where it may wrap: at explicit line breaks and before "（"."""
+    return [w for w in re.split(r"\n|(?=（)", heading) if w]
+
+
 def _narrow(ch: str) -> bool:
     return ch < "\u2e80"  # Latin, digits, ASCII punctuation and blanks: no extra space inside them
 
@@ -277,16 +396,20 @@ class Document(FPDF):
     """An A4 document with a CJK font, a running header and page numbers (第 n 页 共 m 页, the style the
     xlsx footers use too); a document with a ``cover`` shows neither on its first page."""
 
-    def __init__(self, font: Font, header_text: str, orientation: str = "P", footer_note: str = "",
+    def __init__(self, font: Faces, header_text: str, orientation: str = "P", footer_note: str = "",
                  cover: bool = False):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.header_text = header_text
         self.footer_note = footer_note
         self.cover = cover
-        self._char_widths: dict[float, dict[str, float]] = {}
-        # One face only: subsetting a CJK font is most of a document's time, once per face, so headings
-        # are set larger rather than in a second, bold font file.
-        _add_font(self, "cjk", font)
+        self._char_widths: dict[tuple[str, float], dict[str, float]] = {}
+        fonts = font if isinstance(font, Fonts) else Fonts(font, font)
+        _add_font(self, "cjk", fonts.body)
+        # The family of headings, titles and table headings: "hei", or the body's when there is one face.
+        self.hei = "cjk"
+        if fonts.heading != fonts.body:
+            _add_font(self, "hei", fonts.heading)
+            self.hei = "hei"
         self.set_font("cjk", size=10.5)
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages("{nb}")
@@ -315,7 +438,7 @@ class Document(FPDF):
         self.set_text_color(0)
 
     def title_block(self, title: str, subtitle: str = "") -> None:
-        self.set_font("cjk", "", 16)
+        self.set_font(self.hei, "", 16)
         self.multi_cell(0, 9, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if subtitle:
             self.set_font("cjk", size=10.5)
@@ -325,8 +448,40 @@ class Document(FPDF):
 
     def heading(self, text: str) -> None:
         self.ln(2)
-        self.set_font("cjk", "", 12)
-        self.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.headline(text, 12, 7)
+
+    def headline(self, text: str, size: float = 12, height: float = 7, align: str = "L", keep: float = 20) -> None:
+        """A heading in the heading face, on the next page when less than ``keep`` mm would follow it
+        there (a heading never stands alone at the foot of a page)."""
+        self.set_font(self.hei, size=size)
+        lines = self.wrap(text, self.epw - 2 * self.c_margin)
+        if self.will_page_break(len(lines) * height + keep):
+            self.add_page(orientation=self.cur_orientation)
+        self.multi_cell(0, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("cjk", size=10.5)
+
+    def body_text(self, text: str, size: float = 11, height: float = 7, keep_last: float = 0) -> None:
+        """Text as a document's body is set: each line of ``text`` a paragraph with a two-character first
+        line indent, justified; a heading line (:func:`heading_level`) set in the heading face (levels 1
+        and 2) or the body face (3 and 4), kept with at least two lines of what follows. The last
+        paragraph is kept with ``keep_last`` mm after it (the 落款 that follows)."""
+        paragraphs = [p.strip(BLANKS) for p in text.splitlines() if p.strip(BLANKS)]
+        width = self.epw - 2 * self.c_margin
+        for number, paragraph in enumerate(paragraphs):
+            indented = "\u3000\u3000" + paragraph
+            level = heading_level(paragraph)
+            self.set_font(self.hei if level in (1, 2) else "cjk", size=size)
+            lines = len(self.wrap(indented, width))
+            if level:
+                keep = lines * height + 2 * height
+            elif number == len(paragraphs) - 1 and keep_last:
+                keep = lines * height + keep_last
+            else:
+                keep = 0
+            if keep and keep < self.page_break_trigger - self.t_margin - 20 and self.will_page_break(keep):
+                self.add_page(orientation=self.cur_orientation)
+            self.text_block(indented, height, "L" if level else "J")
+            self.ln(1)
         self.set_font("cjk", size=10.5)
 
     def paragraph(self, text: str, size: float = 10.5, height: float = 6, align: str = "J") -> None:
@@ -390,34 +545,51 @@ class Document(FPDF):
                      size: float = 9) -> None:
         """A bordered table whose cells wrap as Chinese is set (:func:`break_lines`), never shortened.
 
-        A row is as tall as its tallest cell and moves whole to the next page when it does not fit (a
-        row taller than a page alone is continued over pages); the heading row is repeated on every
-        page and never left alone at a page foot. Drawn with text() and line(): a thousand rows take a
-        second or two where fpdf2's ``table()`` takes far longer.
+        ``widths`` are the columns' shares of the width, widened where a heading would not fit on one
+        line (or split between its words: before "（", after "/") or a number, date or licence number
+        would break, taking from the columns with room to spare (:meth:`fit_widths`). Headings are
+        centred, numbers right-aligned, text flush left. A row is as tall as its tallest cell and moves
+        whole to the next page when it does not fit (a row taller than a page alone is continued over
+        pages); the heading row is repeated on every page and never left alone at a page foot. Drawn
+        with text() and line(): a thousand rows take a second or two where fpdf2's ``table()`` takes
+        far longer.
         """
         line_height, pad = size * 0.5, 1.0
-        widths = [w * (self.epw / sum(widths)) for w in widths]
+        texts = [["" if value is None else str(value) for value in row] for row in rows]
+        right = [[_numeric(value) for value in row] for row in rows]
+        widths = self.fit_widths(headings, texts, widths, size, 2 * pad)
         lefts = [self.l_margin + sum(widths[:i]) for i in range(len(widths) + 1)]
         self.set_font("cjk", size=size)
 
         def tall(cells: list[list[str]]) -> float:
             return max(len(lines) for lines in cells) * line_height + 2 * pad
 
-        def draw_row(cells: list[list[str]], fill: bool = False) -> None:
+        def draw_row(cells: list[list[str]], aligned: list[bool] | None = None) -> None:
+            """``aligned``: which cells are right-aligned; None for the heading row (filled, centred)."""
             height = tall(cells)
             y = self.get_y()
-            if fill:
+            if aligned is None:
                 self.set_fill_color(226, 239, 218)
                 self.rect(lefts[0], y, lefts[-1] - lefts[0], height, style="F")
-            for lines, left in zip(cells, lefts):
+                self.set_font(self.hei, size=size)
+            for column, (lines, left) in enumerate(zip(cells, lefts)):
+                room = widths[column] - 2 * pad
                 for number, line in enumerate(lines):
-                    self.text(left + pad, y + pad + line_height * (number + 0.78), line)
+                    x = left + pad
+                    if aligned is None:
+                        x += (room - self.measure(line)) / 2
+                    elif aligned[column]:
+                        x += room - self.measure(line)
+                    self.text(x, y + pad + line_height * (number + 0.78), line)
+            self.set_font("cjk", size=size)
             self.line(lefts[0], y + height, lefts[-1], y + height)
             for left in lefts:
                 self.line(left, y, left, y + height)
             self.set_y(y + height)
 
-        heading_cells = [self.wrap(h, w - 2 * pad) for h, w in zip(headings, widths)]
+        self.set_font(self.hei, size=size)
+        heading_cells = [self.wrap_words(_heading_words(h), w - 2 * pad) for h, w in zip(headings, widths)]
+        self.set_font("cjk", size=size)
 
         def new_page() -> None:
             self.add_page(orientation=self.cur_orientation)
@@ -426,19 +598,20 @@ class Document(FPDF):
 
         def heading() -> None:
             self.line(lefts[0], self.get_y(), lefts[-1], self.get_y())
-            draw_row(heading_cells, fill=True)
+            draw_row(heading_cells)
 
-        cells_of = [[self.wrap("" if value is None else str(value), w - 2 * pad) for value, w in zip(row, widths)]
-                    for row in rows[:1]]
+        def wrapped(row: list[str]) -> list[list[str]]:
+            return [self.wrap(value, w - 2 * pad) for value, w in zip(row, widths)]
+
+        cells_of = [wrapped(row) for row in texts[:1]]
         # The heading goes with the first row (or the first lines of a very tall one).
         first = min(tall(cells_of[0]), 8 * line_height + 2 * pad) if cells_of else 0
         if self.will_page_break(tall(heading_cells) + first):
             self.add_page(orientation=self.cur_orientation)
             self.set_font("cjk", size=size)
         heading()
-        for index, row in enumerate(rows):
-            cells = cells_of[0] if index == 0 and cells_of else [
-                self.wrap("" if value is None else str(value), w - 2 * pad) for value, w in zip(row, widths)]
+        for index, row in enumerate(texts):
+            cells = cells_of[0] if index == 0 and cells_of else wrapped(row)
             if self.will_page_break(tall(cells)):
                 room = self.page_break_trigger - self.get_y() - 2 * pad
                 body = self.page_break_trigger - self.t_margin - 10 - tall(heading_cells) - 2 * pad
@@ -447,17 +620,44 @@ class Document(FPDF):
                 # A row taller than a page: as many lines as fit on each page.
                 while self.will_page_break(tall(cells)):
                     fit = max(1, int((self.page_break_trigger - self.get_y() - 2 * pad) // line_height))
-                    draw_row([lines[:fit] for lines in cells])
+                    draw_row([lines[:fit] for lines in cells], right[index])
                     cells = [lines[fit:] for lines in cells]
                     new_page()
-            draw_row(cells)
+            draw_row(cells, right[index])
         self.set_font("cjk", size=10.5)
         self.ln(2)
+
+    def fit_widths(self, headings: list[str], rows: list[list[str]], shares: list[float], size: float,
+                   padding: float) -> list[float]:
+        """Column widths (mm) across the page from ``shares``, each widened to its least width where the
+        page allows: its heading on one line, or in words (a break before "（"), and its
+        widest number, date or licence number whole. What a column gains is taken from the columns whose
+        share exceeds their own least width, in proportion to that excess."""
+        widths = [w * (self.epw / sum(shares)) for w in shares]
+        self.set_font(self.hei, size=size)
+        least = [max((self.measure(word) for word in _heading_words(h)), default=0) + padding for h in headings]
+        self.set_font("cjk", size=size)
+        for row in rows:
+            for column, value in enumerate(row[:len(least)]):
+                if value and len(value) * size * 0.3528 + padding > least[column]:  # could be wider than least
+                    for token in _TOKENS.findall(value):
+                        least[column] = max(least[column], self.measure(token) + padding)
+        least = [min(w, self.epw * 0.4) for w in least]
+        if sum(least) > self.epw:
+            return widths  # not all fit: the shares stand, and headings break where they must
+        for _ in range(len(widths)):
+            short = sum(max(0.0, m - w) for m, w in zip(least, widths))
+            if short <= 0.01:
+                break
+            spare = [max(0.0, w - m) for m, w in zip(least, widths)]
+            total = sum(spare)
+            widths = [max(w, m) - (short * x / total if total else 0) for w, m, x in zip(widths, least, spare)]
+        return widths
 
     def measure(self, text: str) -> float:
         """The width of ``text`` in the current font and size: the sum of its characters' widths, each
         measured once per size (fpdf2 measures slowly)."""
-        widths = self._char_widths.setdefault(self.font_size_pt, {})
+        widths = self._char_widths.setdefault((self.font_family, self.font_size_pt), {})
         try:
             return sum(map(widths.__getitem__, text))
         except KeyError:
@@ -467,11 +667,24 @@ class Document(FPDF):
 
     def wrap(self, text: str, width: float) -> list[str]:
         """Text broken into lines that fit the width, as Chinese is set (:func:`break_lines`)."""
-        widths = self._char_widths.setdefault(self.font_size_pt, {})
+        widths = self._char_widths.setdefault((self.font_family, self.font_size_pt), {})
         for ch in set(text).difference(widths):
             widths[ch] = self.get_string_width(ch)
         width_of = widths.__getitem__  # every character is measured now: a lookup each, no call
         return break_lines(text, width, lambda piece: sum(map(width_of, piece)))
+
+    def wrap_words(self, words: list[str], width: float) -> list[str]:
+        """Words joined into lines that fit the width, a line broken only between words (a word wider
+        than the width alone is broken as Chinese is set)."""
+        lines: list[str] = []
+        for word in words:
+            if lines and self.measure(lines[-1] + word) <= width:
+                lines[-1] += word
+            elif self.measure(word) <= width:
+                lines.append(word)
+            else:
+                lines.extend(self.wrap(word, width))
+        return lines or [""]
 
     def fit(self, text: str, width: float) -> str:
         """Text shortened to the width with "…": for the one-line labels of a chart (core.charts) only,

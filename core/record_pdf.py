@@ -93,7 +93,7 @@ def _legality_text(content: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def record_pdf(db: Database, record: Record, font: pdf.Font, printable: bool = False) -> bytes:
+def record_pdf(db: Database, record: Record, font: pdf.Faces, printable: bool = False) -> bytes:
     """The PDF of one record, as its team confirmed it (or marked 草稿 while still a draft); ``printable``:
     the print-and-sign version, with empty signature cells."""
     mine = registry.get_mine(db, record.mine_id) or {}

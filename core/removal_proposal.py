@@ -301,7 +301,7 @@ def proposal_xlsx(items: list[Proposal], province: str, sent: Letter, outstandin
     return buffer.getvalue()
 
 
-def proposal_pdf(items: list[Proposal], province: str, sent: Letter, font: pdf.Font, outstanding: int = 0) -> bytes:
+def proposal_pdf(items: list[Proposal], province: str, sent: Letter, font: pdf.Faces, outstanding: int = 0) -> bytes:
     """The name list as a PDF: a table of the mines and their situations (cells wrap), then the facts of
     each mine in full."""
     document = pdf.Document(font, title(province), orientation="L")
@@ -326,7 +326,7 @@ def proposal_pdf(items: list[Proposal], province: str, sent: Letter, font: pdf.F
     return bytes(document.output())
 
 
-def letter_pdf(sent: Letter, province: str, font: pdf.Font) -> bytes:
+def letter_pdf(sent: Letter, province: str, font: pdf.Faces) -> bytes:
     """The 报送函 on one A4 page; a letter not yet saved by the coordinator says 草稿 at its head."""
     header = "报送函" + ("" if sent.saved else "（草稿，待核改）")
     document = pdf.Document(font, header, footer_note="" if sent.saved else "草稿：请在“整改与移出”页核改单位、联系人和电话")
@@ -349,7 +349,7 @@ def letter_pdf(sent: Letter, province: str, font: pdf.Font) -> bytes:
 
 
 
-def files(db: Database, campaign: campaigns.Campaign, font: pdf.Font, today: date) -> dict[str, bytes]:
+def files(db: Database, campaign: campaigns.Campaign, font: pdf.Faces, today: date) -> dict[str, bytes]:
     """The proposal's files by name — 报送函.pdf, <title>.pdf, <title>.xlsx — for the ministry package and
     a folder of documents; {} when no national mine of the campaign awaits a decision on its removal."""
     items = proposals(db, campaign)

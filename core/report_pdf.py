@@ -26,7 +26,7 @@ def title(stats: reports.Statistics) -> str:
     return f"{stats.province}{stats.year}年度绿色矿山核查报告" + ("" if stats.final else f"（{INTERIM}）")
 
 
-def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, sections: dict[str, str] | None = None,
+def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Faces, sections: dict[str, str] | None = None,
                include_drafts: bool = False) -> bytes:
     """The report as PDF. ``sections``: the text of the outline's parts (and ``unit``, ``date``); saved text or
     the draft when not given. Until every drawn mine has a submitted record or a recorded reason why not, the
@@ -38,8 +38,7 @@ def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, secti
     doc = pdf.Document(font, title(stats), cover=True)
     _cover(doc, stats, text)
     doc.add_page()
-    doc.set_font("cjk", size=16)
-    doc.cell(0, 12, "目录", align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.headline("目录", 16, 12, align="C", keep=0)
     doc.ln(4)
     doc.insert_toc_placeholder(_contents, pages=1)  # the contents are written at the end; a new page follows
     _section(doc, reports.HEADINGS["overview"], text["overview"])
@@ -48,7 +47,7 @@ def report_pdf(db: Database, campaign: campaigns.Campaign, font: pdf.Font, secti
     _section(doc, reports.HEADINGS["construction"], text.get("management", ""), text["construction"])
     _construction_charts(doc, stats)
     _section(doc, reports.HEADINGS["problems"], text["problems"], text.get("management_problems", ""))
-    _section(doc, reports.HEADINGS["suggestions"], text["suggestions"])
+    _section(doc, reports.HEADINGS["suggestions"], text["suggestions"], keep_last=SIGN_OFF)
     _sign_off(doc, stats, text)
     _annex(doc, stats, table)
     _audit_head(doc, audit.head(db))
@@ -62,7 +61,7 @@ def _day(text: dict[str, str]) -> date:
 def _cover(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -> None:
     doc.add_page()
     doc.set_y(80)
-    doc.set_font("cjk", size=24)
+    doc.set_font(doc.hei, size=24)
     doc.multi_cell(0, 14, f"{stats.province}\n绿色矿山核查报告", align="C", new_x="LMARGIN", new_y="NEXT")
     doc.ln(6)
     doc.set_font("cjk", size=13)
@@ -79,14 +78,24 @@ def _cover(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -
     doc.set_font("cjk", size=10.5)
 
 
+SIGN_OFF = 30  # mm the 落款 takes, kept on the page of the last paragraph
+
+
 def _sign_off(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -> None:
-    """落款: the reporting unit and the date, at the end of the text."""
-    if doc.will_page_break(30):
+    """落款 as GB/T 9704 sets it: the date four characters from the right margin, the reporting unit
+    centred above it, both after a blank line below the text."""
+    if doc.will_page_break(SIGN_OFF):
         doc.add_page()
-    doc.ln(8)
+    doc.ln(10)
     doc.set_font("cjk", size=11)
-    doc.multi_cell(0, 7, f"{text.get('unit') or '（报告单位未填写）'}\n{chinese_date(_day(text))}", align="R",
-                   new_x="LMARGIN", new_y="NEXT")
+    unit, day = text.get("unit") or "（报告单位未填写）", chinese_date(_day(text))
+    right = doc.w - doc.r_margin - 4 * doc.measure("一")
+    centre = right - doc.measure(day) / 2
+    width = min(doc.measure(unit) + 2 * doc.c_margin, 2 * (doc.w - doc.r_margin - centre))
+    doc.set_x(max(doc.l_margin, centre - width / 2))
+    doc.multi_cell(width, 7, unit, align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.set_x(right - doc.measure(day) - doc.c_margin)
+    doc.cell(doc.measure(day) + 2 * doc.c_margin, 7, day, new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)
 
 
@@ -103,28 +112,20 @@ def _contents(doc: pdf.Document, outline: list[OutlineSection]) -> None:
     doc.set_font("cjk", size=10.5)
 
 
-def _section(doc: pdf.Document, heading: str, *bodies: str) -> None:
+def _section(doc: pdf.Document, heading: str, *bodies: str, keep_last: float = 0) -> None:
     if doc.will_page_break(40):
         doc.add_page()
     doc.start_section(heading)
     doc.ln(2)
-    doc.set_font("cjk", size=14)
-    doc.multi_cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("cjk", size=11)
-    for body in bodies:
-        for paragraph in filter(None, (p.strip() for p in body.splitlines())):
-            doc.text_block("　　" + paragraph, 7)
-            doc.ln(1)
-    doc.set_font("cjk", size=10.5)
+    doc.headline(heading, 14, 9, keep=0)
+    doc.body_text("\n".join(bodies), 11, 7, keep_last=keep_last)
     doc.ln(2)
 
 
 def _subheading(doc: pdf.Document, text: str) -> None:
-    if doc.will_page_break(30):
-        doc.add_page()
-    doc.set_font("cjk", size=11)
-    doc.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("cjk", size=10.5)
+    """A table's caption, centred above it (figures are captioned below: core.charts)."""
+    doc.ln(1)
+    doc.headline(text, 10.5, 8, align="C", keep=22)
 
 
 def _overview_tables(doc: pdf.Document, stats: reports.Statistics) -> None:
@@ -189,11 +190,8 @@ def _construction_charts(doc: pdf.Document, stats: reports.Statistics) -> None:
 def _annex(doc: pdf.Document, stats: reports.Statistics, table: Any) -> None:
     doc.add_page(orientation="L")
     doc.start_section("附表")
-    doc.set_font("cjk", size=11)
-    doc.cell(0, 7, "附表", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("cjk", size=15)
-    doc.cell(0, 10, reports.table_title(stats.province), align="C", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("cjk", size=10.5)
+    doc.headline("附表", 11, 7, keep=0)
+    doc.headline(reports.table_title(stats.province), 15, 10, align="C", keep=0)
     rows = table[list(reports.COLUMNS)].values.tolist() if len(table) else []
     doc.wrapped_grid(list(reports.COLUMNS), rows, [6, 9, 31, 34, 12, 10, 15, 42, 9, 22], size=8)
     if not rows:  # an empty form would read as "nothing found"

@@ -37,22 +37,29 @@ distance = c2.number_input("照片距矿山提示距离（公里）", 0.1, 100.0
                            help="核查影像的GPS位置距矿山坐标超过此距离时，在记录上提示（不影响提交）。")
 minutes = c3.number_input("登录超时（分钟）", 5, 480, auth.session_minutes(database), 5,
                           help="超过此时间未操作，须重新登录。")
-font_setting = c4.text_input("PDF 中文字体文件（可选）", settings.get(database, "pdf_font") or "",
+font_help = "服务器上中文字体文件的完整路径；字体集（.ttc）可在路径后写 #序号。留空则自动查找。"
+f1, f2 = c4.columns(2)
+font_setting = f1.text_input("PDF 正文字体文件（可选，宋体/仿宋类）", settings.get(database, "pdf_font") or "",
                              placeholder="留空则自动查找",
-                             help="服务器上中文字体文件的完整路径，如 Windows 服务器的黑体 C:\\Windows\\Fonts\\simhei.ttf；"
-                                  "字体集（.ttc）可在路径后写 #序号。")
+                             help=font_help + "如 Windows 服务器的仿宋 C:\\Windows\\Fonts\\simfang.ttf。")
+heading_font_setting = f2.text_input("PDF 标题字体文件（可选，黑体类）", settings.get(database, "pdf_heading_font") or "",
+                                     placeholder="留空则自动查找",
+                                     help=font_help + "如 Windows 服务器的黑体 C:\\Windows\\Fonts\\simhei.ttf。")
 unit_setting = st.text_input("报告单位（本省自然资源主管部门全称）", settings.get(database, "reporting_unit") or "",
                              placeholder=f"如 {here.name}自然资源厅",
                              help="核查报告的作者和落款、移出建议报送函的报送单位默认用此名称；各任务的报告中仍可修改。")
 try:
-    found_font = pdf.find_font(font_setting or None)
-    st.caption("PDF 中文字体：已找到（字体文件的位置见本页末尾的“技术信息”）。")
+    found_fonts = pdf.find_fonts(font_setting or None, heading_font_setting or None)
+    st.caption("PDF 中文字体：已找到" + ("" if found_fonts.body != found_fonts.heading else
+                                      "（未找到宋体/仿宋类字体，正文也用标题字体；Linux 服务器可安装 fonts-noto-cjk）")
+               + "。字体文件的位置见本页末尾的“技术信息”。")
 except pdf.FontMissing as exc:
-    found_font = None
+    found_fonts = None
     st.warning(plain(exc))
 if st.button("保存抽查与文档设置"):
     settings.put(database, "sampling_ratio_floor", floor / 100, ui.actor())
     settings.put(database, "pdf_font", font_setting.strip(), ui.actor())
+    settings.put(database, "pdf_heading_font", heading_font_setting.strip(), ui.actor())
     settings.put(database, "evidence_max_distance_km", float(distance), ui.actor())
     settings.put(database, "session_minutes", int(minutes), ui.actor())
     settings.put(database, "reporting_unit", unit_setting.strip(), ui.actor())
@@ -194,8 +201,8 @@ with st.expander("技术信息（供信息技术人员）"):
         f"更换时在启动前设置环境变量 `{config.ENV_DATA_DIR}`，或在项目目录的 `{config.SETTINGS_FILE.name}` 中写 "
         "`data_dir = \"路径\"`。\n"
         f"- 数据库文件 {code(db_file.name)}：{db_file.stat().st_size / 1024 / 1024:.1f} MB，结构版本 {dbmod.schema_version(database)}。\n"
-        + (f"- PDF 字体文件：{code(found_font.path)}" + (f"（第 {found_font.index} 号字体）" if found_font.index else "") + "\n"
-           if found_font else "")
+        + "".join(f"- PDF {role}字体文件：{code(face.path)}" + (f"（第 {face.index} 号字体）" if face.index else "") + "\n"
+                  for role, face in (("正文", found_fonts.body), ("标题", found_fonts.heading)) if found_fonts)
         + f"- 本地瓦片文件夹：{code(basemap.tiles_source())}（按 `{{z}}/{{x}}/{{y}}.png` 组织）。\n"
         + (f"- 行政区边界文件：{code(basemap.boundary_path())}。\n" if basemap.load_boundary() is not None else "")
         + f"- 备份文件夹：{code(config.data_dir() / 'backups')}。\n"

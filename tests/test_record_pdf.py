@@ -13,10 +13,12 @@ from tests.photos import make_photo
 from tests.test_inspections import filled, sign_all
 
 
-def pdf_text(data: bytes, tmp_path) -> str:
+def pdf_text(data: bytes, tmp_path, *options: str) -> str:
+    """The text of a PDF; with "-raw", in the order it was drawn (a table's heading row whole, however
+    pdftotext would group its columns)."""
     path = tmp_path / "record.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+    return subprocess.run(["pdftotext", *options, str(path), "-"], check=True, capture_output=True,
                           text=True).stdout
 
 
@@ -130,7 +132,7 @@ def test_an_unconfirmed_indicator_set_prints_no_points_and_says_so(demo_db, tmp_
     assert not chosen.items_confirmed
     item = chosen.items[0]
     current = filled(demo_db, record, indicator_set="2020", checklist={item.id: {"mark": "符合", "note": "证照齐全"}})
-    text = "".join(pdf_text(record_pdf.record_pdf(demo_db, current, pdf.find_font()), tmp_path).split())
+    text = "".join(pdf_text(record_pdf.record_pdf(demo_db, current, pdf.find_font()), tmp_path, "-raw").split())
     assert "评价指标核查情况" in text and "尚未载入正式文本" in text and "证照齐全" in text
     assert "一级指标评价内容结论说明" in text and "评价内容分值" not in text  # no points column
 

@@ -71,7 +71,7 @@ def test_a_complete_campaign_gives_a_final_report(demo_db, campaign, tmp_path) -
 
 def test_the_last_line_names_the_audit_head_when_the_report_was_made(demo_db, campaign, tmp_path) -> None:  # noqa: F811
     head = audit.head(demo_db)
-    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path).split())
+    text = "".join(pdf_text(report_pdf.report_pdf(demo_db, campaign, pdf.find_font()), tmp_path, "-raw").split())
     line = f"本报告生成时审计日志共{head.seq}条，链头哈希{head.hash[:16]}…"
     assert head.seq > 0 and re.fullmatch(rf".*{re.escape(line)}第(\d+)页共\1页", text, re.S), text[-200:]  # last page
 

@@ -63,9 +63,9 @@ def mines_by_licence(database: Database) -> dict[str, dict]:
     return {mine["licence_no"]: mine for mine in all_mines(database)}
 
 
-def pdf_font(database: Database) -> pdf.Font:
-    """The CJK font for PDF documents (raises pdf.FontMissing with what to install)."""
-    return pdf.find_font(settings.get(database, "pdf_font"))
+def pdf_font(database: Database) -> pdf.Fonts:
+    """The faces of PDF documents, body and headings (raises pdf.FontMissing with what to install)."""
+    return pdf.find_fonts(settings.get(database, "pdf_font"), settings.get(database, "pdf_heading_font"))
 
 
 def drawn_campaign(database: Database, key: str, missing: str) -> "campaigns.Campaign":
@@ -102,7 +102,7 @@ def choose_campaign(database: Database, choices: list, default, key: str) -> "ca
     return next(c for c in choices if c.id == st.session_state[key])
 
 
-def record_pdf_bytes(record_id: int, font: pdf.Font, who: str) -> bytes:
+def record_pdf_bytes(record_id: int, font: pdf.Faces, who: str) -> bytes:
     """One inspection record as PDF, read on a connection of its own (built outside the script run)."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
     try:
@@ -138,7 +138,7 @@ def download_button(container, label: str, data, file_name: str, mime: str, key:
     container.download_button(label, build, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
-def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Font, who: access.User) -> bytes:
+def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Faces, who: access.User) -> bytes:
     """The provincial report of this campaign with this text (the page's, for that campaign) as PDF, read on
     a connection of its own; uses no session state, so it runs in any thread. Logged as an export once built."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
@@ -153,7 +153,7 @@ def report_pdf_bytes(campaign_id: int, sections: dict, font: pdf.Font, who: acce
 PACKAGE_DOWNLOAD_LIMIT = 300 * 1024 * 1024  # larger packages are fetched from the server's disk
 
 
-def build_package(campaign, font: pdf.Font, progress) -> Path:
+def build_package(campaign, font: pdf.Faces, progress) -> Path:
     """Write the ministry package into the data directory's ``exports/`` and return its path."""
     database = dbmod.connect(config.db_path(), migrate_schema=False)
     try:
