@@ -82,20 +82,21 @@ SIGN_OFF = 30  # mm the 落款 takes, kept on the page of the last paragraph
 
 
 def _sign_off(doc: pdf.Document, stats: reports.Statistics, text: dict[str, str]) -> None:
-    """落款 as GB/T 9704 sets it: the date four characters from the right margin, the reporting unit
-    centred above it, both after a blank line below the text."""
+    """落款 as GB/T 9704 sets it, after a blank line below the text: the date four characters from the
+    right margin with the reporting unit centred above it; a unit longer than the date two characters
+    from the right margin with the date centred below it."""
     if doc.will_page_break(SIGN_OFF):
         doc.add_page()
     doc.ln(10)
     doc.set_font("cjk", size=11)
     unit, day = text.get("unit") or "（报告单位未填写）", chinese_date(_day(text))
-    right = doc.w - doc.r_margin - 4 * doc.measure("一")
-    centre = right - doc.measure(day) / 2
-    width = min(doc.measure(unit) + 2 * doc.c_margin, 2 * (doc.w - doc.r_margin - centre))
-    doc.set_x(max(doc.l_margin, centre - width / 2))
-    doc.multi_cell(width, 7, unit, align="C", new_x="LMARGIN", new_y="NEXT")
-    doc.set_x(right - doc.measure(day) - doc.c_margin)
-    doc.cell(doc.measure(day) + 2 * doc.c_margin, 7, day, new_x="LMARGIN", new_y="NEXT")
+    em = doc.measure("一")
+    longest = max(doc.measure(unit), doc.measure(day))
+    right = doc.w - doc.r_margin - (2 if doc.measure(unit) > doc.measure(day) else 4) * em
+    left = max(doc.l_margin, right - longest)
+    for line in (unit, day):  # a hair wider than the text: centring, not wrapping (a unit wider than the page wraps)
+        doc.set_x(left - doc.c_margin - 0.5)
+        doc.multi_cell(right - left + 2 * doc.c_margin + 1, 7, line, align="C", new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=10.5)
 
 
