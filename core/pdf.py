@@ -546,7 +546,7 @@ class Document(FPDF):
         """A bordered table whose cells wrap as Chinese is set (:func:`break_lines`), never shortened.
 
         ``widths`` are the columns' shares of the width, widened where a heading would not fit on one
-        line (or split between its words: before "（", after "/") or a number, date or licence number
+        line (or split between its words, before "（") or a number, date or licence number
         would break, taking from the columns with room to spare (:meth:`fit_widths`). Headings are
         centred, numbers right-aligned, text flush left. A row is as tall as its tallest cell and moves
         whole to the next page when it does not fit (a row taller than a page alone is continued over
@@ -656,7 +656,7 @@ class Document(FPDF):
 
     def measure(self, text: str) -> float:
         """The width of ``text`` in the current font and size: the sum of its characters' widths, each
-        measured once per size (fpdf2 measures slowly)."""
+        measured once per face and size (fpdf2 measures slowly)."""
         widths = self._char_widths.setdefault((self.font_family, self.font_size_pt), {})
         try:
             return sum(map(widths.__getitem__, text))
