@@ -25,7 +25,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from core.db import now, transaction
-from core.exports import fit_row, workbook
+from core.exports import fitted_row, table_head, workbook
 
 GENESIS = "0" * 64
 LOGIN = "登录"
@@ -191,14 +191,10 @@ def export_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     sheet.write(0, 0, title, bold)
-    sheet.write_row(1, 0, list(frame.columns), head)
     widths = (8, 20, 12, 16, 28, 70, 66)
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
+    table_head(sheet, 1, frame.columns, widths, head)
     for offset, row in enumerate(frame.itertuples(index=False), start=2):
-        values = [int(row[0]), *map(str, row[1:])]
-        fit_row(sheet, offset, values, widths)
-        sheet.write_row(offset, 0, values, cell)
+        fitted_row(sheet, offset, [int(row[0]), *map(str, row[1:])], widths, cell)
     sheet.freeze_panes(2, 0)
     book.close()
     return buffer.getvalue()

@@ -13,7 +13,7 @@ from typing import Any
 
 from core import pdf, sampling
 from core.campaigns import citation
-from core.exports import chinese_date, chinese_time, fit_row, landscape_pages, workbook
+from core.exports import chinese_date, chinese_time, fitted_row, landscape_pages, table_head, workbook
 
 
 SHORT_REASONS = {sampling.REASON_PRIORITY: "重点·全部", sampling.REASON_PRIORITY_RATIO: "重点·比例",
@@ -113,16 +113,12 @@ def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: st
     headings = ["序号", "入库级别", "采矿许可证号", "矿山名称", "市（州）", "县（市、区）", "开采矿种", "开采方式", "抽取方式"]
     widths = [6, 9, 26, 44, 14, 14, 14, 16, 20]
     sheet.merge_range(0, 0, 0, len(headings) - 1, title, bold)
-    sheet.write_row(1, 0, headings, head)
-    fit_row(sheet, 1, headings, widths)
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
+    table_head(sheet, 1, headings, widths, head)
     for number, selection in enumerate(data["selections"], start=1):
         mine = mines.get(selection["licence_no"], {})
         values = [number, selection["level"], selection["licence_no"], mine.get("name", ""), mine.get("city", ""),
                   mine.get("county", ""), mine.get("mineral", ""), mine.get("method", ""), selection["reason"]]
-        fit_row(sheet, number + 1, values, widths)
-        sheet.write_row(number + 1, 0, values, cell)
+        fitted_row(sheet, number + 1, values, widths, cell)
     landscape_pages(sheet, 1)
     note_row = len(data["selections"]) + 3
     sheet.write(note_row, 0, f"种子：{data['seed']}；见证输入：{data['witness_input']}；生成日期：{chinese_date(date.today())}")
@@ -130,12 +126,9 @@ def drawn_xlsx(data: dict[str, Any], mines: dict[str, dict[str, Any]], title: st
         teams_sheet = book.add_worksheet("核查组")
         columns = ["核查组", "组长", "组员", "核查矿山数", "负责地市"]
         team_widths = (10, 40, 60, 12, 40)
-        teams_sheet.write_row(0, 0, columns, head)
-        for col, width in enumerate(team_widths):
-            teams_sheet.set_column(col, col, width)
+        table_head(teams_sheet, 0, columns, team_widths, head)
         for number, team in enumerate(team_rows, start=1):
-            fit_row(teams_sheet, number, [team[c] for c in columns], team_widths)
-            teams_sheet.write_row(number, 0, [team[c] for c in columns], cell)
+            fitted_row(teams_sheet, number, [team[c] for c in columns], team_widths, cell)
         teams_sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

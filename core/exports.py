@@ -63,6 +63,21 @@ def fit_row(sheet: Any, row: int, values: Iterable[Any], widths: Iterable[float]
         sheet.set_row(row, height)
 
 
+def fitted_row(sheet: Any, row: int, values: Iterable[Any], widths: Iterable[float], fmt: Any = None) -> None:
+    """``values`` written from column A of ``row``, the row as high as its wrapped text needs (:func:`fit_row`)."""
+    values, widths = list(values), list(widths)
+    fit_row(sheet, row, values, widths)
+    sheet.write_row(row, 0, values, fmt)
+
+
+def table_head(sheet: Any, row: int, headings: Iterable[str], widths: Iterable[float], fmt: Any = None) -> None:
+    """A table's columns set to ``widths`` (in column units) and its heading row written at ``row``."""
+    widths = list(widths)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    fitted_row(sheet, row, headings, widths, fmt)
+
+
 def csv_safe(value: Any) -> Any:
     """A CSV cell that no spreadsheet runs as a formula: text starting with = + - @ (or tab, CR) gets a
     leading apostrophe, which the import removes again (:func:`core.normalize.text`)."""

@@ -29,7 +29,7 @@ from sqlite_utils import Database
 
 from core import access, audit, campaigns, followup, inspections, limits, pdf, reference, reference_tables, settings
 from core.db import transaction
-from core.exports import chinese_date, fit_row, landscape_pages, workbook
+from core.exports import chinese_date, fitted_row, landscape_pages, table_head, workbook
 from core.followup import FollowUpError
 from core.labels import AREAS, FOUND, LEVELS, NO, REMOVE, SUBMITTED
 
@@ -287,13 +287,9 @@ def proposal_xlsx(items: list[Proposal], province: str, sent: Letter, outstandin
     cell = book.add_format({"border": 1, "valign": "top", "text_wrap": True})
     sheet.merge_range(0, 0, 0, len(COLUMNS) - 1, title(province), bold)
     sheet.merge_range(1, 0, 1, len(COLUMNS) - 1, _subtitle(sent))
-    for column, (label, width) in enumerate(zip(COLUMNS, XLSX_WIDTHS)):
-        sheet.set_column(column, column, width)
-        sheet.write(2, column, label, head)
-    fit_row(sheet, 2, COLUMNS, XLSX_WIDTHS)
+    table_head(sheet, 2, COLUMNS, XLSX_WIDTHS, head)
     for index, row in enumerate(rows(items), start=3):
-        fit_row(sheet, index, row, XLSX_WIDTHS)
-        sheet.write_row(index, 0, row, cell)
+        fitted_row(sheet, index, row, XLSX_WIDTHS, cell)
     for offset, note in enumerate(_notes(items, outstanding), start=len(items) + 4):
         sheet.write(offset, 0, note)
     landscape_pages(sheet, 2)

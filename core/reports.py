@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from core import access, campaigns, followup, inspections, limits, registry, sampling, settings, teams
 from core.db import now, transaction
-from core.exports import chinese_date, csv_safe, fit_row, landscape_pages, workbook
+from core.exports import chinese_date, csv_safe, fit_row, fitted_row, landscape_pages, table_head, workbook
 from core.labels import (AREAS, CONCLUSIONS, DRAFT, FLAG_OPEN_PIT, FLAG_PROBLEM, FLAG_RECTIFY, FOUND, KEEP, LEVELS,
                          RECTIFY, REMOVE, SUBMITTED)
 
@@ -180,10 +180,7 @@ def summary_xlsx(table: pd.DataFrame, province_name: str) -> bytes:
     last = len(COLUMNS) - 1
     sheet.merge_range(0, 0, 0, last, table_title(province_name), title)
     sheet.set_row(0, 30)
-    sheet.write_row(1, 0, COLUMNS, head)
-    fit_row(sheet, 1, COLUMNS, WIDTHS)
-    for col, width in enumerate(WIDTHS):
-        sheet.set_column(col, col, width)
+    table_head(sheet, 1, COLUMNS, WIDTHS, head)
     for offset, row in enumerate(table[list(COLUMNS)].itertuples(index=False), start=2):
         fit_row(sheet, offset, row, WIDTHS)
         for col, value in enumerate(row):
@@ -245,14 +242,9 @@ def public_xlsx(public: pd.DataFrame, title: str, note: str = "") -> bytes:
     head = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "text_wrap": True})
     cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     sheet.merge_range(0, 0, 0, len(PUBLIC_COLUMNS) - 1, title, bold)
-    sheet.write_row(1, 0, PUBLIC_COLUMNS, head)
-    fit_row(sheet, 1, PUBLIC_COLUMNS, PUBLIC_WIDTHS)
-    for col, width in enumerate(PUBLIC_WIDTHS):
-        sheet.set_column(col, col, width)
+    table_head(sheet, 1, PUBLIC_COLUMNS, PUBLIC_WIDTHS, head)
     for offset, row in enumerate(public[list(PUBLIC_COLUMNS)].itertuples(index=False), start=2):
-        values = [int(row[0]), *map(str, row[1:])]
-        fit_row(sheet, offset, values, PUBLIC_WIDTHS)
-        sheet.write_row(offset, 0, values, cell)
+        fitted_row(sheet, offset, [int(row[0]), *map(str, row[1:])], PUBLIC_WIDTHS, cell)
     if note:
         sheet.merge_range(len(public) + 3, 0, len(public) + 3, len(PUBLIC_COLUMNS) - 1, note,
                           book.add_format({"text_wrap": True}))
